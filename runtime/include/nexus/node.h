@@ -1,0 +1,198 @@
+/*
+ * nexus/node.h: nodes, publishing and subscribing.
+ *
+ * A node is one participant of a domain: it owns a shared-memory segment
+ * with one inbound ring per sending node, a receive thread that drains
+ * those rings and runs the subscribers' callbacks, and an entry in the
+ * domain's registry. Messages between two nodes of the same process are
+ * delivered by a direct call and never touch shared memory.
+ *
+ * Thread-safety: unless a function says otherwise, every function taking a
+ * node may be called from any thread, concurrently, including from inside
+ * a callback of that node (see "Callbacks" below). nx_node_destroy() is the
+ * exception: call it once, when no other thread uses the node.
+ *
+ * Callbacks run on the receiving node's receive thread for messages from
+ * other processes, and on the publisher's thread for in-process delivery.
+ * A callback may publish (also to the topic it is serving), subscribe,
+ * unsubscribe (itself included: it is not called again once
+ * nx_unsubscribe returned), read statistics and hold large messages. It
+ * must not call nx_node_destroy() on its own node. No runtime lock is held
+ * while a callback runs.
+ */
+#ifndef NEXUS_NODE_H
+#define NEXUS_NODE_H
+
+#include <nexus/config.h>
+#include <nexus/types.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Longest node name, in characters (without the NUL). */
+#define NX_NODE_NAME_MAX 63
+
+/**
+ * Create a node and join its domain.
+ *
+ * The domain is cfg->domain, overridden by the NEXUS_DOMAIN environment
+ * variable when that is set. Creates the domain's registry if it is the
+ * first node, removes segments left behind by dead processes, creates the
+ * node's own segment and starts its receive thread.
+ *
+ * @param[in]  name  Node name: 1..NX_NODE_NAME_MAX characters of
+ *                   [A-Za-z0-9_.-]. Unique in the domain while alive.
+ * @param[in]  cfg   Configuration, copied. NULL: defaults, then the file
+ *                   named by NEXUS_CONFIG if that is set.
+ * @param[out] out   The node on success; untouched on failure.
+ * @retval NX_OK        *out is a running node; free with nx_node_destroy().
+ * @retval NX_EINVAL    Bad name, NULL out, or an invalid configuration.
+ * @retval NX_ECONFIG   NEXUS_CONFIG names a file that does not load.
+ * @retval NX_EEXIST    A live node of that name is already in the domain.
+ * @retval NX_ELIMIT    The domain's node table is full.
+ * @retval NX_ENOSPC    Shared memory could not be reserved.
+ * @retval NX_EPERM     A segment of the domain belongs to another user.
+ * @retval NX_ECORRUPT  The registry failed validation.
+ * @retval NX_EVERSION  The registry has another layout or ABI.
+ * @retval NX_ESYS      Another system call failed (see the log).
+ */
+NX_API nx_err_t nx_node_create(const char *name, const nx_config_t *cfg,
+                               nx_node_t **out);
+
+/**
+ * Leave the domain and free the node: stops the receive thread (waiting
+ * for a running callback to return), removes the node's subscriptions and
+ * publications from the registry, marks its queues in peers invalid,
+ * returns unpublished loans and unmaps everything. Accepts NULL.
+ * Not thread-safe with other calls on the same node.
+ */
+NX_API void nx_node_destroy(nx_node_t *node);
+
+/** The node's name, as given to nx_node_create(). Borrowed, lives with the node. */
+NX_API const char *nx_node_name(const nx_node_t *node);
+
+/** The domain the node joined (after the NEXUS_DOMAIN override). Borrowed. */
+NX_API const char *nx_node_domain(const nx_node_t *node);
+
+/**
+ * Publish raw bytes to every subscriber of (group, topic).
+ *
+ * In-process subscribers are called before this returns; other processes
+ * get a copy in their inbound ring (payloads larger than a slot go through
+ * the large-data channel). With no subscriber at all the call succeeds and
+ * nothing is sent.
+ *
+ * @param[in] group  Group name, "" or 1..NX_TOPIC_NAME_MAX characters.
+ * @param[in] topic  Topic name, 1..NX_TOPIC_NAME_MAX characters of
+ *                   [A-Za-z0-9_/.-].
+ * @param[in] data   Payload, borrowed for the call; may be NULL if size is 0.
+ * @retval NX_OK       Delivered to (or queued for) every subscriber.
+ * @retval NX_EINVAL   Bad node, name, or data.
+ * @retval NX_ETYPE    The topic is typed and size differs from its type.
+ * @retval NX_ETOOBIG  Too large for a slot and no large-data channel.
+ * @retval NX_ETIMEOUT A subscriber's queue was full (on_full=fail: at once;
+ *                     block: after block_ms); the others still got it and
+ *                     the drop is counted in that queue's statistics.
+ */
+NX_API nx_err_t nx_publish(nx_node_t *node, const char *group,
+                           const char *topic, const void *data, size_t size);
+
+/**
+ * Subscribe to raw messages of (group, topic). One subscription per
+ * (node, group, topic): subscribing again replaces fn and user.
+ *
+ * @param[in] fn    Called for every message; see "Callbacks" above.
+ * @param[in] user  Passed to fn untouched.
+ * @retval NX_OK       Subscribed; publishers discover it on their next publish.
+ * @retval NX_EINVAL   Bad node, name or NULL fn.
+ * @retval NX_ELIMIT   The registry's topic table is full.
+ */
+NX_API nx_err_t nx_subscribe(nx_node_t *node, const char *group,
+                             const char *topic, nx_raw_fn fn, void *user);
+
+/**
+ * Remove the node's subscription to (group, topic). When this returns the
+ * callback is not running and will not be called again.
+ *
+ * @retval NX_OK        Removed.
+ * @retval NX_ENOTFOUND The node had no such subscription.
+ * @retval NX_EINVAL    Bad node or name.
+ */
+NX_API nx_err_t nx_unsubscribe(nx_node_t *node, const char *group,
+                               const char *topic);
+
+/**
+ * Send a large payload explicitly through the node's large-data channel
+ * (LibRPC's call): `channel` is the group the subscribers used.
+ * Same errors as nx_publish(); NX_ENOTINIT if the channel is disabled
+ * (large_data.ring_size = 0).
+ */
+NX_API nx_err_t nx_send_large_data(nx_node_t *node, const char *channel,
+                                   const char *topic, const void *data,
+                                   size_t size);
+
+/* ---- Typed entry points, called by the code nexus-idlc generates ------- */
+
+/**
+ * Publish one message of a schema topic (group ""). `msg` points to a value
+ * of topic->type, borrowed for the call.
+ * @retval NX_OK, NX_EINVAL, NX_ETOOBIG, NX_ETIMEOUT  as nx_publish().
+ * @retval NX_ETYPE  The topic is registered with another fingerprint.
+ */
+NX_API nx_err_t nx_topic_publish(nx_node_t *node, const nx_topic_desc_t *topic,
+                                 const void *msg);
+
+/**
+ * Subscribe to a schema topic. Each message is checked (size, fingerprint,
+ * topic->type->validate) before `dispatch(msg, info, fn, user)` is called;
+ * a message that fails is dropped and counted, never delivered.
+ * @retval NX_OK, NX_EINVAL, NX_ELIMIT  as nx_subscribe().
+ * @retval NX_ETYPE  A publisher or subscriber of the topic uses another
+ *                   type; the log names the topic and both type names.
+ */
+NX_API nx_err_t nx_topic_subscribe(nx_node_t *node, const nx_topic_desc_t *topic,
+                                   nx_dispatch_fn dispatch, nx_generic_fn fn,
+                                   void *user);
+
+/** Remove a schema topic subscription; as nx_unsubscribe(). */
+NX_API nx_err_t nx_topic_unsubscribe(nx_node_t *node,
+                                     const nx_topic_desc_t *topic);
+
+/**
+ * Borrow a buffer for one message of the topic, to be filled in place and
+ * published without a copy by nx_topic_publish_loan(). The buffer is
+ * zeroed. It lives in the node's large-data ring when the channel is
+ * enabled (zero copy to other processes), else in process memory.
+ *
+ * @param[out] out  Set on success to the buffer (aligned for the type).
+ * @retval NX_OK       *out is yours until publish_loan or nx_loan_release.
+ * @retval NX_EINVAL   Bad arguments.
+ * @retval NX_ETIMEOUT No room: the ring is held by slow subscribers.
+ * @retval NX_ELIMIT   Too many loans outstanding on this node.
+ */
+NX_API nx_err_t nx_topic_loan(nx_node_t *node, const nx_topic_desc_t *topic,
+                              void **out);
+
+/**
+ * Publish a buffer obtained from nx_topic_loan() for the same topic. The
+ * loan ends in every case: on success and on failure alike the buffer
+ * must not be touched again.
+ * @retval NX_OK, NX_ETIMEOUT  as nx_topic_publish().
+ * @retval NX_EINVAL  msg is not an outstanding loan of this node and topic.
+ */
+NX_API nx_err_t nx_topic_publish_loan(nx_node_t *node,
+                                      const nx_topic_desc_t *topic, void *msg);
+
+/**
+ * Give back a loan without publishing it.
+ * @retval NX_OK      Released.
+ * @retval NX_EINVAL  msg is not an outstanding loan of this node.
+ */
+NX_API nx_err_t nx_loan_release(nx_node_t *node, void *msg);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* NEXUS_NODE_H */
