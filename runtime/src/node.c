@@ -1,29 +1,581 @@
-/* Placeholder until the runtime core lands: every call fails cleanly. */
-#include <nexus/nexus.h>
+/*
+ * node.c: a node's lifetime (create, destroy) and its receive thread.
+ *
+ * The receive thread drains every active inbound queue in a batch, then
+ * sleeps on the node's one doorbell (notify.c) with the adaptive timeout
+ * of LibRPC: busy_timeout_ms while traffic flows, idle_timeout_ms after
+ * idle_after_loops empty wake-ups. It also beats the heartbeat, reaps dead
+ * nodes from the registry and frees queues of senders that left.
+ */
+#include "node_impl.h"
 
-nx_err_t nx_topic_publish(nx_node_t *node, const nx_topic_desc_t *topic, const void *msg)
+#include "large_impl.h"
+#include "log_impl.h"
+#include "notify_impl.h"
+#include "platform/platform.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+static _Atomic uint32_t segment_seq;
+
+static bool node_name_ok(const char *s)
 {
-    return (!node || !topic || !msg) ? NX_EINVAL : NX_ENOTINIT;
+    if (!s)
+        return false;
+    size_t n = strnlen(s, NX_NODE_NAME_MAX + 1);
+    if (n == 0 || n > NX_NODE_NAME_MAX || strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+              (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-'))
+            return false;
+    }
+    return true;
 }
-nx_err_t nx_topic_subscribe(nx_node_t *node, const nx_topic_desc_t *topic,
-                            nx_dispatch_fn dispatch, nx_generic_fn fn, void *user)
+
+const char *nx_node_name(const nx_node_t *node) { return node ? node->name : ""; }
+const char *nx_node_domain(const nx_node_t *node) { return node ? node->domain : ""; }
+
+/* ---- the segment ----------------------------------------------------- */
+
+static size_t align_up(size_t v, size_t a) { return (v + a - 1) / a * a; }
+
+static nx_err_t segment_create(nx_node_t *node)
 {
-    (void)user;
-    return (!node || !topic || !dispatch || !fn) ? NX_EINVAL : NX_ENOTINIT;
+    const nx_config_t *c = &node->cfg;
+    size_t qoff = align_up(sizeof(nx_seg_header_t), 4096);
+    size_t soff = align_up(qoff + (size_t)c->node.max_inbound_queues * sizeof(nx_queue_hdr_t),
+                           4096);
+    size_t size = soff + (size_t)c->node.max_inbound_queues * c->node.queue_capacity *
+                             c->node.message_size;
+    snprintf(node->seg_name, sizeof node->seg_name, "/nexus.%s.n.%s.%d.%u",
+             node->domain, node->name, (int)node->pid,
+             atomic_fetch_add(&segment_seq, 1));
+    nx_err_t err = nx__plat_shm_create(node->seg_name, size, c->shm.mode, &node->seg_fd);
+    if (err != NX_OK) {
+        NX_LOGE("node", "%s: cannot create segment %s (%zu bytes): %s (%s)", node->name,
+                node->seg_name, size, nx_strerror(err), strerror(errno));
+        node->seg_fd = -1;
+        return err;
+    }
+    /* The liveness lock: the kernel drops it when we die (rule 10). */
+    err = nx__plat_live_lock(node->seg_fd);
+    if (err == NX_OK)
+        err = nx__plat_shm_map(node->seg_fd, size, (void **)&node->seg);
+    if (err != NX_OK) {
+        nx__plat_shm_unlink(node->seg_name);
+        node->seg = NULL;
+        return err;
+    }
+    node->seg_size = size;
+    nx_seg_header_t *h = node->seg;
+    h->version = NX_LAYOUT_VERSION;
+    h->abi = NX_ABI_WORD;
+    h->size = size;
+    snprintf(h->libc, sizeof h->libc, "%s", nx__plat_libc_id());
+    h->pid = (uint32_t)node->pid;
+    h->start_time = nx__plat_proc_start_time(node->pid);
+    h->max_queues = c->node.max_inbound_queues;
+    h->queue_capacity = c->node.queue_capacity;
+    h->message_size = c->node.message_size;
+    h->queues_offset = qoff;
+    h->slots_offset = soff;
+    memcpy(h->name, node->name, strlen(node->name) + 1);
+    atomic_store(&h->ref_count, 1);
+    atomic_store(&h->state, 1);
+    atomic_store(&h->heartbeat_ns, nx__plat_now_ns());
+    err = nx__bell_init(&h->bell, c->node.notify);
+    if (err != NX_OK) {
+        nx__plat_shm_unlink(node->seg_name);
+        return err;
+    }
+    node->queues = (nx_queue_hdr_t *)((uint8_t *)h + qoff);
+    node->slots = (uint8_t *)h + soff;
+    /* Magic last: a peer that sees it sees a complete header. */
+    atomic_store_explicit((_Atomic uint64_t *)&h->magic, NX_SEG_MAGIC,
+                          memory_order_release);
+    return NX_OK;
 }
-nx_err_t nx_topic_unsubscribe(nx_node_t *node, const nx_topic_desc_t *topic)
+
+/* ---- orphans -------------------------------------------------------- */
+
+typedef struct orphan_scan {
+    const char *prefix;
+    uint32_t removed;
+} orphan_scan_t;
+
+/* Remove a node or large-data segment whose owner is gone. Names end in
+ * ".PID.SEQ"; the owner is gone when the liveness lock is free and that
+ * pid no longer runs with the start time recorded in the header. */
+static bool orphan_check(const char *name, void *user)
 {
-    return (!node || !topic) ? NX_EINVAL : NX_ENOTINIT;
+    orphan_scan_t *s = user;
+    const char *dot2 = strrchr(name, '.');
+    if (!dot2)
+        return true;
+    const char *dot1 = dot2 - 1;
+    while (dot1 > name && *dot1 != '.')
+        dot1--;
+    long pid = strtol(dot1 + 1, NULL, 10);
+    char path[NX_SHM_NAME_MAX + 2];
+    snprintf(path, sizeof path, "/%s", name);
+    int fd;
+    size_t size;
+    if (nx__plat_shm_open(path, &fd, &size) != NX_OK)
+        return true; /* another user's, or gone already */
+    int held = nx__plat_live_lock_held(fd);
+    uint64_t start = 0;
+    if (size >= sizeof(nx_seg_header_t)) {
+        nx_seg_header_t *h = mmap(NULL, sizeof *h, PROT_READ, MAP_SHARED, fd, 0);
+        if (h != MAP_FAILED) {
+            start = h->start_time;
+            munmap(h, sizeof *h);
+        }
+    }
+    close(fd);
+    if (held == 1)
+        return true;
+    bool alive = pid > 0 && nx__plat_proc_alive((pid_t)pid, start);
+    if (held == 0 && !alive) {
+        nx__plat_shm_unlink(path);
+        s->removed++;
+        NX_LOGI("node", "removed %s left by process %ld", path, pid);
+    }
+    return true;
 }
-nx_err_t nx_topic_loan(nx_node_t *node, const nx_topic_desc_t *topic, void **out)
+
+uint32_t nx__orphans_remove(const char *domain);
+uint32_t nx__orphans_remove(const char *domain)
 {
-    return (!node || !topic || !out) ? NX_EINVAL : NX_ENOTINIT;
+    char prefix[NX_SHM_NAME_MAX];
+    orphan_scan_t s = {prefix, 0};
+    snprintf(prefix, sizeof prefix, "nexus.%s.n.", domain);
+    nx__plat_shm_list(prefix, orphan_check, &s);
+    snprintf(prefix, sizeof prefix, "nexus.%s.l.", domain);
+    nx__plat_shm_list(prefix, orphan_check, &s);
+    return s.removed;
 }
-nx_err_t nx_topic_publish_loan(nx_node_t *node, const nx_topic_desc_t *topic, void *msg)
+
+/* ---- receive thread ------------------------------------------------------ */
+
+/* Rebuild the list of active queues after a claim or a free. */
+static void rx_refresh(nx_node_t *node)
 {
-    return (!node || !topic || !msg) ? NX_EINVAL : NX_ENOTINIT;
+    uint32_t gen = atomic_load_explicit(&node->seg->queues_gen, memory_order_acquire);
+    node->seen_queues_gen = gen;
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < node->cfg.node.max_inbound_queues; i++) {
+        nx_queue_hdr_t *q = &node->queues[i];
+        nx_rxq_t *r = &node->rxq[i];
+        uint32_t f = atomic_load_explicit(&q->flags, memory_order_acquire);
+        if (!(f & NX_Q_VALID)) {
+            r->active = false;
+            continue;
+        }
+        if (!r->active) {
+            /* A new sender: our cursor starts where its ring starts. */
+            r->active = true;
+            r->corrupt_logged = false;
+            nx__ring_cons_init(&r->cons, q,
+                               node->slots + (size_t)i * node->cfg.node.queue_capacity *
+                                                 node->cfg.node.message_size,
+                               node->cfg.node.queue_capacity, node->cfg.node.message_size);
+            r->owner_pid = q->owner_pid;
+            r->owner_start = q->owner_start;
+            memcpy(r->owner_name, q->owner_name, sizeof r->owner_name);
+            r->owner_name[sizeof r->owner_name - 1] = '\0';
+        }
+        node->active[n++] = i;
+    }
+    node->n_active = n;
 }
-nx_err_t nx_loan_release(nx_node_t *node, void *msg)
+
+/* Free a queue whose sender is gone and whose ring we drained. */
+static void rx_free_queue(nx_node_t *node, uint32_t i)
 {
-    return (!node || !msg) ? NX_EINVAL : NX_ENOTINIT;
+    nx_rxq_t *r = &node->rxq[i];
+    r->active = false;
+    atomic_store_explicit(&node->queues[i].flags, 0, memory_order_release);
+    atomic_fetch_add_explicit(&node->seg->queues_gen, 1, memory_order_release);
+}
+
+/* Handle the message in `slot` (the oldest of q) and give the slot back. */
+void nx__node_rx_dispatch(nx_node_t *node, nx_rxq_t *q, const void *slot)
+{
+    nx_msg_hdr_t h;
+    memcpy(&h, slot, sizeof h);
+    size_t max = node->cfg.node.message_size - sizeof h;
+    if (h.magic != NX_MSG_MAGIC || h.size > max ||
+        (h.kind != NX_MSGK_DATA && h.kind != NX_MSGK_LARGE)) {
+        nx__ring_release(&q->cons);
+        NX_STAT_INC(node, rejected_corrupt);
+        atomic_fetch_add_explicit(&q->cons.q->rejected, 1, memory_order_relaxed);
+        if (!q->corrupt_logged) {
+            q->corrupt_logged = true;
+            NX_LOGW("node", "%s: malformed message from '%s' dropped "
+                    "(magic %08x kind %u size %u); further ones are only counted",
+                    node->name, q->owner_name, h.magic, h.kind, h.size);
+        }
+        return;
+    }
+    /* Copy out of shared memory before validating: the sender cannot
+     * change what we check after we checked it. */
+    const uint8_t *payload = (const uint8_t *)slot + sizeof h;
+    memcpy(node->rx_buf, payload, h.size);
+    nx__ring_release(&q->cons);
+    if (h.kind == NX_MSGK_LARGE) {
+        nx__large_receive(node, q, &h, node->rx_buf);
+        return;
+    }
+    nx_msg_info_t info = {
+        .sender = q->owner_name,
+        .seq = h.seq,
+        .send_time_ns = h.send_time_ns,
+        .recv_time_ns = nx__plat_now_ns(),
+        .sender_pid = q->owner_pid,
+        .flags = 0,
+    };
+    nx__sub_deliver(node, h.topic_slot, h.topic_inc, node->rx_buf, h.size,
+                    h.fingerprint, &info, false);
+}
+
+/* Drain every active queue once, up to one ring's worth each. */
+static uint32_t rx_drain(nx_node_t *node)
+{
+    if (atomic_load_explicit(&node->seg->queues_gen, memory_order_acquire) !=
+        node->seen_queues_gen)
+        rx_refresh(node);
+    uint32_t total = 0;
+    for (uint32_t k = 0; k < node->n_active; k++) {
+        uint32_t i = node->active[k];
+        nx_rxq_t *r = &node->rxq[i];
+        if (!r->active)
+            continue;
+        uint32_t f = atomic_load_explicit(&node->queues[i].flags, memory_order_acquire);
+        if (!(f & NX_Q_VALID)) {
+            r->active = false;
+            continue;
+        }
+        nx__ring_heal_tail(&r->cons);
+        uint32_t n = 0;
+        while (n < r->cons.capacity) {
+            bool corrupt = false;
+            const void *slot = nx__ring_peek(&r->cons, &corrupt);
+            if (!slot) {
+                if (corrupt && !r->corrupt_logged) {
+                    r->corrupt_logged = true;
+                    NX_STAT_INC(node, rejected_corrupt);
+                    NX_LOGW("node", "%s: queue from '%s' has an impossible write "
+                            "index; ignored until its sender rewrites it",
+                            node->name, r->owner_name);
+                }
+                break;
+            }
+            n++;
+            atomic_fetch_add_explicit(&node->queues[i].received, 1, memory_order_relaxed);
+            NX_STAT_INC(node, received);
+            nx__node_rx_dispatch(node, r, slot);
+        }
+        total += n;
+        if (n == 0 && (f & NX_Q_CLOSED))
+            rx_free_queue(node, i);
+    }
+    return total;
+}
+
+static bool rx_has_work(void *ctx)
+{
+    nx_node_t *node = ctx;
+    if (atomic_load_explicit(&node->stop, memory_order_relaxed))
+        return true;
+    if (atomic_load_explicit(&node->seg->queues_gen, memory_order_acquire) !=
+        node->seen_queues_gen)
+        return true;
+    for (uint32_t k = 0; k < node->n_active; k++) {
+        nx_rxq_t *r = &node->rxq[node->active[k]];
+        if (r->active && nx__ring_pending(&r->cons))
+            return true;
+    }
+    return false;
+}
+
+/* Once per heartbeat period: beat, reap the dead, free orphan queues. */
+static void rx_tick(nx_node_t *node, uint64_t now)
+{
+    atomic_store_explicit(&node->seg->heartbeat_ns, now, memory_order_relaxed);
+    nx__registry_node_beat(node->reg, node->slot, now);
+    uint64_t timeout = (uint64_t)node->cfg.node.heartbeat_timeout_ms * 1000000u;
+    uint32_t reaped = nx__registry_reap(node->reg, now, timeout, node->slot);
+    if (reaped)
+        atomic_fetch_add_explicit(&node->st.peers_reaped, reaped, memory_order_relaxed);
+    /* Queues whose sender died: drained by now? then free them. A hung
+     * sender (alive but silent) keeps its queue: it may wake up. */
+    for (uint32_t i = 0; i < node->cfg.node.max_inbound_queues; i++) {
+        nx_rxq_t *r = &node->rxq[i];
+        if (!r->active || nx__ring_pending(&r->cons))
+            continue;
+        if (!nx__plat_proc_alive((pid_t)r->owner_pid, r->owner_start))
+            rx_free_queue(node, i);
+    }
+    nx__peers_prune(node);
+    nx__large_tick(node, now);
+}
+
+static void *rx_thread(void *arg)
+{
+    nx_node_t *node = arg;
+    const nx_config_t *c = &node->cfg;
+    uint32_t empty_loops = 0;
+    uint64_t heartbeat_ns = (uint64_t)c->node.heartbeat_ms * 1000000u;
+    node->next_tick_ns = nx__plat_now_ns() + heartbeat_ns;
+    while (!atomic_load_explicit(&node->stop, memory_order_acquire)) {
+        uint32_t n = rx_drain(node);
+        uint64_t now = nx__plat_now_ns();
+        if (now >= node->next_tick_ns) {
+            rx_tick(node, now);
+            node->next_tick_ns = now + heartbeat_ns;
+        }
+        if (n) {
+            empty_loops = 0;
+            continue;
+        }
+        if (c->node.notify == NX_NOTIFY_SPIN) {
+            nx__plat_cpu_relax();
+            continue;
+        }
+        if (c->node.spin_before_sleep_us) {
+            /* Poll a little before paying for a sleep and a wake-up. */
+            uint64_t until = now + (uint64_t)c->node.spin_before_sleep_us * 1000u;
+            bool work = false;
+            while (!(work = rx_has_work(node)) && nx__plat_now_ns() < until)
+                nx__plat_cpu_relax();
+            if (work)
+                continue;
+        }
+        if (empty_loops < c->node.idle_after_loops)
+            empty_loops++;
+        uint64_t wait_ms = empty_loops >= c->node.idle_after_loops
+                               ? c->node.idle_timeout_ms
+                               : c->node.busy_timeout_ms;
+        uint64_t deadline = now + wait_ms * 1000000u;
+        if (deadline > node->next_tick_ns)
+            deadline = node->next_tick_ns;
+        if (nx__bell_wait(&node->seg->bell, deadline, rx_has_work, node))
+            NX_STAT_INC(node, wakeups);
+        else
+            NX_STAT_INC(node, timeouts);
+    }
+    return NULL;
+}
+
+/* ---- create / destroy --------------------------------------------------- */
+
+static nx_err_t config_resolve(const nx_config_t *in, nx_config_t *out)
+{
+    if (in) {
+        *out = *in;
+    } else {
+        nx_config_default(out);
+        const char *path = getenv("NEXUS_CONFIG");
+        if (path && path[0]) {
+            nx_err_t err = nx_config_load(path, out);
+            if (err != NX_OK)
+                return NX_ECONFIG;
+        }
+    }
+    const char *dom = getenv("NEXUS_DOMAIN");
+    if (dom && dom[0]) {
+        if (!nx__domain_name_ok(dom)) {
+            NX_LOGE("node", "NEXUS_DOMAIN='%.40s' is not 1..%d characters of "
+                    "[A-Za-z0-9_-]", dom, NX_DOMAIN_NAME_MAX);
+            return NX_EINVAL;
+        }
+        snprintf(out->domain, sizeof out->domain, "%s", dom);
+    }
+    char msg[256];
+    if (nx_config_validate(out, msg, sizeof msg) != NX_OK) {
+        NX_LOGE("node", "invalid configuration: %s", msg);
+        return NX_EINVAL;
+    }
+    return NX_OK;
+}
+
+nx_err_t nx_node_create(const char *name, const nx_config_t *cfg, nx_node_t **out)
+{
+    if (!out || !node_name_ok(name))
+        return NX_EINVAL;
+    nx_node_t *node = calloc(1, sizeof *node);
+    if (!node)
+        return NX_ENOMEM;
+    node->seg_fd = -1;
+    node->local = UINT32_MAX;
+    node->pid = getpid();
+    memcpy(node->name, name, strlen(name) + 1);
+    pthread_mutex_init(&node->subs_lock, NULL);
+    pthread_mutex_init(&node->pubs_lock, NULL);
+    pthread_mutex_init(&node->peers_lock, NULL);
+    pthread_mutex_init(&node->large_lock, NULL);
+
+    nx_err_t err = config_resolve(cfg, &node->cfg);
+    if (err != NX_OK)
+        goto fail;
+    if (!cfg || getenv("NEXUS_LOG") == NULL)
+        nx_log_set_level(node->cfg.log.level);
+    memcpy(node->domain, node->cfg.domain, sizeof node->domain);
+
+    uint32_t nq = node->cfg.node.max_inbound_queues;
+    node->rxq = calloc(nq, sizeof *node->rxq);
+    node->active = calloc(nq, sizeof *node->active);
+    node->subs = calloc(NX_REG_MAX_TOPICS, sizeof *node->subs);
+    node->rx_buf = aligned_alloc(64, align_up(node->cfg.node.message_size, 64));
+    if (!node->rxq || !node->active || !node->subs || !node->rx_buf) {
+        err = NX_ENOMEM;
+        goto fail;
+    }
+
+    nx__orphans_remove(node->domain);
+    err = nx__registry_open(node->domain, node->cfg.shm.mode, &node->reg);
+    if (err != NX_OK)
+        goto fail;
+    err = segment_create(node);
+    if (err != NX_OK)
+        goto fail;
+    nx_reg_node_info_t info = {
+        .name = node->name,
+        .segment = node->seg_name,
+        .notify = node->cfg.node.notify,
+        .max_queues = node->cfg.node.max_inbound_queues,
+        .queue_capacity = node->cfg.node.queue_capacity,
+        .message_size = node->cfg.node.message_size,
+    };
+    err = nx__registry_node_add(node->reg, &info, &node->slot, &node->incarnation);
+    if (err != NX_OK) {
+        if (err == NX_EEXIST)
+            NX_LOGE("node", "a node named '%s' is already running in domain '%s'",
+                    node->name, node->domain);
+        node->slot = UINT32_MAX;
+        goto fail;
+    }
+    node->seg->reg_slot = node->slot;
+    node->seg->incarnation = node->incarnation;
+    err = nx__inproc_add(node);
+    if (err != NX_OK)
+        goto fail;
+    if (pthread_create(&node->thread, NULL, rx_thread, node) != 0) {
+        err = NX_ESYS;
+        goto fail;
+    }
+    node->thread_started = true;
+    NX_LOGD("node", "%s: joined domain '%s' (slot %u, %s mode, segment %s)", node->name,
+            node->domain, node->slot, nx_notify_mode_name(node->cfg.node.notify),
+            node->seg_name);
+    *out = node;
+    return NX_OK;
+fail:
+    nx_node_destroy(node);
+    return err;
+}
+
+void nx_node_destroy(nx_node_t *node)
+{
+    if (!node)
+        return;
+    if (node->thread_started) {
+        atomic_store_explicit(&node->stop, true, memory_order_release);
+        nx__bell_force(&node->seg->bell);
+        pthread_join(node->thread, NULL);
+    }
+    /* No in-process delivery reaches us after this. */
+    nx__inproc_remove(node);
+    if (node->reg && node->slot != UINT32_MAX && node->seg) {
+        nx__pubs_free(node);
+        nx__registry_node_remove(node->reg, node->slot, node->incarnation);
+    }
+    nx__peers_close(node);
+    nx__large_fini(node);
+    nx__subs_free(node);
+    if (node->seg) {
+        /* Peers that still map the segment keep their mapping; the name
+         * goes now so that nothing new attaches to a node that left. The
+         * process-shared objects in it are not destroyed: a peer may be
+         * ringing the doorbell at this moment, and the memory goes with
+         * the last mapping. */
+        atomic_store(&node->seg->state, 2);
+        nx__plat_shm_unlink(node->seg_name);
+        munmap(node->seg, node->seg_size);
+    }
+    if (node->seg_fd >= 0)
+        close(node->seg_fd);
+    nx__registry_close(node->reg, true);
+    pthread_mutex_destroy(&node->subs_lock);
+    pthread_mutex_destroy(&node->pubs_lock);
+    pthread_mutex_destroy(&node->peers_lock);
+    pthread_mutex_destroy(&node->large_lock);
+    free(node->rxq);
+    free(node->active);
+    free(node->subs);
+    free(node->rx_buf);
+    free(node);
+}
+
+/* ---- statistics ------------------------------------------------------------- */
+
+nx_err_t nx_node_stats(nx_node_t *node, nx_node_stats_t *out)
+{
+    if (!node || !out)
+        return NX_EINVAL;
+#define ST_(f) out->f = atomic_load_explicit(&node->st.f, memory_order_relaxed)
+    ST_(published);
+    ST_(publish_failed);
+    ST_(sent_remote);
+    ST_(delivered_inproc);
+    ST_(received);
+    ST_(dispatched);
+    ST_(dropped_full);
+    ST_(dropped_no_queue);
+    ST_(rejected_corrupt);
+    ST_(rejected_type);
+    ST_(unrouted);
+    ST_(wakeups);
+    ST_(timeouts);
+    ST_(peers_reaped);
+#undef ST_
+    return NX_OK;
+}
+
+nx_err_t nx_node_inbound_stats(nx_node_t *node, nx_queue_stats_t *out, size_t max,
+                               size_t *count)
+{
+    if (!node || !count || (!out && max))
+        return NX_EINVAL;
+    size_t n = 0;
+    for (uint32_t i = 0; i < node->cfg.node.max_inbound_queues; i++) {
+        nx_queue_hdr_t *q = &node->queues[i];
+        if (!(atomic_load_explicit(&q->flags, memory_order_acquire) & NX_Q_VALID))
+            continue;
+        if (n < max) {
+            nx_queue_stats_t *s = &out[n];
+            memset(s, 0, sizeof *s);
+            memcpy(s->peer, q->owner_name, sizeof s->peer);
+            s->peer[sizeof s->peer - 1] = '\0';
+            s->peer_pid = q->owner_pid;
+            s->capacity = node->cfg.node.queue_capacity;
+            s->sent = atomic_load(&q->sent);
+            s->received = atomic_load(&q->received);
+            s->dropped = atomic_load(&q->dropped);
+            s->rejected = atomic_load(&q->rejected);
+            s->high_water = atomic_load(&q->high_water);
+            uint64_t h = atomic_load(&q->head), t = atomic_load(&q->tail);
+            s->pending = h >= t && h - t <= s->capacity ? h - t : 0;
+        }
+        n++;
+    }
+    *count = n;
+    return NX_OK;
 }

@@ -7,6 +7,7 @@
  *   nexus/config.h  nx_config_t, YAML loading
  *   nexus/types.h   message info, type and topic descriptors
  *   nexus/node.h    nodes, publish, subscribe, loans
+ *   nexus/stats.h   node and queue statistics
  */
 #ifndef NEXUS_NEXUS_H
 #define NEXUS_NEXUS_H
@@ -17,5 +18,6 @@
 #include <nexus/config.h>
 #include <nexus/types.h>
 #include <nexus/node.h>
+#include <nexus/stats.h>
 
 #endif /* NEXUS_NEXUS_H */

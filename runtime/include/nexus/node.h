@@ -132,6 +132,27 @@ NX_API nx_err_t nx_send_large_data(nx_node_t *node, const char *channel,
                                    const char *topic, const void *data,
                                    size_t size);
 
+/**
+ * Choose what publishing to (group, topic) does when a subscriber's queue
+ * is full: NX_ON_FULL_FAIL (the default for raw topics: NX_ETIMEOUT at
+ * once, a drop counted) or NX_ON_FULL_BLOCK (wait for room up to
+ * block_ms, then NX_ETIMEOUT). Schema topics start with the policy their
+ * schema declares; this overrides it for this node.
+ * @retval NX_OK, NX_EINVAL, NX_ELIMIT (publisher table full)
+ */
+NX_API nx_err_t nx_publisher_set_policy(nx_node_t *node, const char *group,
+                                        const char *topic, nx_on_full_t on_full,
+                                        uint32_t block_ms);
+
+/**
+ * Count the live subscribers of (group, topic) in the domain, this node
+ * and other processes included (as the registry lists them now).
+ * @retval NX_OK      *count set (0 if the topic is unknown).
+ * @retval NX_EINVAL  Bad node, name or NULL count.
+ */
+NX_API nx_err_t nx_subscriber_count(nx_node_t *node, const char *group,
+                                    const char *topic, size_t *count);
+
 /* ---- Typed entry points, called by the code nexus-idlc generates ------- */
 
 /**

@@ -1,0 +1,100 @@
+/*
+ * inproc.c: the process-wide table of live nodes, for direct delivery
+ * between nodes of one process (no shared memory touched).
+ *
+ * Entries live in a static array and are never freed, so a route may keep
+ * (index, generation) of a node without pinning it: delivery bumps the
+ * entry's in-flight count, then checks the generation; removal changes
+ * the generation, then waits for the count to drain. The two sides use
+ * seq_cst so that at least one sees the other (a Dekker pair), hence no
+ * delivery reaches a node after nx__inproc_remove() returned.
+ */
+#include "node_impl.h"
+
+#include "platform/platform.h"
+
+#include <sched.h>
+#include <string.h>
+
+typedef struct nx_local {
+    _Atomic uint64_t gen;       /* odd: in use; even: free */
+    _Atomic uint32_t inflight;
+    nx_node_t *node;            /* valid while gen is odd and matches */
+    char domain[NX_DOMAIN_NAME_MAX + 1];
+    uint32_t slot, inc;         /* registry identity of the node */
+} nx_local_t;
+
+static nx_local_t locals[NX_MAX_LOCAL_NODES];
+static pthread_mutex_t locals_lock = PTHREAD_MUTEX_INITIALIZER;
+
+nx_err_t nx__inproc_add(nx_node_t *node)
+{
+    pthread_mutex_lock(&locals_lock);
+    for (uint32_t i = 0; i < NX_MAX_LOCAL_NODES; i++) {
+        nx_local_t *l = &locals[i];
+        uint64_t g = atomic_load_explicit(&l->gen, memory_order_relaxed);
+        if (g & 1u)
+            continue;
+        l->node = node;
+        memcpy(l->domain, node->domain, sizeof l->domain);
+        l->slot = node->slot;
+        l->inc = node->incarnation;
+        /* Release: the fields above are visible to whoever sees gen. */
+        atomic_store_explicit(&l->gen, g + 1, memory_order_release);
+        node->local = i;
+        node->local_gen = g + 1;
+        pthread_mutex_unlock(&locals_lock);
+        return NX_OK;
+    }
+    pthread_mutex_unlock(&locals_lock);
+    return NX_ELIMIT;
+}
+
+void nx__inproc_remove(nx_node_t *node)
+{
+    if (node->local >= NX_MAX_LOCAL_NODES || !(node->local_gen & 1u))
+        return;
+    nx_local_t *l = &locals[node->local];
+    pthread_mutex_lock(&locals_lock);
+    /* seq_cst store, then seq_cst loads of inflight: pairs with the
+     * fetch_add then load of gen in nx__inproc_with(). */
+    atomic_store_explicit(&l->gen, node->local_gen + 1, memory_order_seq_cst);
+    pthread_mutex_unlock(&locals_lock);
+    while (atomic_load_explicit(&l->inflight, memory_order_seq_cst) != 0)
+        sched_yield();
+    node->local_gen = 0;
+}
+
+bool nx__inproc_find(const char *domain, uint32_t slot, uint32_t inc,
+                     uint32_t *local, uint64_t *gen)
+{
+    bool found = false;
+    pthread_mutex_lock(&locals_lock);
+    for (uint32_t i = 0; i < NX_MAX_LOCAL_NODES && !found; i++) {
+        nx_local_t *l = &locals[i];
+        uint64_t g = atomic_load_explicit(&l->gen, memory_order_relaxed);
+        if ((g & 1u) && l->slot == slot && l->inc == inc &&
+            strcmp(l->domain, domain) == 0) {
+            *local = i;
+            *gen = g;
+            found = true;
+        }
+    }
+    pthread_mutex_unlock(&locals_lock);
+    return found;
+}
+
+bool nx__inproc_with(uint32_t local, uint64_t gen,
+                     void (*fn)(nx_node_t *node, void *arg), void *arg)
+{
+    if (local >= NX_MAX_LOCAL_NODES)
+        return false;
+    nx_local_t *l = &locals[local];
+    atomic_fetch_add_explicit(&l->inflight, 1, memory_order_seq_cst);
+    bool ok = atomic_load_explicit(&l->gen, memory_order_seq_cst) == gen;
+    if (ok)
+        fn(l->node, arg);
+    /* Release: our use of the node happens before the remover frees it. */
+    atomic_fetch_sub_explicit(&l->inflight, 1, memory_order_release);
+    return ok;
+}

@@ -1,0 +1,193 @@
+/*
+ * node_impl.h: the private structure of a node and the functions its
+ * modules share (node.c: lifetime and receive thread; pub.c: publishing,
+ * routes and peers; sub.c: subscriptions and delivery; inproc.c: the
+ * process-wide table of local nodes).
+ */
+#ifndef NX_NODE_IMPL_H
+#define NX_NODE_IMPL_H
+
+#include "registry_impl.h"
+#include "ring_impl.h"
+
+#include <nexus/nexus.h>
+
+#include <pthread.h>
+
+/* Most nodes alive in one process at once. */
+#define NX_MAX_LOCAL_NODES 64u
+/* Publisher table size (open addressing): most (group, topic) a node publishes. */
+#define NX_PUB_TABLE 1024u
+
+typedef struct nx_large nx_large_t;
+
+/* ---- subscriptions (sub.c) -------------------------------------------- */
+
+/* What a subscription calls. Immutable once published in nx_sub_t.h. */
+typedef struct nx_handler {
+    nx_raw_fn raw;                /* raw subscription, or */
+    nx_dispatch_fn dispatch;      /* typed: dispatch(msg, info, fn, user) */
+    nx_generic_fn fn;
+    void *user;
+    const nx_type_desc_t *type;   /* NULL for raw */
+    uint32_t topic_slot, topic_inc;
+    char group[NX_TOPIC_NAME_MAX + 1];
+    char topic[NX_TOPIC_NAME_MAX + 1];
+} nx_handler_t;
+
+/* A node's subscription to the topic in registry slot i is subs[i]. */
+typedef struct nx_sub {
+    _Atomic(nx_handler_t *) h;    /* NULL: not subscribed */
+    _Atomic uint32_t inflight;    /* callbacks running (any thread) */
+} nx_sub_t;
+
+/* ---- publishing (pub.c) ------------------------------------------------ */
+
+/* A node in another process that we send to. Reference counted: the
+ * node's peer table holds one reference, each route one more. */
+typedef struct nx_peer {
+    _Atomic uint32_t refs;
+    uint32_t slot, incarnation;   /* registry identity */
+    char name[NX_NODE_NAME_MAX + 1];
+    pid_t pid;
+    int fd;
+    nx_seg_header_t *seg;
+    size_t seg_size;
+    uint32_t queue;               /* our queue in its segment; UINT32_MAX: none */
+    pthread_mutex_t lock;         /* serialises our threads on the SPSC ring (rule 6) */
+    nx_ring_prod_t prod;          /* guarded by lock */
+    _Atomic bool broken;          /* queue lost or segment invalid: skip */
+    uint64_t next_live_check_ns;  /* guarded by lock */
+} nx_peer_t;
+
+/* Where a topic's messages go, built from the registry at one generation.
+ * Immutable once built; reference counted. */
+typedef struct nx_target {
+    nx_peer_t *peer;              /* remote, or NULL for local */
+    uint32_t local;               /* local: index in the in-process table */
+    uint64_t local_gen;           /* ... and its generation */
+} nx_target_t;
+
+typedef struct nx_route {
+    _Atomic uint32_t refs;
+    uint64_t gen;                 /* registry generation it was built at */
+    uint32_t count;
+    nx_target_t targets[];
+} nx_route_t;
+
+typedef struct nx_pub {
+    char group[NX_TOPIC_NAME_MAX + 1];
+    char topic[NX_TOPIC_NAME_MAX + 1];
+    const nx_topic_desc_t *desc;  /* typed, or NULL */
+    uint64_t fingerprint;
+    uint32_t topic_slot, topic_inc;
+    _Atomic uint32_t on_full;     /* nx_on_full_t */
+    _Atomic uint32_t block_ms;
+    _Atomic uint64_t seq;
+    pthread_mutex_t route_lock;   /* guards route (swap and reference) */
+    nx_route_t *route;
+} nx_pub_t;
+
+/* ---- the node ----------------------------------------------------------- */
+
+/* Receive side of one inbound queue. Receive thread only. */
+typedef struct nx_rxq {
+    bool active;
+    bool corrupt_logged;
+    nx_ring_cons_t cons;
+    uint32_t owner_pid;
+    uint64_t owner_start;
+    char owner_name[NX_NODE_NAME_MAX + 1];
+} nx_rxq_t;
+
+struct nx_node {
+    char name[NX_NODE_NAME_MAX + 1];
+    char domain[NX_DOMAIN_NAME_MAX + 1];
+    nx_config_t cfg;
+    pid_t pid;
+
+    nx_registry_t *reg;
+    uint32_t slot, incarnation;   /* our registry entry */
+
+    /* Our segment. */
+    char seg_name[NX_SHM_NAME_MAX];
+    int seg_fd;
+    nx_seg_header_t *seg;
+    size_t seg_size;
+    nx_queue_hdr_t *queues;
+    uint8_t *slots;
+
+    /* In-process table entry (inproc.c). */
+    uint32_t local;
+    uint64_t local_gen;
+
+    /* Receive thread. */
+    pthread_t thread;
+    bool thread_started;
+    _Atomic bool stop;
+    nx_rxq_t *rxq;                /* [max_queues] */
+    uint32_t *active;             /* indices of active queues */
+    uint32_t n_active;
+    uint32_t seen_queues_gen;
+    uint8_t *rx_buf;              /* private copy of the payload being delivered */
+    uint64_t next_tick_ns;
+
+    /* Subscriptions, indexed by registry topic slot. */
+    nx_sub_t *subs;               /* [NX_REG_MAX_TOPICS] */
+    pthread_mutex_t subs_lock;    /* serialises subscribe / unsubscribe */
+
+    /* Publications. */
+    _Atomic(nx_pub_t *) pubs[NX_PUB_TABLE];
+    pthread_mutex_t pubs_lock;    /* serialises inserts */
+
+    /* Peers by registry slot. */
+    nx_peer_t *peers[NX_REG_MAX_NODES];
+    pthread_mutex_t peers_lock;
+
+    /* Large-data channel and loans (large.c). */
+    nx_large_t *large;
+    pthread_mutex_t large_lock;
+
+    struct {
+        _Atomic uint64_t published, publish_failed, sent_remote,
+            delivered_inproc, received, dispatched, dropped_full,
+            dropped_no_queue, rejected_corrupt, rejected_type, unrouted,
+            wakeups, timeouts, peers_reaped;
+    } st;
+};
+
+#define NX_STAT_INC(node, field)                                               \
+    atomic_fetch_add_explicit(&(node)->st.field, 1, memory_order_relaxed)
+
+/* ---- shared between modules ------------------------------------------- */
+
+/* Names: topic/group 1..127 of [A-Za-z0-9_/.-] (group may be ""). */
+bool nx__topic_name_ok(const char *s, bool allow_empty);
+
+/* inproc.c */
+nx_err_t nx__inproc_add(nx_node_t *node);
+void nx__inproc_remove(nx_node_t *node); /* waits for deliveries in flight */
+bool nx__inproc_find(const char *domain, uint32_t slot, uint32_t inc,
+                     uint32_t *local, uint64_t *gen);
+/* Run fn(node, arg) on local node `local` if it still has generation gen. */
+bool nx__inproc_with(uint32_t local, uint64_t gen,
+                     void (*fn)(nx_node_t *node, void *arg), void *arg);
+
+/* sub.c */
+void nx__sub_deliver(nx_node_t *node, uint32_t topic_slot, uint32_t topic_inc,
+                     const void *data, size_t size, uint64_t fingerprint,
+                     nx_msg_info_t *info, bool trusted);
+void nx__subs_free(nx_node_t *node);
+
+/* pub.c */
+void nx__pubs_free(nx_node_t *node);
+void nx__peers_close(nx_node_t *node);  /* marks our queues closed in peers */
+void nx__peers_prune(nx_node_t *node);  /* drops peers that left the registry */
+nx_err_t nx__publish(nx_node_t *node, const char *group, const char *topic,
+                     const nx_topic_desc_t *desc, const void *data, size_t size,
+                     bool large_only);
+
+/* node.c */
+void nx__node_rx_dispatch(nx_node_t *node, nx_rxq_t *q, const void *slot);
+
+#endif /* NX_NODE_IMPL_H */

@@ -1,0 +1,216 @@
+/*
+ * linux.c: the platform contract (platform.h) for Linux and glibc.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include "platform.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <gnu/libc-version.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+uint64_t nx__plat_now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+void nx__plat_sleep_ns(uint64_t ns)
+{
+    struct timespec ts = {(time_t)(ns / 1000000000u), (long)(ns % 1000000000u)};
+    while (clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, &ts) == EINTR) {
+    }
+}
+
+void nx__plat_cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield");
+#endif
+}
+
+uint64_t nx__plat_proc_start_time(pid_t pid)
+{
+    char path[64], buf[1024];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return 0;
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0)
+        return 0;
+    buf[n] = '\0';
+    /* The command name (field 2) may hold spaces and ')': start after the
+     * last ')'. Field 22 is starttime; after ')' come fields 3.. */
+    char *p = strrchr(buf, ')');
+    if (!p)
+        return 0;
+    p++;
+    for (int field = 3; field < 22 && *p; field++) {
+        p = strchr(p + 1, ' ');
+        if (!p)
+            return 0;
+    }
+    return strtoull(p, NULL, 10);
+}
+
+bool nx__plat_proc_alive(pid_t pid, uint64_t start_time)
+{
+    if (pid <= 0)
+        return false;
+    uint64_t st = nx__plat_proc_start_time(pid);
+    if (st == 0) /* no /proc entry: exists only if kill(0) says so */
+        return kill(pid, 0) == 0 || errno == EPERM;
+    return start_time == 0 || st == start_time;
+}
+
+static nx_err_t errno_to_err(int e)
+{
+    switch (e) {
+    case EEXIST:
+        return NX_EEXIST;
+    case ENOENT:
+        return NX_ENOTFOUND;
+    case EACCES:
+    case EPERM:
+        return NX_EPERM;
+    case ENOSPC:
+    case EFBIG:
+        return NX_ENOSPC;
+    case ENOMEM:
+        return NX_ENOMEM;
+    case EINVAL:
+    case ENAMETOOLONG:
+        return NX_EINVAL;
+    default:
+        return NX_ESYS;
+    }
+}
+
+nx_err_t nx__plat_shm_create(const char *name, size_t size, unsigned mode,
+                             int *fd)
+{
+    int f = shm_open(name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC,
+                     (mode_t)(mode & 0777));
+    if (f < 0)
+        return errno_to_err(errno);
+    /* fchmod, not the umask: the configured mode is what the object gets. */
+    if (fchmod(f, (mode_t)(mode & 0777)) != 0 || ftruncate(f, (off_t)size) != 0)
+        goto fail;
+    int rc = posix_fallocate(f, 0, (off_t)size);
+    if (rc != 0) {
+        errno = rc;
+        goto fail;
+    }
+    *fd = f;
+    return NX_OK;
+fail:;
+    int e = errno;
+    close(f);
+    shm_unlink(name);
+    errno = e;
+    return errno_to_err(e);
+}
+
+nx_err_t nx__plat_shm_open(const char *name, int *fd, size_t *size)
+{
+    int f = shm_open(name, O_RDWR | O_CLOEXEC, 0);
+    if (f < 0)
+        return errno_to_err(errno);
+    struct stat st;
+    if (fstat(f, &st) != 0) {
+        int e = errno;
+        close(f);
+        return errno_to_err(e);
+    }
+    if (st.st_uid != geteuid()) {
+        close(f);
+        errno = EPERM;
+        return NX_EPERM;
+    }
+    *fd = f;
+    *size = (size_t)st.st_size;
+    return NX_OK;
+}
+
+nx_err_t nx__plat_shm_map(int fd, size_t size, void **addr)
+{
+    void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (p == MAP_FAILED)
+        return errno_to_err(errno);
+    *addr = p;
+    return NX_OK;
+}
+
+nx_err_t nx__plat_shm_unlink(const char *name)
+{
+    if (shm_unlink(name) == 0 || errno == ENOENT)
+        return NX_OK;
+    return errno_to_err(errno);
+}
+
+const char *nx__plat_shm_dir(void) { return "/dev/shm"; }
+
+void nx__plat_shm_list(const char *prefix, bool (*fn)(const char *, void *),
+                       void *user)
+{
+    DIR *d = opendir(nx__plat_shm_dir());
+    if (!d)
+        return;
+    size_t plen = strlen(prefix);
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (strncmp(e->d_name, prefix, plen) != 0)
+            continue;
+        if (!fn(e->d_name, user))
+            break;
+    }
+    closedir(d);
+}
+
+nx_err_t nx__plat_live_lock(int fd)
+{
+    struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0,
+                       .l_len = 1};
+    if (fcntl(fd, F_OFD_SETLK, &fl) != 0)
+        return errno == EAGAIN || errno == EACCES ? NX_EBUSY : NX_ESYS;
+    return NX_OK;
+}
+
+int nx__plat_live_lock_held(int fd)
+{
+    struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0,
+                       .l_len = 1};
+    if (fcntl(fd, F_OFD_GETLK, &fl) != 0)
+        return -1;
+    return fl.l_type != F_UNLCK;
+}
+
+int nx__plat_sem_wait_until(sem_t *sem, uint64_t deadline_ns)
+{
+    struct timespec ts = {(time_t)(deadline_ns / 1000000000u),
+                          (long)(deadline_ns % 1000000000u)};
+    for (;;) {
+        if (sem_clockwait(sem, CLOCK_MONOTONIC, &ts) == 0)
+            return 0;
+        if (errno != EINTR)
+            return errno;
+    }
+}
+
+const char *nx__plat_libc_id(void) { return gnu_get_libc_version(); }

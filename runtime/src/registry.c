@@ -1,0 +1,525 @@
+/*
+ * registry.c: the domain registry (see registry_impl.h).
+ */
+#include "registry_impl.h"
+
+#include "log_impl.h"
+#include "notify_impl.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+bool nx__domain_name_ok(const char *s)
+{
+    size_t n = s ? strnlen(s, NX_DOMAIN_NAME_MAX + 1) : 0;
+    if (n == 0 || n > NX_DOMAIN_NAME_MAX)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+              (c >= '0' && c <= '9') || c == '_' || c == '-'))
+            return false;
+    }
+    return true;
+}
+
+/* Bounded copy that always terminates. */
+static void copy_name(char *dst, size_t size, const char *src)
+{
+    size_t n = strnlen(src, size - 1);
+    memcpy(dst, src, n);
+    memset(dst + n, 0, size - n);
+}
+
+/* Does a fixed-size char field hold exactly `s`? (Never reads past it.) */
+static bool field_eq(const char *field, size_t size, const char *s)
+{
+    size_t n = strlen(s);
+    return n < size && memcmp(field, s, n) == 0 && field[n] == '\0';
+}
+
+static void bitmap_set(uint64_t *bm, uint32_t bit) { bm[bit / 64] |= UINT64_C(1) << (bit % 64); }
+static void bitmap_clear(uint64_t *bm, uint32_t bit) { bm[bit / 64] &= ~(UINT64_C(1) << (bit % 64)); }
+static bool bitmap_empty(const uint64_t *bm)
+{
+    for (uint32_t i = 0; i < NX_REG_BITMAP_WORDS; i++)
+        if (bm[i])
+            return false;
+    return true;
+}
+
+void nx__registry_bump(nx_registry_t *r)
+{
+    atomic_fetch_add_explicit(&r->shm->hdr.generation, 1, memory_order_release);
+}
+
+/* Check and repair the tables after a holder died mid-change (or on a
+ * suspicion of corruption): every entry is made self-consistent. */
+static void registry_repair_locked(nx_registry_t *r)
+{
+    nx_registry_shm_t *s = r->shm;
+    for (uint32_t i = 0; i < NX_REG_MAX_NODES; i++) {
+        nx_reg_node_t *n = &s->nodes[i];
+        n->name[sizeof n->name - 1] = '\0';
+        n->segment[sizeof n->segment - 1] = '\0';
+        n->large_segment[sizeof n->large_segment - 1] = '\0';
+        if (n->state > NX_NODE_DEAD)
+            n->state = NX_NODE_DEAD;
+    }
+    for (uint32_t t = 0; t < NX_REG_MAX_TOPICS; t++) {
+        nx_reg_topic_t *tp = &s->topics[t];
+        tp->group[sizeof tp->group - 1] = '\0';
+        tp->name[sizeof tp->name - 1] = '\0';
+        tp->type_name[sizeof tp->type_name - 1] = '\0';
+        if (tp->used > 1)
+            tp->used = 1;
+        /* Bits for slots that hold no live node are dropped. */
+        for (uint32_t i = 0; i < NX_REG_MAX_NODES; i++) {
+            if (s->nodes[i].state != NX_NODE_ALIVE) {
+                bitmap_clear(tp->pubs, i);
+                bitmap_clear(tp->subs, i);
+            }
+        }
+        if (tp->used && bitmap_empty(tp->pubs) && bitmap_empty(tp->subs))
+            tp->used = 0;
+    }
+    s->hdr.repairs++;
+    nx__registry_bump(r);
+}
+
+nx_err_t nx__registry_lock(nx_registry_t *r)
+{
+    bool repaired = false;
+    int rc = nx__robust_lock(&r->shm->hdr.lock, &repaired);
+    if (rc != 0) {
+        NX_LOGE("registry", "domain '%s': registry lock unusable (%s)",
+                r->domain, strerror(rc));
+        return NX_ECORRUPT;
+    }
+    if (repaired) {
+        NX_LOGW("registry", "domain '%s': a process died holding the registry "
+                "lock; tables checked and repaired", r->domain);
+        registry_repair_locked(r);
+    }
+    return NX_OK;
+}
+
+void nx__registry_unlock(nx_registry_t *r) { pthread_mutex_unlock(&r->shm->hdr.lock); }
+
+/* Validate a mapped registry header before trusting anything in it. */
+static nx_err_t registry_check(const nx_registry_shm_t *s, size_t size)
+{
+    if (size < sizeof *s)
+        return NX_ECORRUPT;
+    if (atomic_load_explicit((_Atomic uint64_t *)&s->hdr.magic, memory_order_acquire) !=
+        NX_REG_MAGIC)
+        return NX_ECORRUPT;
+    if (s->hdr.version != NX_LAYOUT_VERSION || s->hdr.abi != NX_ABI_WORD)
+        return NX_EVERSION;
+    if (s->hdr.size != sizeof *s || s->hdr.max_nodes != NX_REG_MAX_NODES ||
+        s->hdr.max_topics != NX_REG_MAX_TOPICS)
+        return NX_ECORRUPT;
+    return NX_OK;
+}
+
+static nx_err_t registry_create(nx_registry_t *r, unsigned mode)
+{
+    int fd;
+    size_t size = sizeof(nx_registry_shm_t);
+    nx_err_t err = nx__plat_shm_create(r->shm_name, size, mode, &fd);
+    if (err != NX_OK)
+        return err;
+    void *p;
+    err = nx__plat_shm_map(fd, size, &p);
+    if (err != NX_OK) {
+        close(fd);
+        nx__plat_shm_unlink(r->shm_name);
+        return err;
+    }
+    nx_registry_shm_t *s = p;
+    /* The object is zero-filled; set up the header, store the magic last
+     * so an opener never uses a half-built registry. */
+    s->hdr.version = NX_LAYOUT_VERSION;
+    s->hdr.abi = NX_ABI_WORD;
+    s->hdr.size = size;
+    s->hdr.max_nodes = NX_REG_MAX_NODES;
+    s->hdr.max_topics = NX_REG_MAX_TOPICS;
+    s->hdr.creator_pid = (uint32_t)getpid();
+    s->hdr.creator_start = nx__plat_proc_start_time(getpid());
+    if (nx__robust_mutex_init(&s->hdr.lock) != 0) {
+        munmap(p, size);
+        close(fd);
+        nx__plat_shm_unlink(r->shm_name);
+        return NX_ESYS;
+    }
+    atomic_store_explicit((_Atomic uint64_t *)&s->hdr.magic, NX_REG_MAGIC,
+                          memory_order_release);
+    r->shm = s;
+    r->size = size;
+    r->fd = fd;
+    NX_LOGD("registry", "created %s", r->shm_name);
+    return NX_OK;
+}
+
+/* Open an existing registry; waits briefly for its creator to finish. */
+static nx_err_t registry_attach(nx_registry_t *r)
+{
+    int fd;
+    size_t size;
+    nx_err_t err = nx__plat_shm_open(r->shm_name, &fd, &size);
+    if (err != NX_OK)
+        return err;
+    if (size < sizeof(nx_reg_header_t)) {
+        /* Created but not sized yet, or truncated: give the creator time. */
+        for (int i = 0; i < 200 && size < sizeof(nx_reg_header_t); i++) {
+            nx__plat_sleep_ns(5000000);
+            close(fd);
+            err = nx__plat_shm_open(r->shm_name, &fd, &size);
+            if (err != NX_OK)
+                return err;
+        }
+        if (size < sizeof(nx_registry_shm_t)) {
+            close(fd);
+            return NX_ECORRUPT;
+        }
+    }
+    if (size != sizeof(nx_registry_shm_t)) {
+        close(fd);
+        return size < sizeof(nx_registry_shm_t) ? NX_ECORRUPT : NX_EVERSION;
+    }
+    void *p;
+    err = nx__plat_shm_map(fd, size, &p);
+    if (err != NX_OK) {
+        close(fd);
+        return err;
+    }
+    nx_registry_shm_t *s = p;
+    /* Up to a second for the creator to store the magic. */
+    for (int i = 0; i < 200; i++) {
+        err = registry_check(s, size);
+        if (err != NX_ECORRUPT ||
+            atomic_load_explicit((_Atomic uint64_t *)&s->hdr.magic,
+                                 memory_order_acquire) != 0)
+            break;
+        nx__plat_sleep_ns(5000000);
+    }
+    if (err != NX_OK) {
+        munmap(p, size);
+        close(fd);
+        return err;
+    }
+    r->shm = s;
+    r->size = size;
+    r->fd = fd;
+    return NX_OK;
+}
+
+nx_err_t nx__registry_open(const char *domain, unsigned mode, nx_registry_t **out)
+{
+    if (!nx__domain_name_ok(domain))
+        return NX_EINVAL;
+    nx_registry_t *r = calloc(1, sizeof *r);
+    if (!r)
+        return NX_ENOMEM;
+    copy_name(r->domain, sizeof r->domain, domain);
+    snprintf(r->shm_name, sizeof r->shm_name, "/nexus.%s.registry", domain);
+    r->fd = -1;
+
+    nx_err_t err = NX_ESYS;
+    for (int attempt = 0; attempt < 50; attempt++) {
+        err = registry_attach(r);
+        if (err == NX_ENOTFOUND) {
+            err = registry_create(r, mode);
+            if (err == NX_EEXIST)
+                continue; /* lost the race to create it: open it */
+            if (err != NX_OK)
+                break;
+        } else if (err != NX_OK) {
+            if (err == NX_ECORRUPT)
+                NX_LOGE("registry", "%s failed validation (wrong magic or size); "
+                        "remove it with 'nexus clean --domain %s' when no node runs",
+                        r->shm_name, domain);
+            else if (err == NX_EVERSION)
+                NX_LOGE("registry", "%s has another layout version or ABI", r->shm_name);
+            else if (err == NX_EPERM)
+                NX_LOGE("registry", "%s belongs to another user", r->shm_name);
+            break;
+        }
+        /* A registry whose last node is leaving is closed: retry. */
+        if ((err = nx__registry_lock(r)) != NX_OK)
+            break;
+        bool closed = r->shm->hdr.closed != 0;
+        nx__registry_unlock(r);
+        if (!closed) {
+            *out = r;
+            return NX_OK;
+        }
+        munmap(r->shm, r->size);
+        close(r->fd);
+        r->shm = NULL;
+        r->fd = -1;
+        nx__plat_sleep_ns(1000000);
+        err = NX_EBUSY;
+    }
+    free(r);
+    return err;
+}
+
+void nx__registry_close(nx_registry_t *r, bool unlink_if_empty)
+{
+    if (!r)
+        return;
+    if (r->shm && unlink_if_empty && nx__registry_lock(r) == NX_OK) {
+        bool any = false;
+        for (uint32_t i = 0; i < NX_REG_MAX_NODES && !any; i++)
+            any = r->shm->nodes[i].state == NX_NODE_ALIVE &&
+                  nx__registry_node_alive_locked(r, &r->shm->nodes[i]);
+        if (!any) {
+            r->shm->hdr.closed = 1;
+            nx__plat_shm_unlink(r->shm_name);
+            NX_LOGD("registry", "last node left; removed %s", r->shm_name);
+        }
+        nx__registry_unlock(r);
+    }
+    if (r->shm)
+        munmap(r->shm, r->size);
+    if (r->fd >= 0)
+        close(r->fd);
+    free(r);
+}
+
+bool nx__registry_node_alive_locked(nx_registry_t *r, const nx_reg_node_t *n)
+{
+    (void)r;
+    if (n->state != NX_NODE_ALIVE)
+        return false;
+    /* The liveness lock on the node's segment goes when its process dies
+     * (rule 10); pid + start time cover a missing or renamed segment. */
+    char seg[NX_SEG_NAME_MAX + 1];
+    copy_name(seg, sizeof seg, n->segment);
+    if (seg[0] == '/') {
+        int fd;
+        size_t size;
+        if (nx__plat_shm_open(seg, &fd, &size) == NX_OK) {
+            int held = nx__plat_live_lock_held(fd);
+            close(fd);
+            if (held == 0)
+                return false;
+            if (held == 1)
+                return nx__plat_proc_alive((pid_t)n->pid, n->start_time);
+        }
+    }
+    return nx__plat_proc_alive((pid_t)n->pid, n->start_time);
+}
+
+/* Free a node slot: drop its bits, free topics nobody uses. Lock held. */
+static void node_free_locked(nx_registry_t *r, uint32_t slot)
+{
+    nx_registry_shm_t *s = r->shm;
+    for (uint32_t t = 0; t < NX_REG_MAX_TOPICS; t++) {
+        nx_reg_topic_t *tp = &s->topics[t];
+        if (!tp->used)
+            continue;
+        bitmap_clear(tp->pubs, slot);
+        bitmap_clear(tp->subs, slot);
+        if (bitmap_empty(tp->pubs) && bitmap_empty(tp->subs))
+            tp->used = 0;
+    }
+    nx_reg_node_t *n = &s->nodes[slot];
+    n->state = NX_NODE_FREE;
+    n->pid = 0;
+    n->start_time = 0;
+    n->incarnation++;
+    nx__registry_bump(r);
+}
+
+nx_err_t nx__registry_node_add(nx_registry_t *r, const nx_reg_node_info_t *info,
+                               uint32_t *slot_out, uint32_t *inc_out)
+{
+    nx_err_t err = nx__registry_lock(r);
+    if (err != NX_OK)
+        return err;
+    nx_registry_shm_t *s = r->shm;
+    uint32_t free_slot = UINT32_MAX;
+    for (uint32_t i = 0; i < NX_REG_MAX_NODES; i++) {
+        nx_reg_node_t *n = &s->nodes[i];
+        if (n->state == NX_NODE_ALIVE &&
+            field_eq(n->name, sizeof n->name, info->name)) {
+            if (nx__registry_node_alive_locked(r, n)) {
+                nx__registry_unlock(r);
+                return NX_EEXIST;
+            }
+            NX_LOGI("registry", "node '%s' (pid %u) is gone; reusing its name",
+                    info->name, n->pid);
+            node_free_locked(r, i);
+        }
+        if (n->state != NX_NODE_ALIVE && free_slot == UINT32_MAX)
+            free_slot = i;
+    }
+    if (free_slot == UINT32_MAX) {
+        nx__registry_unlock(r);
+        return NX_ELIMIT;
+    }
+    nx_reg_node_t *n = &s->nodes[free_slot];
+    n->incarnation++;
+    n->pid = (uint32_t)getpid();
+    n->start_time = nx__plat_proc_start_time(getpid());
+    n->notify = info->notify;
+    n->max_queues = info->max_queues;
+    n->queue_capacity = info->queue_capacity;
+    n->message_size = info->message_size;
+    copy_name(n->name, sizeof n->name, info->name);
+    copy_name(n->segment, sizeof n->segment, info->segment);
+    memset(n->large_segment, 0, sizeof n->large_segment);
+    atomic_store_explicit(&n->heartbeat_ns, nx__plat_now_ns(), memory_order_relaxed);
+    n->state = NX_NODE_ALIVE;
+    *slot_out = free_slot;
+    *inc_out = n->incarnation;
+    nx__registry_bump(r);
+    nx__registry_unlock(r);
+    return NX_OK;
+}
+
+void nx__registry_node_remove(nx_registry_t *r, uint32_t slot, uint32_t inc)
+{
+    if (slot >= NX_REG_MAX_NODES || nx__registry_lock(r) != NX_OK)
+        return;
+    nx_reg_node_t *n = &r->shm->nodes[slot];
+    if (n->state == NX_NODE_ALIVE && n->incarnation == inc)
+        node_free_locked(r, slot);
+    nx__registry_unlock(r);
+}
+
+void nx__registry_node_set_large(nx_registry_t *r, uint32_t slot, uint32_t inc,
+                                 const char *segment)
+{
+    if (slot >= NX_REG_MAX_NODES || nx__registry_lock(r) != NX_OK)
+        return;
+    nx_reg_node_t *n = &r->shm->nodes[slot];
+    if (n->state == NX_NODE_ALIVE && n->incarnation == inc) {
+        copy_name(n->large_segment, sizeof n->large_segment, segment);
+        atomic_fetch_add_explicit(&n->large_gen, 1, memory_order_relaxed);
+        nx__registry_bump(r);
+    }
+    nx__registry_unlock(r);
+}
+
+void nx__registry_node_beat(nx_registry_t *r, uint32_t slot, uint64_t now_ns)
+{
+    if (slot < NX_REG_MAX_NODES)
+        atomic_store_explicit(&r->shm->nodes[slot].heartbeat_ns, now_ns,
+                              memory_order_relaxed);
+}
+
+nx_err_t nx__registry_topic_attach(nx_registry_t *r, const char *group,
+                                   const char *topic, const nx_type_desc_t *type,
+                                   uint32_t node_slot, bool publisher,
+                                   uint32_t *topic_slot, uint32_t *topic_inc,
+                                   char *other_type, size_t other_size)
+{
+    if (node_slot >= NX_REG_MAX_NODES)
+        return NX_EINVAL;
+    nx_err_t err = nx__registry_lock(r);
+    if (err != NX_OK)
+        return err;
+    nx_registry_shm_t *s = r->shm;
+    uint32_t found = UINT32_MAX, free_slot = UINT32_MAX;
+    for (uint32_t t = 0; t < NX_REG_MAX_TOPICS; t++) {
+        nx_reg_topic_t *tp = &s->topics[t];
+        if (!tp->used) {
+            if (free_slot == UINT32_MAX)
+                free_slot = t;
+            continue;
+        }
+        if (field_eq(tp->group, sizeof tp->group, group) &&
+            field_eq(tp->name, sizeof tp->name, topic)) {
+            found = t;
+            break;
+        }
+    }
+    if (found == UINT32_MAX) {
+        if (free_slot == UINT32_MAX) {
+            nx__registry_unlock(r);
+            return NX_ELIMIT;
+        }
+        found = free_slot;
+        nx_reg_topic_t *tp = &s->topics[found];
+        memset(tp->pubs, 0, sizeof tp->pubs);
+        memset(tp->subs, 0, sizeof tp->subs);
+        copy_name(tp->group, sizeof tp->group, group);
+        copy_name(tp->name, sizeof tp->name, topic);
+        tp->fingerprint = 0;
+        tp->type_size = 0;
+        memset(tp->type_name, 0, sizeof tp->type_name);
+        tp->incarnation++;
+        tp->used = 1;
+    }
+    nx_reg_topic_t *tp = &s->topics[found];
+    if (type) {
+        if (tp->fingerprint == 0) {
+            tp->fingerprint = type->fingerprint;
+            tp->type_size = type->size;
+            copy_name(tp->type_name, sizeof tp->type_name, type->name ? type->name : "?");
+        } else if (tp->fingerprint != type->fingerprint) {
+            if (other_type && other_size)
+                snprintf(other_type, other_size, "%s", tp->type_name);
+            if (bitmap_empty(tp->pubs) && bitmap_empty(tp->subs))
+                tp->used = 0; /* we created it only to find the clash */
+            nx__registry_unlock(r);
+            return NX_ETYPE;
+        }
+    }
+    bitmap_set(publisher ? tp->pubs : tp->subs, node_slot);
+    *topic_slot = found;
+    *topic_inc = tp->incarnation;
+    nx__registry_bump(r);
+    nx__registry_unlock(r);
+    return NX_OK;
+}
+
+void nx__registry_topic_detach(nx_registry_t *r, uint32_t topic_slot,
+                               uint32_t topic_inc, uint32_t node_slot,
+                               bool publisher)
+{
+    if (topic_slot >= NX_REG_MAX_TOPICS || node_slot >= NX_REG_MAX_NODES ||
+        nx__registry_lock(r) != NX_OK)
+        return;
+    nx_reg_topic_t *tp = &r->shm->topics[topic_slot];
+    if (tp->used && tp->incarnation == topic_inc) {
+        bitmap_clear(publisher ? tp->pubs : tp->subs, node_slot);
+        if (bitmap_empty(tp->pubs) && bitmap_empty(tp->subs))
+            tp->used = 0;
+        nx__registry_bump(r);
+    }
+    nx__registry_unlock(r);
+}
+
+uint32_t nx__registry_reap(nx_registry_t *r, uint64_t now_ns,
+                           uint64_t timeout_ns, uint32_t self)
+{
+    if (nx__registry_lock(r) != NX_OK)
+        return 0;
+    uint32_t reaped = 0;
+    for (uint32_t i = 0; i < NX_REG_MAX_NODES; i++) {
+        nx_reg_node_t *n = &r->shm->nodes[i];
+        if (i == self || n->state != NX_NODE_ALIVE)
+            continue;
+        uint64_t beat = atomic_load_explicit(&n->heartbeat_ns, memory_order_relaxed);
+        bool hung = timeout_ns && now_ns > beat && now_ns - beat > timeout_ns;
+        bool gone = !nx__registry_node_alive_locked(r, n);
+        if (!hung && !gone)
+            continue;
+        char name[NX_NODE_NAME_MAX + 1];
+        copy_name(name, sizeof name, n->name);
+        NX_LOGW("registry", "node '%s' (pid %u) is %s; removing it", name, n->pid,
+                gone ? "gone" : "not responding (heartbeat stopped)");
+        node_free_locked(r, i);
+        reaped++;
+    }
+    nx__registry_unlock(r);
+    return reaped;
+}

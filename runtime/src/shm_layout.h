@@ -1,0 +1,197 @@
+/*
+ * shm_layout.h: the layout of every shared-memory object of a domain.
+ * docs/shm-format.md describes the same in prose.
+ *
+ * Rules: fixed-width types and offsets only, never pointers; each object
+ * starts with magic, layout version, ABI word and size; everything read
+ * from here is validated before use (another process may be buggy or
+ * hostile); every struct's size is asserted at compile time.
+ *
+ * Objects of domain D (names without the leading '/'):
+ *   nexus.D.registry            the registry (one per domain)
+ *   nexus.D.n.NAME.PID.SEQ      a node segment: doorbell + inbound queues
+ *   nexus.D.l.NAME.PID.SEQ      a node's large-data ring (see large.c)
+ */
+#ifndef NX_SHM_LAYOUT_H
+#define NX_SHM_LAYOUT_H
+
+#include <nexus/node.h>
+
+#include <pthread.h>
+#include <semaphore.h>
+#include <stdalign.h>
+#include <stdatomic.h>
+#include <stdint.h>
+
+#define NX_CACHELINE 64
+
+#define NX_LAYOUT_VERSION 1u
+#define NX_REG_MAGIC UINT64_C(0x3147455258454e4e)  /* "NNEXREG1" */
+#define NX_SEG_MAGIC UINT64_C(0x31474553584e4e4e)  /* "NNNXSEG1" */
+#define NX_MSG_MAGIC 0x4d584e4eu                   /* "NNXM" */
+
+/* The ABI word: what must match to share an object. Pointer size, byte
+ * order and the sizes of the process-shared pthread/semaphore objects. */
+#define NX_ABI_WORD                                                            \
+    ((uint32_t)(sizeof(void *) | (sizeof(pthread_mutex_t) << 8) |             \
+                (sizeof(pthread_cond_t) << 16) | (sizeof(sem_t) << 24)) ^     \
+     (uint32_t)(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ ? 0 : 0x80000000u))
+
+/* ---- registry ------------------------------------------------------- */
+
+#define NX_REG_MAX_NODES 128u   /* slots; bitmaps below have this many bits */
+#define NX_REG_MAX_TOPICS 1024u
+#define NX_REG_BITMAP_WORDS (NX_REG_MAX_NODES / 64u)
+#define NX_SEG_NAME_MAX 128u
+#define NX_TYPE_NAME_MAX 127u
+
+/* Node entry states. */
+enum {
+    NX_NODE_FREE = 0,
+    NX_NODE_ALIVE = 1,
+    NX_NODE_DEAD = 2, /* detected dead; slot freed once nobody needs it */
+};
+
+typedef struct nx_reg_node {
+    uint32_t state;             /* NX_NODE_* */
+    uint32_t incarnation;       /* bumped every time the slot is (re)used */
+    uint32_t pid;
+    uint32_t notify;            /* nx_notify_mode_t, informational */
+    uint64_t start_time;        /* of pid, nx__plat_proc_start_time() */
+    _Atomic uint64_t heartbeat_ns; /* CLOCK_MONOTONIC of the last beat */
+    uint32_t max_queues;
+    uint32_t queue_capacity;
+    uint32_t message_size;
+    uint32_t reserved0;
+    char name[NX_NODE_NAME_MAX + 1];
+    char segment[NX_SEG_NAME_MAX];       /* node segment name */
+    char large_segment[NX_SEG_NAME_MAX]; /* "" if none yet */
+    _Atomic uint32_t large_gen;          /* bumped when large_segment changes */
+    uint32_t reserved1[3];
+} nx_reg_node_t;
+
+NX_STATIC_ASSERT(sizeof(nx_reg_node_t) == 384, "registry node entry layout");
+
+typedef struct nx_reg_topic {
+    uint32_t used;              /* 0 free, 1 used */
+    uint32_t incarnation;       /* bumped every time the slot is (re)used */
+    uint64_t fingerprint;       /* 0: untyped so far */
+    uint32_t type_size;         /* size of the type if typed */
+    uint32_t reserved0;
+    char group[NX_TOPIC_NAME_MAX + 1];
+    char name[NX_TOPIC_NAME_MAX + 1];
+    char type_name[NX_TYPE_NAME_MAX + 1];
+    uint64_t pubs[NX_REG_BITMAP_WORDS]; /* node slots publishing */
+    uint64_t subs[NX_REG_BITMAP_WORDS]; /* node slots subscribed */
+} nx_reg_topic_t;
+
+NX_STATIC_ASSERT(sizeof(nx_reg_topic_t) == 440, "registry topic entry layout");
+
+typedef struct nx_reg_header {
+    uint64_t magic;             /* NX_REG_MAGIC, stored last at creation */
+    uint32_t version;           /* NX_LAYOUT_VERSION */
+    uint32_t abi;               /* NX_ABI_WORD */
+    uint64_t size;              /* bytes of the whole object */
+    uint32_t max_nodes;
+    uint32_t max_topics;
+    uint32_t closed;            /* set (under lock) by the last node before unlinking */
+    uint32_t creator_pid;
+    uint64_t creator_start;
+    alignas(NX_CACHELINE) _Atomic uint64_t generation; /* bumped on every change */
+    alignas(NX_CACHELINE) pthread_mutex_t lock;        /* robust, process-shared */
+    uint32_t repairs;           /* times the lock was recovered from a dead owner */
+} nx_reg_header_t;
+
+typedef struct nx_registry_shm {
+    nx_reg_header_t hdr;
+    alignas(NX_CACHELINE) nx_reg_node_t nodes[NX_REG_MAX_NODES];
+    nx_reg_topic_t topics[NX_REG_MAX_TOPICS];
+} nx_registry_shm_t;
+
+/* ---- node segment --------------------------------------------------- */
+
+/* Queue flags. A queue is owned by one sending node. */
+enum {
+    NX_Q_CLAIMING = 1u << 0, /* a sender is setting it up */
+    NX_Q_VALID = 1u << 1,    /* owner fields are set; ring usable */
+    NX_Q_CLOSED = 1u << 2,   /* the sender left: drain, then free */
+};
+
+typedef struct nx_queue_hdr {
+    _Atomic uint32_t flags;     /* NX_Q_* */
+    uint32_t owner_slot;        /* sender's registry node slot */
+    uint32_t owner_incarnation; /* ... and its incarnation */
+    uint32_t owner_pid;
+    uint64_t owner_start;
+    char owner_name[NX_NODE_NAME_MAX + 1];
+    /* Producer side: written by the sender only. */
+    alignas(NX_CACHELINE) _Atomic uint64_t head;   /* next slot to write */
+    _Atomic uint64_t sent;
+    _Atomic uint64_t dropped;    /* queue full on a fail topic, or timed out */
+    _Atomic uint64_t high_water; /* most slots in use ever seen by the sender */
+    _Atomic uint32_t want_space; /* sender waits for room (block topics) */
+    /* Consumer side: written by the receiver only. */
+    alignas(NX_CACHELINE) _Atomic uint64_t tail;   /* next slot to read */
+    _Atomic uint64_t received;
+    _Atomic uint64_t rejected;   /* messages that failed validation */
+} nx_queue_hdr_t;
+
+NX_STATIC_ASSERT(sizeof(nx_queue_hdr_t) == 4 * NX_CACHELINE,
+                 "queue header layout");
+
+/* The doorbell: one per receiving node, rung by every sender. */
+typedef struct nx_doorbell {
+    _Atomic uint32_t sleeping;  /* receiver announced it is about to sleep */
+    _Atomic uint32_t rung;      /* a wake-up is outstanding (0->1 batching) */
+    uint32_t mode;              /* nx_notify_mode_t of the receiver */
+    uint32_t reserved;
+    alignas(16) sem_t sem;      /* semaphore mode */
+    alignas(16) pthread_mutex_t mutex; /* condvar mode: robust, process-shared */
+    alignas(16) pthread_cond_t cond;   /* condvar mode: CLOCK_MONOTONIC */
+} nx_doorbell_t;
+
+typedef struct nx_seg_header {
+    uint64_t magic;             /* NX_SEG_MAGIC, stored last at creation */
+    uint32_t version;
+    uint32_t abi;
+    uint64_t size;              /* bytes of the whole segment */
+    char libc[32];              /* C library id: condvar layouts depend on it */
+    uint32_t pid;
+    uint32_t reg_slot;          /* owner's registry slot */
+    uint64_t start_time;
+    uint32_t incarnation;       /* owner's registry incarnation */
+    uint32_t max_queues;
+    uint32_t queue_capacity;    /* power of two */
+    uint32_t message_size;      /* slot bytes, header included */
+    uint64_t queues_offset;     /* nx_queue_hdr_t[max_queues] */
+    uint64_t slots_offset;      /* slots of queue q at slots_offset + q * capacity * message_size */
+    char name[NX_NODE_NAME_MAX + 1];
+    _Atomic uint32_t ref_count; /* processes that map it (owner included) */
+    _Atomic uint32_t state;     /* 1 running, 2 closing */
+    _Atomic uint64_t heartbeat_ns;
+    _Atomic uint32_t queues_gen; /* bumped when a queue is claimed or freed */
+    alignas(NX_CACHELINE) nx_doorbell_t bell;
+} nx_seg_header_t;
+
+/* The header of every message in a slot: 64 bytes, payload follows. */
+enum {
+    NX_MSGK_DATA = 1,  /* payload inline */
+    NX_MSGK_LARGE = 2, /* payload is an nx_large_desc_t */
+};
+
+typedef struct nx_msg_hdr {
+    uint32_t magic;       /* NX_MSG_MAGIC */
+    uint32_t kind;        /* NX_MSGK_* */
+    uint32_t size;        /* bytes that follow the header in the slot */
+    uint32_t topic_slot;  /* registry topic index */
+    uint32_t topic_inc;   /* its incarnation */
+    uint32_t flags;       /* NX_MSG_* as seen by the subscriber */
+    uint64_t seq;
+    uint64_t send_time_ns;
+    uint64_t fingerprint; /* writer's type, 0 if raw */
+    uint8_t reserved[16];
+} nx_msg_hdr_t;
+
+NX_STATIC_ASSERT(sizeof(nx_msg_hdr_t) == 64, "message header is 64 bytes");
+
+#endif /* NX_SHM_LAYOUT_H */

@@ -1,0 +1,217 @@
+/*
+ * sub.c: subscriptions, and delivery of a message to a subscription.
+ *
+ * A subscription is a handler pointer in the node's table, indexed by the
+ * registry topic slot. Delivery counts itself in the entry's `inflight`,
+ * loads the handler and calls it; unsubscribing swaps the handler out and
+ * waits until no call is running (other than frames of the unsubscribing
+ * thread itself, so a callback may unsubscribe itself). No lock is held
+ * while a callback runs (rule 13).
+ */
+#include "node_impl.h"
+
+#include "log_impl.h"
+
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Callbacks running on this thread, innermost first. */
+typedef struct sub_frame {
+    const nx_sub_t *sub;
+    struct sub_frame *up;
+} sub_frame_t;
+
+static _Thread_local sub_frame_t *tl_frames;
+
+static uint32_t frames_on_this_thread(const nx_sub_t *sub)
+{
+    uint32_t n = 0;
+    for (sub_frame_t *f = tl_frames; f; f = f->up)
+        n += f->sub == sub;
+    return n;
+}
+
+/* Wait until only this thread's own frames are inside sub's callbacks. */
+static void sub_quiesce(nx_sub_t *sub)
+{
+    uint32_t own = frames_on_this_thread(sub);
+    /* seq_cst: pairs with the increment-then-load in nx__sub_deliver(). */
+    while (atomic_load_explicit(&sub->inflight, memory_order_seq_cst) > own)
+        sched_yield();
+}
+
+void nx__sub_deliver(nx_node_t *node, uint32_t topic_slot, uint32_t topic_inc,
+                     const void *data, size_t size, uint64_t fingerprint,
+                     nx_msg_info_t *info, bool trusted)
+{
+    if (topic_slot >= NX_REG_MAX_TOPICS) {
+        NX_STAT_INC(node, rejected_corrupt);
+        return;
+    }
+    nx_sub_t *sub = &node->subs[topic_slot];
+    atomic_fetch_add_explicit(&sub->inflight, 1, memory_order_seq_cst);
+    nx_handler_t *h = atomic_load_explicit(&sub->h, memory_order_seq_cst);
+    if (!h || h->topic_inc != topic_inc) {
+        NX_STAT_INC(node, unrouted);
+        goto out;
+    }
+    info->group = h->group;
+    info->topic = h->topic;
+    info->fingerprint = fingerprint;
+    sub_frame_t frame = {sub, tl_frames};
+    if (h->type) {
+        /* A typed subscriber gets only its own type, whole and valid. */
+        if (fingerprint != h->type->fingerprint || size != h->type->size) {
+            NX_STAT_INC(node, rejected_type);
+            goto out;
+        }
+        if (!trusted && h->type->validate && h->type->validate(data) != NX_OK) {
+            NX_STAT_INC(node, rejected_corrupt);
+            goto out;
+        }
+        tl_frames = &frame;
+        h->dispatch(data, info, h->fn, h->user);
+    } else {
+        tl_frames = &frame;
+        h->raw(data, size, info, h->user);
+    }
+    tl_frames = frame.up;
+    NX_STAT_INC(node, dispatched);
+out:
+    /* Release: the callback's accesses happen before an unsubscriber
+     * that sees the decrement frees the handler. */
+    atomic_fetch_sub_explicit(&sub->inflight, 1, memory_order_release);
+}
+
+bool nx__topic_name_ok(const char *s, bool allow_empty)
+{
+    if (!s)
+        return false;
+    size_t n = strnlen(s, NX_TOPIC_NAME_MAX + 1);
+    if (n > NX_TOPIC_NAME_MAX || (n == 0 && !allow_empty))
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+              (c >= '0' && c <= '9') || c == '_' || c == '/' || c == '.' ||
+              c == '-'))
+            return false;
+    }
+    return true;
+}
+
+static nx_err_t sub_install(nx_node_t *node, const char *group,
+                            const char *topic, nx_handler_t *h)
+{
+    char other[NX_TYPE_NAME_MAX + 1] = "";
+    pthread_mutex_lock(&node->subs_lock);
+    uint32_t slot, inc;
+    nx_err_t err = nx__registry_topic_attach(node->reg, group, topic, h->type,
+                                             node->slot, false, &slot, &inc,
+                                             other, sizeof other);
+    if (err != NX_OK) {
+        pthread_mutex_unlock(&node->subs_lock);
+        if (err == NX_ETYPE)
+            NX_LOGE("node", "%s: subscribe to '%s%s%s' refused: type mismatch: "
+                    "the topic carries '%s', this subscriber expects '%s'",
+                    node->name, group, group[0] ? "/" : "", topic, other,
+                    h->type && h->type->name ? h->type->name : "?");
+        free(h);
+        return err;
+    }
+    h->topic_slot = slot;
+    h->topic_inc = inc;
+    nx_sub_t *sub = &node->subs[slot];
+    /* seq_cst: a delivery that loads the old handler has already counted
+     * itself in inflight, so sub_quiesce() waits for it. */
+    nx_handler_t *old = atomic_exchange_explicit(&sub->h, h, memory_order_seq_cst);
+    if (old) {
+        sub_quiesce(sub);
+        free(old);
+    }
+    pthread_mutex_unlock(&node->subs_lock);
+    return NX_OK;
+}
+
+static nx_handler_t *handler_new(const char *group, const char *topic)
+{
+    nx_handler_t *h = calloc(1, sizeof *h);
+    if (h) {
+        memcpy(h->group, group, strlen(group) + 1);
+        memcpy(h->topic, topic, strlen(topic) + 1);
+    }
+    return h;
+}
+
+nx_err_t nx_subscribe(nx_node_t *node, const char *group, const char *topic,
+                      nx_raw_fn fn, void *user)
+{
+    if (!node || !fn || !nx__topic_name_ok(group, true) ||
+        !nx__topic_name_ok(topic, false))
+        return NX_EINVAL;
+    nx_handler_t *h = handler_new(group, topic);
+    if (!h)
+        return NX_ENOMEM;
+    h->raw = fn;
+    h->user = user;
+    return sub_install(node, group, topic, h);
+}
+
+nx_err_t nx_topic_subscribe(nx_node_t *node, const nx_topic_desc_t *topic,
+                            nx_dispatch_fn dispatch, nx_generic_fn fn, void *user)
+{
+    if (!node || !topic || !topic->type || !dispatch || !fn ||
+        !nx__topic_name_ok(topic->name, false))
+        return NX_EINVAL;
+    nx_handler_t *h = handler_new("", topic->name);
+    if (!h)
+        return NX_ENOMEM;
+    h->dispatch = dispatch;
+    h->fn = fn;
+    h->user = user;
+    h->type = topic->type;
+    return sub_install(node, "", topic->name, h);
+}
+
+nx_err_t nx_unsubscribe(nx_node_t *node, const char *group, const char *topic)
+{
+    if (!node || !nx__topic_name_ok(group, true) || !nx__topic_name_ok(topic, false))
+        return NX_EINVAL;
+    pthread_mutex_lock(&node->subs_lock);
+    for (uint32_t i = 0; i < NX_REG_MAX_TOPICS; i++) {
+        nx_sub_t *sub = &node->subs[i];
+        nx_handler_t *h = atomic_load_explicit(&sub->h, memory_order_relaxed);
+        if (!h || strcmp(h->group, group) != 0 || strcmp(h->topic, topic) != 0)
+            continue;
+        nx__registry_topic_detach(node->reg, h->topic_slot, h->topic_inc,
+                                  node->slot, false);
+        atomic_store_explicit(&sub->h, NULL, memory_order_seq_cst);
+        sub_quiesce(sub);
+        free(h);
+        pthread_mutex_unlock(&node->subs_lock);
+        return NX_OK;
+    }
+    pthread_mutex_unlock(&node->subs_lock);
+    return NX_ENOTFOUND;
+}
+
+nx_err_t nx_topic_unsubscribe(nx_node_t *node, const nx_topic_desc_t *topic)
+{
+    if (!topic)
+        return NX_EINVAL;
+    return nx_unsubscribe(node, "", topic->name);
+}
+
+void nx__subs_free(nx_node_t *node)
+{
+    if (!node->subs)
+        return;
+    for (uint32_t i = 0; i < NX_REG_MAX_TOPICS; i++) {
+        nx_handler_t *h = atomic_exchange(&node->subs[i].h, NULL);
+        if (h) {
+            sub_quiesce(&node->subs[i]);
+            free(h);
+        }
+    }
+}

@@ -1,0 +1,193 @@
+/* tests/support/nx_proc.c: see nx_proc.h. */
+#define _GNU_SOURCE
+#include "nx_proc.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static long long now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+const char *nx_proc_domain(const char *tag)
+{
+    static char dom[32];
+    static unsigned n;
+    snprintf(dom, sizeof dom, "t%d_%u_%.12s", (int)getpid(), n++, tag);
+    setenv("NEXUS_DOMAIN", dom, 1);
+    return dom;
+}
+
+nx_proc_t *nx_proc_start(char *const argv[])
+{
+    int fds[2];
+    if (pipe2(fds, O_CLOEXEC) != 0)
+        return NULL;
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0)
+        return NULL;
+    if (pid == 0) {
+        dup2(fds[1], 1);
+        execv(argv[0], argv);
+        _exit(127);
+    }
+    close(fds[1]);
+    nx_proc_t *p = calloc(1, sizeof *p);
+    p->pid = pid;
+    p->out = fds[0];
+    return p;
+}
+
+/* Read what is available within timeout; false on EOF or timeout. */
+static bool proc_read(nx_proc_t *p, int timeout_ms)
+{
+    if (p->out < 0)
+        return false;
+    struct pollfd pf = {p->out, POLLIN, 0};
+    if (poll(&pf, 1, timeout_ms) <= 0)
+        return false;
+    if (p->len >= sizeof p->buf - 1)
+        p->len = 0; /* keep reading; tests look for recent lines */
+    ssize_t n = read(p->out, p->buf + p->len, sizeof p->buf - 1 - p->len);
+    if (n <= 0) {
+        close(p->out);
+        p->out = -1;
+        return false;
+    }
+    p->len += (size_t)n;
+    p->buf[p->len] = '\0';
+    return true;
+}
+
+static bool has_line(const nx_proc_t *p, const char *line)
+{
+    size_t n = strlen(line);
+    for (const char *s = p->buf; (s = strstr(s, line)) != NULL; s++)
+        if ((s == p->buf || s[-1] == '\n') && (s[n] == '\n' || s[n] == ' '))
+            return true;
+    return false;
+}
+
+bool nx_proc_wait_line(nx_proc_t *p, const char *line, int timeout_ms)
+{
+    long long end = now_ms() + timeout_ms;
+    while (!has_line(p, line)) {
+        long long left = end - now_ms();
+        if (left <= 0)
+            return false;
+        if (!proc_read(p, (int)left) && p->out < 0)
+            return has_line(p, line);
+    }
+    return true;
+}
+
+int nx_proc_wait(nx_proc_t *p, int timeout_ms)
+{
+    long long end = now_ms() + timeout_ms;
+    while (!p->reaped) {
+        proc_read(p, 10);
+        pid_t r = waitpid(p->pid, &p->status, WNOHANG);
+        if (r == p->pid) {
+            p->reaped = true;
+            break;
+        }
+        if (now_ms() > end) {
+            fprintf(stderr, "nx_proc: pid %d still running after %d ms; killing it\n",
+                    (int)p->pid, timeout_ms);
+            kill(p->pid, SIGKILL);
+            waitpid(p->pid, &p->status, 0);
+            p->reaped = true;
+            while (proc_read(p, 10)) {
+            }
+            return -1;
+        }
+    }
+    while (proc_read(p, 10)) {
+    }
+    return WIFEXITED(p->status) ? WEXITSTATUS(p->status) : -1;
+}
+
+void nx_proc_signal(nx_proc_t *p, int sig)
+{
+    if (!p->reaped)
+        kill(p->pid, sig);
+}
+
+void nx_proc_free(nx_proc_t *p)
+{
+    if (!p)
+        return;
+    if (!p->reaped) {
+        kill(p->pid, SIGKILL);
+        waitpid(p->pid, &p->status, 0);
+    }
+    if (p->out >= 0)
+        close(p->out);
+    free(p);
+}
+
+int nx_proc_shm_count(const char *domain)
+{
+    char prefix[64];
+    snprintf(prefix, sizeof prefix, "nexus.%s.", domain);
+    DIR *d = opendir("/dev/shm");
+    int n = 0;
+    if (!d)
+        return 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL)
+        if (strncmp(e->d_name, prefix, strlen(prefix)) == 0) {
+            fprintf(stderr, "left in /dev/shm: %s\n", e->d_name);
+            n++;
+        }
+    closedir(d);
+    return n;
+}
+
+void nx_proc_shm_clean(const char *domain)
+{
+    char prefix[64], path[300];
+    snprintf(prefix, sizeof prefix, "nexus.%s.", domain);
+    DIR *d = opendir("/dev/shm");
+    if (!d)
+        return;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL)
+        if (strncmp(e->d_name, prefix, strlen(prefix)) == 0) {
+            snprintf(path, sizeof path, "/%s", e->d_name);
+            shm_unlink(path);
+        }
+    closedir(d);
+}
+
+long long nx_proc_field(const nx_proc_t *p, const char *prefix, const char *key)
+{
+    const char *s = p->buf;
+    size_t plen = strlen(prefix);
+    while ((s = strstr(s, prefix)) != NULL) {
+        if (s == p->buf || s[-1] == '\n') {
+            const char *eol = strchr(s, '\n');
+            char k[64];
+            snprintf(k, sizeof k, " %s=", key);
+            const char *f = strstr(s + plen - 1, k);
+            if (f && (!eol || f < eol))
+                return strtoll(f + strlen(k), NULL, 10);
+        }
+        s += plen;
+    }
+    return -1;
+}
