@@ -322,8 +322,10 @@ static uint32_t name_hash(const char *group, const char *topic)
     return h;
 }
 
-static nx_pub_t *pub_lookup(nx_node_t *node, const char *group,
-                            const char *topic, uint32_t hash)
+/* A node may publish one topic both raw and typed: each is its own
+ * publisher, so raw bytes never travel with a type's fingerprint. */
+static nx_pub_t *pub_lookup(nx_node_t *node, const char *group, const char *topic,
+                            uint64_t fingerprint, uint32_t hash)
 {
     for (uint32_t i = 0; i < NX_PUB_TABLE; i++) {
         /* Acquire pairs with the release store in pub_get(): a pub seen
@@ -332,7 +334,8 @@ static nx_pub_t *pub_lookup(nx_node_t *node, const char *group,
                                            memory_order_acquire);
         if (!p)
             return NULL;
-        if (strcmp(p->topic, topic) == 0 && strcmp(p->group, group) == 0)
+        if (p->fingerprint == fingerprint && strcmp(p->topic, topic) == 0 &&
+            strcmp(p->group, group) == 0)
             return p;
     }
     return NULL;
@@ -342,19 +345,16 @@ static nx_err_t pub_get(nx_node_t *node, const char *group, const char *topic,
                         const nx_topic_desc_t *desc, nx_pub_t **out)
 {
     uint32_t hash = name_hash(group, topic);
-    nx_pub_t *p = pub_lookup(node, group, topic, hash);
+    uint64_t fp = desc ? desc->type->fingerprint : 0;
+    nx_pub_t *p = pub_lookup(node, group, topic, fp, hash);
     if (p) {
-        if (desc && p->fingerprint != desc->type->fingerprint)
-            return NX_ETYPE;
         *out = p;
         return NX_OK;
     }
     pthread_mutex_lock(&node->pubs_lock);
-    p = pub_lookup(node, group, topic, hash);
+    p = pub_lookup(node, group, topic, fp, hash);
     if (p) {
         pthread_mutex_unlock(&node->pubs_lock);
-        if (desc && p->fingerprint != desc->type->fingerprint)
-            return NX_ETYPE;
         *out = p;
         return NX_OK;
     }
@@ -633,17 +633,19 @@ nx_err_t nx_publisher_set_policy(nx_node_t *node, const char *group,
     if (!node || !nx__topic_name_ok(group, true) || !nx__topic_name_ok(topic, false) ||
         (on_full != NX_ON_FULL_FAIL && on_full != NX_ON_FULL_BLOCK))
         return NX_EINVAL;
-    nx_pub_t *pub;
-    nx_err_t err = pub_get(node, group, topic, NULL, &pub);
-    if (err == NX_ETYPE) {
-        /* A typed topic of ours: look it up whatever its type. */
-        pub = pub_lookup(node, group, topic, name_hash(group, topic));
-        err = pub ? NX_OK : NX_ETYPE;
-    }
+    /* The raw publisher of the topic (created if need be) and any typed
+     * one this node has all take the policy. */
+    nx_pub_t *raw;
+    nx_err_t err = pub_get(node, group, topic, NULL, &raw);
     if (err != NX_OK)
         return err;
-    atomic_store(&pub->on_full, (uint32_t)on_full);
-    atomic_store(&pub->block_ms, block_ms);
+    for (uint32_t i = 0; i < NX_PUB_TABLE; i++) {
+        nx_pub_t *p = atomic_load_explicit(&node->pubs[i], memory_order_acquire);
+        if (p && strcmp(p->topic, topic) == 0 && strcmp(p->group, group) == 0) {
+            atomic_store(&p->on_full, (uint32_t)on_full);
+            atomic_store(&p->block_ms, block_ms);
+        }
+    }
     return NX_OK;
 }
 

@@ -130,6 +130,8 @@ typedef struct track {
 } track_t;
 
 static track_t tracks[MAX_IDS];
+/* The receive thread updates tracks; the main thread polls all_done(). */
+static pthread_mutex_t tracks_lock = PTHREAD_MUTEX_INITIALIZER;
 static atomic_uint_fast64_t total, bad, after_unsub;
 static atomic_bool unsubscribed;
 
@@ -143,6 +145,7 @@ static void on_bytes(const void *data, size_t size)
     }
     if (atomic_load(&unsubscribed))
         atomic_fetch_add(&after_unsub, 1);
+    pthread_mutex_lock(&tracks_lock);
     track_t *t = &tracks[p->id];
     if (t->count == 0) {
         t->first = p->seq;
@@ -161,6 +164,7 @@ static void on_bytes(const void *data, size_t size)
         t->disorder++;
     t->last = p->seq;
     t->count++;
+    pthread_mutex_unlock(&tracks_lock);
     atomic_fetch_add(&total, 1);
 }
 
@@ -190,10 +194,12 @@ static nx_err_t do_subscribe(nx_node_t *node)
 
 static bool all_done(void)
 {
-    for (uint32_t i = 0; i < opt.pubs; i++)
-        if (tracks[i].count < opt.count)
-            return false;
-    return true;
+    bool done = true;
+    pthread_mutex_lock(&tracks_lock);
+    for (uint32_t i = 0; i < opt.pubs && done; i++)
+        done = tracks[i].count >= opt.count;
+    pthread_mutex_unlock(&tracks_lock);
+    return done;
 }
 
 static int run_sub(void)
@@ -269,12 +275,12 @@ static int run_sub(void)
 
 static nx_node_t *pub_node;
 static atomic_int pub_failed;
-static volatile sig_atomic_t stop_requested; /* SIGTERM: finish cleanly */
+static atomic_bool stop_requested; /* SIGTERM: finish cleanly (lock-free: signal-safe) */
 
 static void on_term(int sig)
 {
     (void)sig;
-    stop_requested = 1;
+    atomic_store(&stop_requested, true);
 }
 
 static void *pub_thread(void *arg)

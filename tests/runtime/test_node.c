@@ -1,0 +1,543 @@
+/*
+ * test_node.c: the node API inside one process (direct delivery), its
+ * argument checks, typed topics, configuration through the environment,
+ * and queue-full behaviour against a real second process.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+#include <dirent.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "nx_proc.h"
+#include "nx_test.h"
+
+static const char *domain;
+
+static int setup(void **state)
+{
+    (void)state;
+    domain = nx_proc_domain("node");
+    unsetenv("NEXUS_CONFIG");
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    int left = nx_proc_shm_count(domain);
+    nx_proc_shm_clean(domain);
+    assert_int_equal(left, 0);
+    return 0;
+}
+
+static nx_config_t small_config(void)
+{
+    nx_config_t c;
+    nx_config_default(&c);
+    c.node.max_inbound_queues = 4;
+    c.node.queue_capacity = 16;
+    c.node.message_size = 512;
+    c.large_data.ring_size = 0;
+    return c;
+}
+
+/* ---- a recording callback --------------------------------------------- */
+
+typedef struct rec {
+    int calls;
+    char data[16][64];
+    size_t size[16];
+    nx_msg_info_t info[16];
+    char sender[16][64];
+    char topic[16][128];
+} rec_t;
+
+static void record(const void *data, size_t size, const nx_msg_info_t *info, void *user)
+{
+    rec_t *r = user;
+    if (r->calls < 16) {
+        memcpy(r->data[r->calls], data, size < 64 ? size : 64);
+        r->size[r->calls] = size;
+        r->info[r->calls] = *info;
+        snprintf(r->sender[r->calls], 64, "%s", info->sender);
+        snprintf(r->topic[r->calls], 128, "%s", info->topic);
+    }
+    r->calls++;
+}
+
+/* ---- tests -------------------------------------------------------------- */
+
+static void node_create_rejects_bad_arguments(void **state)
+{
+    (void)state;
+    nx_node_t *n = (nx_node_t *)0x1;
+    nx_config_t c = small_config();
+    NX_ASSERT_ERR(NX_EINVAL, nx_node_create(NULL, &c, &n));
+    NX_ASSERT_ERR(NX_EINVAL, nx_node_create("", &c, &n));
+    NX_ASSERT_ERR(NX_EINVAL, nx_node_create("a/b", &c, &n));
+    NX_ASSERT_ERR(NX_EINVAL, nx_node_create("..", &c, &n));
+    NX_ASSERT_ERR(NX_EINVAL, nx_node_create("sp ace", &c, &n));
+    char long_name[80];
+    memset(long_name, 'x', sizeof long_name - 1);
+    long_name[sizeof long_name - 1] = '\0';
+    NX_ASSERT_ERR(NX_EINVAL, nx_node_create(long_name, &c, &n));
+    NX_ASSERT_ERR(NX_EINVAL, nx_node_create("ok", &c, NULL));
+    c.node.queue_capacity = 3;
+    NX_ASSERT_ERR(NX_EINVAL, nx_node_create("ok", &c, &n));
+    assert_ptr_equal(n, (nx_node_t *)0x1); /* untouched on failure */
+    nx_node_destroy(NULL);                 /* accepted */
+}
+
+static void node_name_is_unique_while_alive(void **state)
+{
+    (void)state;
+    nx_config_t c = small_config();
+    nx_node_t *a, *b;
+    NX_ASSERT_OK(nx_node_create("same", &c, &a));
+    assert_string_equal(nx_node_name(a), "same");
+    assert_string_equal(nx_node_domain(a), domain);
+    NX_ASSERT_ERR(NX_EEXIST, nx_node_create("same", &c, &b));
+    nx_node_destroy(a);
+    NX_ASSERT_OK(nx_node_create("same", &c, &b));
+    nx_node_destroy(b);
+}
+
+static void node_publish_rejects_bad_arguments(void **state)
+{
+    (void)state;
+    nx_config_t c = small_config();
+    nx_node_t *n;
+    NX_ASSERT_OK(nx_node_create("n", &c, &n));
+    char buf[8] = {0};
+    NX_ASSERT_ERR(NX_EINVAL, nx_publish(NULL, "g", "t", buf, 8));
+    NX_ASSERT_ERR(NX_EINVAL, nx_publish(n, NULL, "t", buf, 8));
+    NX_ASSERT_ERR(NX_EINVAL, nx_publish(n, "g", "", buf, 8));
+    NX_ASSERT_ERR(NX_EINVAL, nx_publish(n, "g", "bad topic", buf, 8));
+    NX_ASSERT_ERR(NX_EINVAL, nx_publish(n, "g", "t", NULL, 8));
+    NX_ASSERT_ERR(NX_EINVAL, nx_subscribe(n, "g", "t", NULL, NULL));
+    NX_ASSERT_ERR(NX_ENOTFOUND, nx_unsubscribe(n, "g", "t"));
+    /* No subscriber: fine, nothing sent. */
+    NX_ASSERT_OK(nx_publish(n, "g", "t", buf, 8));
+    NX_ASSERT_OK(nx_publish(n, "", "t", NULL, 0));
+    /* Too big for a slot and no large-data channel. */
+    static char big[1024];
+    size_t subs = 99;
+    NX_ASSERT_OK(nx_subscriber_count(n, "g", "t", &subs));
+    assert_int_equal(subs, 0);
+    NX_ASSERT_ERR(NX_ETOOBIG, nx_publish(n, "g", "t", big, sizeof big));
+    NX_ASSERT_ERR(NX_ENOTINIT, nx_send_large_data(n, "g", "t", big, 10));
+    nx_node_destroy(n);
+}
+
+static void inproc_same_node_delivers_by_direct_call(void **state)
+{
+    (void)state;
+    nx_config_t c = small_config();
+    nx_node_t *n;
+    rec_t r = {0};
+    NX_ASSERT_OK(nx_node_create("solo", &c, &n));
+    NX_ASSERT_OK(nx_subscribe(n, "g", "t", record, &r));
+    size_t subs = 0;
+    NX_ASSERT_OK(nx_subscriber_count(n, "g", "t", &subs));
+    assert_int_equal(subs, 1);
+    NX_ASSERT_OK(nx_publish(n, "g", "t", "hello", 6));
+    /* Delivered before publish returned: a direct call. */
+    assert_int_equal(r.calls, 1);
+    assert_string_equal(r.data[0], "hello");
+    assert_int_equal(r.size[0], 6);
+    assert_true(r.info[0].flags & NX_MSG_INPROC);
+    assert_int_equal(r.info[0].seq, 1);
+    assert_string_equal(r.sender[0], "solo");
+    assert_string_equal(r.topic[0], "t");
+    assert_int_equal(r.info[0].sender_pid, getpid());
+    NX_ASSERT_OK(nx_publish(n, "g", "t", "again", 6));
+    assert_int_equal(r.calls, 2);
+    assert_int_equal(r.info[1].seq, 2);
+    /* Another group or topic does not reach it. */
+    NX_ASSERT_OK(nx_publish(n, "h", "t", "x", 2));
+    NX_ASSERT_OK(nx_publish(n, "g", "u", "x", 2));
+    assert_int_equal(r.calls, 2);
+    nx_node_stats_t st;
+    NX_ASSERT_OK(nx_node_stats(n, &st));
+    assert_int_equal(st.delivered_inproc, 2);
+    assert_int_equal(st.published, 4);
+    assert_int_equal(st.sent_remote, 0);
+    nx_node_destroy(n);
+}
+
+static void inproc_two_nodes_and_unsubscribe(void **state)
+{
+    (void)state;
+    nx_config_t c = small_config();
+    nx_node_t *a, *b;
+    rec_t r = {0};
+    NX_ASSERT_OK(nx_node_create("a", &c, &a));
+    NX_ASSERT_OK(nx_node_create("b", &c, &b));
+    NX_ASSERT_OK(nx_subscribe(b, "g", "t", record, &r));
+    NX_ASSERT_OK(nx_publish(a, "g", "t", "one", 4));
+    assert_int_equal(r.calls, 1);
+    assert_string_equal(r.sender[0], "a");
+    NX_ASSERT_OK(nx_unsubscribe(b, "g", "t"));
+    NX_ASSERT_ERR(NX_ENOTFOUND, nx_unsubscribe(b, "g", "t"));
+    NX_ASSERT_OK(nx_publish(a, "g", "t", "two", 4));
+    assert_int_equal(r.calls, 1);
+    /* Subscribing again replaces nothing and works again. */
+    NX_ASSERT_OK(nx_subscribe(b, "g", "t", record, &r));
+    NX_ASSERT_OK(nx_publish(a, "g", "t", "three", 6));
+    assert_int_equal(r.calls, 2);
+    assert_string_equal(r.data[1], "three");
+    /* A destroyed subscriber node is no longer called. */
+    nx_node_destroy(b);
+    NX_ASSERT_OK(nx_publish(a, "g", "t", "four", 5));
+    assert_int_equal(r.calls, 2);
+    nx_node_destroy(a);
+}
+
+typedef struct self_unsub {
+    nx_node_t *node;
+    int calls;
+    nx_err_t err;
+} self_unsub_t;
+
+static void unsub_myself(const void *data, size_t size, const nx_msg_info_t *info, void *user)
+{
+    (void)data;
+    (void)size;
+    (void)info;
+    self_unsub_t *s = user;
+    s->calls++;
+    s->err = nx_unsubscribe(s->node, "g", "t");
+}
+
+static void callback_may_unsubscribe_itself(void **state)
+{
+    (void)state;
+    nx_config_t c = small_config();
+    self_unsub_t s = {0};
+    NX_ASSERT_OK(nx_node_create("n", &c, &s.node));
+    NX_ASSERT_OK(nx_subscribe(s.node, "g", "t", unsub_myself, &s));
+    NX_ASSERT_OK(nx_publish(s.node, "g", "t", "x", 1));
+    NX_ASSERT_OK(s.err);
+    NX_ASSERT_OK(nx_publish(s.node, "g", "t", "x", 1));
+    assert_int_equal(s.calls, 1);
+    nx_node_destroy(s.node);
+}
+
+typedef struct replier {
+    nx_node_t *node;
+    int requests;
+} replier_t;
+
+static void reply(const void *data, size_t size, const nx_msg_info_t *info, void *user)
+{
+    (void)info;
+    replier_t *r = user;
+    r->requests++;
+    char out[64];
+    int n = snprintf(out, sizeof out, "re:%.*s", (int)size, (const char *)data);
+    nx_publish(r->node, "g", "reply", out, (size_t)n + 1);
+}
+
+static void callback_may_publish_a_reply(void **state)
+{
+    (void)state;
+    nx_config_t c = small_config();
+    replier_t srv = {0};
+    nx_node_t *cli;
+    rec_t r = {0};
+    NX_ASSERT_OK(nx_node_create("server", &c, &srv.node));
+    NX_ASSERT_OK(nx_node_create("client", &c, &cli));
+    NX_ASSERT_OK(nx_subscribe(srv.node, "g", "request", reply, &srv));
+    NX_ASSERT_OK(nx_subscribe(cli, "g", "reply", record, &r));
+    NX_ASSERT_OK(nx_publish(cli, "g", "request", "ping", 4));
+    assert_int_equal(srv.requests, 1);
+    assert_int_equal(r.calls, 1);
+    assert_string_equal(r.data[0], "re:ping");
+    nx_node_destroy(cli);
+    nx_node_destroy(srv.node);
+}
+
+/* A typed topic, written as nexus-idlc would generate it. */
+typedef struct point {
+    int32_t x, y;
+    char tag[8];
+} point_t;
+
+static nx_err_t point_validate(const void *m)
+{
+    const point_t *p = m;
+    return memchr(p->tag, '\0', sizeof p->tag) ? NX_OK : NX_ECORRUPT;
+}
+static const nx_type_desc_t point_type = {.name = "test.Point", .size = sizeof(point_t),
+                                          .align = 4, .fingerprint = 0xabcdef,
+                                          .validate = point_validate};
+static const nx_type_desc_t other_type = {.name = "test.Other", .size = sizeof(point_t),
+                                          .align = 4, .fingerprint = 0x123456,
+                                          .validate = point_validate};
+static const nx_topic_desc_t point_topic = {.name = "test/point", .type = &point_type};
+static const nx_topic_desc_t other_topic = {.name = "test/point", .type = &other_type};
+
+typedef void (*point_fn)(const point_t *msg, const nx_msg_info_t *info, void *user);
+static void point_dispatch(const void *msg, const nx_msg_info_t *info, nx_generic_fn fn,
+                           void *user)
+{
+    ((point_fn)fn)(msg, info, user);
+}
+
+static int points_seen;
+static point_t last_point;
+static void on_point(const point_t *msg, const nx_msg_info_t *info, void *user)
+{
+    (void)info;
+    (void)user;
+    points_seen++;
+    last_point = *msg;
+}
+
+static void typed_topic_round_trip_and_mismatch(void **state)
+{
+    (void)state;
+    nx_config_t c = small_config();
+    nx_node_t *n;
+    points_seen = 0;
+    NX_ASSERT_OK(nx_node_create("typed", &c, &n));
+    NX_ASSERT_OK(nx_topic_subscribe(n, &point_topic, point_dispatch, (nx_generic_fn)on_point,
+                                    NULL));
+    point_t p = {3, -4, "ok"};
+    NX_ASSERT_OK(nx_topic_publish(n, &point_topic, &p));
+    assert_int_equal(points_seen, 1);
+    assert_int_equal(last_point.y, -4);
+    assert_string_equal(last_point.tag, "ok");
+    /* An invalid message never leaves the publisher. */
+    point_t bad = {1, 2, {'x', 'x', 'x', 'x', 'x', 'x', 'x', 'x'}};
+    NX_ASSERT_ERR(NX_EINVAL, nx_topic_publish(n, &point_topic, &bad));
+    assert_int_equal(points_seen, 1);
+    /* Another type on the same topic name is refused both ways. */
+    NX_ASSERT_ERR(NX_ETYPE, nx_topic_publish(n, &other_topic, &p));
+    NX_ASSERT_ERR(NX_ETYPE, nx_topic_subscribe(n, &other_topic, point_dispatch,
+                                               (nx_generic_fn)on_point, NULL));
+    /* Raw bytes on the typed topic do not reach the typed subscriber. */
+    NX_ASSERT_OK(nx_publish(n, "", "test/point", &p, sizeof p));
+    assert_int_equal(points_seen, 1);
+    nx_node_stats_t st;
+    NX_ASSERT_OK(nx_node_stats(n, &st));
+    assert_int_equal(st.rejected_type, 1);
+    NX_ASSERT_OK(nx_topic_unsubscribe(n, &point_topic));
+    NX_ASSERT_OK(nx_topic_publish(n, &point_topic, &p));
+    assert_int_equal(points_seen, 1);
+    /* Loans (process memory while there is no large-data channel). */
+    void *loan = NULL;
+    NX_ASSERT_OK(nx_topic_subscribe(n, &point_topic, point_dispatch, (nx_generic_fn)on_point,
+                                    NULL));
+    NX_ASSERT_OK(nx_topic_loan(n, &point_topic, &loan));
+    assert_non_null(loan);
+    assert_int_equal(((point_t *)loan)->x, 0);
+    ((point_t *)loan)->x = 42;
+    NX_ASSERT_OK(nx_topic_publish_loan(n, &point_topic, loan));
+    assert_int_equal(points_seen, 2);
+    assert_int_equal(last_point.x, 42);
+    NX_ASSERT_ERR(NX_EINVAL, nx_topic_publish_loan(n, &point_topic, loan)); /* ended */
+    NX_ASSERT_OK(nx_topic_loan(n, &point_topic, &loan));
+    NX_ASSERT_OK(nx_loan_release(n, loan));
+    NX_ASSERT_ERR(NX_EINVAL, nx_loan_release(n, loan));
+    NX_ASSERT_OK(nx_topic_loan(n, &point_topic, &loan)); /* left for destroy */
+    nx_node_destroy(n);
+}
+
+static void env_domain_and_config_are_used(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/nx_test_cfg_XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    const char *yaml = "domain: ignored_by_env\nnode:\n  max_inbound_queues: 3\n"
+                       "  queue_capacity: 8\n  message_size: 256\n  notify: condvar\n"
+                       "large_data:\n  ring_size: 0\n";
+    assert_int_equal(write(fd, yaml, strlen(yaml)), (ssize_t)strlen(yaml));
+    close(fd);
+    setenv("NEXUS_CONFIG", path, 1);
+    nx_node_t *n;
+    NX_ASSERT_OK(nx_node_create("envy", NULL, &n));
+    /* NEXUS_DOMAIN (set by the test setup) wins over the file's domain. */
+    assert_string_equal(nx_node_domain(n), domain);
+    /* The segment is sized from the file: 3 queues x 8 slots x 256 B. */
+    char seg[300] = "";
+    DIR *d = opendir("/dev/shm");
+    struct dirent *e;
+    char prefix[64];
+    snprintf(prefix, sizeof prefix, "nexus.%s.n.envy.", domain);
+    while ((e = readdir(d)) != NULL)
+        if (!strncmp(e->d_name, prefix, strlen(prefix)))
+            snprintf(seg, sizeof seg, "/dev/shm/%s", e->d_name);
+    closedir(d);
+    struct stat st;
+    assert_int_equal(stat(seg, &st), 0);
+    assert_true(st.st_size >= 3 * 8 * 256 && st.st_size < 3 * 8 * 256 + 64 * 1024);
+    assert_int_equal(st.st_mode & 0777, 0600);
+    nx_node_destroy(n);
+
+    /* A broken NEXUS_CONFIG is an error, not a silent default. */
+    FILE *f = fopen(path, "w");
+    fputs("node:\n  queue_capacity: 7\n", f);
+    fclose(f);
+    NX_ASSERT_ERR(NX_ECONFIG, nx_node_create("envy", NULL, &n));
+    unsetenv("NEXUS_CONFIG");
+    unlink(path);
+
+    /* An invalid NEXUS_DOMAIN is refused. */
+    setenv("NEXUS_DOMAIN", "bad/domain", 1);
+    NX_ASSERT_ERR(NX_EINVAL, nx_node_create("envy", NULL, &n));
+    setenv("NEXUS_DOMAIN", domain, 1);
+}
+
+static void shm_mode_is_applied(void **state)
+{
+    (void)state;
+    nx_config_t c = small_config();
+    c.shm.mode = 0660;
+    mode_t old = umask(0077); /* the configured mode wins over the umask */
+    nx_node_t *n;
+    NX_ASSERT_OK(nx_node_create("grp", &c, &n));
+    umask(old);
+    char path[128];
+    snprintf(path, sizeof path, "/dev/shm/nexus.%s.registry", domain);
+    struct stat st;
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0660);
+    nx_node_destroy(n);
+}
+
+static void stuck_cb(const void *data, size_t size, const nx_msg_info_t *info, void *user);
+
+/* A receiver in another process that never drains: its queue fills. */
+static void remote_queue_full_fails_or_blocks(void **state)
+{
+    (void)state;
+    int go[2], ready[2];
+    assert_int_equal(pipe(go), 0);
+    assert_int_equal(pipe(ready), 0);
+    pid_t child = fork();
+    assert_true(child >= 0);
+    if (child == 0) {
+        /* The receiver: a callback that blocks until the parent says go. */
+        close(go[1]);
+        close(ready[0]);
+        nx_config_t c = small_config();
+        nx_node_t *n;
+        if (nx_node_create("stuck", &c, &n) != NX_OK)
+            _exit(3);
+        static int fds[2];
+        fds[0] = go[0];
+        fds[1] = ready[1];
+        if (nx_subscribe(n, "g", "t", stuck_cb, fds) != NX_OK)
+            _exit(4);
+        if (write(ready[1], "r", 1) != 1)
+            _exit(5);
+        char ch;
+        while (read(go[0], &ch, 1) > 0) {
+        }
+        nx_node_destroy(n);
+        _exit(0);
+    }
+    close(go[0]);
+    close(ready[1]);
+    char ch;
+    assert_int_equal(read(ready[0], &ch, 1), 1);
+
+    nx_config_t c = small_config();
+    nx_node_t *n;
+    NX_ASSERT_OK(nx_node_create("sender", &c, &n));
+    char msg[100] = "m";
+    /* The first message is taken by the callback, which then blocks. */
+    NX_ASSERT_OK(nx_publish(n, "g", "t", msg, sizeof msg));
+    assert_int_equal(read(ready[0], &ch, 1), 1);
+    assert_int_equal(ch, 'b');
+    /* Now exactly the 16 slots of the ring fill up. */
+    int ok = 1;
+    nx_err_t err = NX_OK;
+    for (int i = 0; i < 40 && err == NX_OK; i++) {
+        err = nx_publish(n, "g", "t", msg, sizeof msg);
+        if (err == NX_OK)
+            ok++;
+    }
+    NX_ASSERT_ERR(NX_ETIMEOUT, err);
+    assert_int_equal(ok, 17);
+    nx_queue_stats_t qs[4];
+    size_t count = 0;
+    NX_ASSERT_OK(nx_node_outbound_stats(n, qs, 4, &count));
+    assert_int_equal(count, 1);
+    assert_string_equal(qs[0].peer, "stuck");
+    assert_int_equal(qs[0].peer_pid, child);
+    assert_int_equal(qs[0].capacity, 16);
+    assert_int_equal(qs[0].sent, (uint64_t)ok);
+    assert_int_equal(qs[0].dropped, 1);
+    assert_int_equal(qs[0].high_water, 16);
+    nx_node_stats_t st;
+    NX_ASSERT_OK(nx_node_stats(n, &st));
+    assert_int_equal(st.dropped_full, 1);
+
+    /* Block mode waits about block_ms, then gives up with a drop. */
+    NX_ASSERT_OK(nx_publisher_set_policy(n, "g", "t", NX_ON_FULL_BLOCK, 80));
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    NX_ASSERT_ERR(NX_ETIMEOUT, nx_publish(n, "g", "t", msg, sizeof msg));
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    double ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
+    assert_true(ms >= 79.0);
+    NX_ASSERT_OK(nx_node_outbound_stats(n, qs, 4, &count));
+    assert_int_equal(qs[0].dropped, 2);
+
+    /* Release the receiver: it drains everything that was queued. */
+    close(go[1]);
+    int status;
+    assert_int_equal(waitpid(child, &status, 0), child);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    nx_node_destroy(n);
+    close(ready[0]);
+}
+
+static void stuck_cb(const void *data, size_t size, const nx_msg_info_t *info, void *user)
+{
+    (void)data;
+    (void)size;
+    (void)info;
+    const int *fds = user;
+    char ch;
+    /* Block on the first message until the parent closes the pipe. */
+    static int first = 1;
+    if (first) {
+        first = 0;
+        if (write(fds[1], "b", 1) != 1)
+            _exit(6);
+        while (read(fds[0], &ch, 1) > 0) {
+        }
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(node_create_rejects_bad_arguments, setup, teardown),
+        cmocka_unit_test_setup_teardown(node_name_is_unique_while_alive, setup, teardown),
+        cmocka_unit_test_setup_teardown(node_publish_rejects_bad_arguments, setup, teardown),
+        cmocka_unit_test_setup_teardown(inproc_same_node_delivers_by_direct_call, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(inproc_two_nodes_and_unsubscribe, setup, teardown),
+        cmocka_unit_test_setup_teardown(callback_may_unsubscribe_itself, setup, teardown),
+        cmocka_unit_test_setup_teardown(callback_may_publish_a_reply, setup, teardown),
+        cmocka_unit_test_setup_teardown(typed_topic_round_trip_and_mismatch, setup, teardown),
+        cmocka_unit_test_setup_teardown(env_domain_and_config_are_used, setup, teardown),
+        cmocka_unit_test_setup_teardown(shm_mode_is_applied, setup, teardown),
+        cmocka_unit_test_setup_teardown(remote_queue_full_fails_or_blocks, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
