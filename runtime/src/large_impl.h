@@ -10,10 +10,6 @@
 nx_err_t nx__large_publish(nx_node_t *node, nx_pub_t *pub, const void *data,
                            size_t size);
 
-/* Send a descriptor message through the normal rings (pub.c). */
-nx_err_t nx__publish_desc(nx_node_t *node, nx_pub_t *pub, const void *desc,
-                          size_t size, uint32_t flags);
-
 /* Deliver a large descriptor received from queue q (receive thread). */
 void nx__large_receive(nx_node_t *node, nx_rxq_t *q, const nx_msg_hdr_t *h,
                        const void *payload);
@@ -21,7 +17,10 @@ void nx__large_receive(nx_node_t *node, nx_rxq_t *q, const nx_msg_hdr_t *h,
 /* Free everything of the node's channel and its loans (node destroy). */
 void nx__large_fini(nx_node_t *node);
 
-/* Periodic upkeep (receive thread): drop cursors of dead readers, etc. */
+/* Drop the receive side's mapping of a writer's ring (queue freed). */
+void nx__large_map_put(struct nx_large_map *m);
+
+/* Periodic upkeep (receive thread): free the holds of dead readers. */
 void nx__large_tick(nx_node_t *node, uint64_t now_ns);
 
 #endif /* NX_LARGE_IMPL_H */

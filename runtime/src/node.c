@@ -178,6 +178,8 @@ static void rx_refresh(nx_node_t *node)
             r->active = false;
             continue;
         }
+        if (r->active && (q->owner_slot != r->owner_slot || q->owner_incarnation != r->owner_inc))
+            r->active = false; /* freed and claimed again since we looked */
         if (!r->active) {
             /* A new sender: our cursor starts where its ring starts. */
             r->active = true;
@@ -187,7 +189,11 @@ static void rx_refresh(nx_node_t *node)
                                                  node->cfg.node.message_size,
                                node->cfg.node.queue_capacity, node->cfg.node.message_size);
             r->owner_pid = q->owner_pid;
+            r->owner_slot = q->owner_slot;
+            r->owner_inc = q->owner_incarnation;
             r->owner_start = q->owner_start;
+            nx__large_map_put(r->lmap);
+            r->lmap = NULL;
             memcpy(r->owner_name, q->owner_name, sizeof r->owner_name);
             r->owner_name[sizeof r->owner_name - 1] = '\0';
         }
@@ -201,6 +207,8 @@ static void rx_free_queue(nx_node_t *node, uint32_t i)
 {
     nx_rxq_t *r = &node->rxq[i];
     r->active = false;
+    nx__large_map_put(r->lmap);
+    r->lmap = NULL;
     atomic_store_explicit(&node->queues[i].flags, 0, memory_order_release);
     atomic_fetch_add_explicit(&node->seg->queues_gen, 1, memory_order_release);
 }
@@ -233,6 +241,7 @@ void nx__node_rx_dispatch(nx_node_t *node, nx_rxq_t *q, const void *slot)
         nx__large_receive(node, q, &h, node->rx_buf);
         return;
     }
+    nx_delivery_t d = {.data = node->rx_buf, .size = h.size};
     nx_msg_info_t info = {
         .sender = q->owner_name,
         .seq = h.seq,
@@ -240,6 +249,7 @@ void nx__node_rx_dispatch(nx_node_t *node, nx_rxq_t *q, const void *slot)
         .recv_time_ns = nx__plat_now_ns(),
         .sender_pid = q->owner_pid,
         .flags = 0,
+        .ref = &d,
     };
     nx__sub_deliver(node, h.topic_slot, h.topic_inc, node->rx_buf, h.size,
                     h.fingerprint, &info, false);
@@ -499,6 +509,8 @@ void nx_node_destroy(nx_node_t *node)
     }
     nx__peers_close(node);
     nx__large_fini(node);
+    for (uint32_t i = 0; node->rxq && i < node->cfg.node.max_inbound_queues; i++)
+        nx__large_map_put(node->rxq[i].lmap);
     nx__subs_free(node);
     if (node->seg) {
         /* Peers that still map the segment keep their mapping; the name

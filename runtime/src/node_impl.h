@@ -75,6 +75,29 @@ typedef struct nx_route {
     nx_target_t targets[];
 } nx_route_t;
 
+/* One message on its way out (pub.c, large.c). */
+typedef struct nx_send {
+    nx_node_t *node;
+    struct nx_pub *pub;
+    const void *data;        /* what goes into rings: payload or large descriptor */
+    size_t size;
+    const void *local_data;  /* what subscribers in this process get */
+    size_t local_size;
+    uint64_t seq, now;
+    uint32_t kind;           /* NX_MSGK_DATA or NX_MSGK_LARGE */
+    uint32_t flags;          /* NX_MSG_* */
+} nx_send_t;
+
+/* The runtime's record of one delivery; nx_msg_info_t.ref points to it. */
+typedef struct nx_delivery {
+    const void *data;
+    size_t size;
+    struct nx_large_map *map; /* a large message from another process, or NULL */
+    nx_chunk_hdr_t *chunk;
+    uint64_t bit;             /* our holder bit in the chunk */
+    bool held;                /* nx_msg_hold() took it over */
+} nx_delivery_t;
+
 typedef struct nx_pub {
     char group[NX_TOPIC_NAME_MAX + 1];
     char topic[NX_TOPIC_NAME_MAX + 1];
@@ -96,7 +119,10 @@ typedef struct nx_rxq {
     bool corrupt_logged;
     nx_ring_cons_t cons;
     uint32_t owner_pid;
+    uint32_t owner_slot;
+    uint32_t owner_inc;
     uint64_t owner_start;
+    struct nx_large_map *lmap;    /* the sender's large-data ring, once mapped */
     char owner_name[NX_NODE_NAME_MAX + 1];
 } nx_rxq_t;
 
@@ -180,6 +206,16 @@ void nx__sub_deliver(nx_node_t *node, uint32_t topic_slot, uint32_t topic_inc,
 void nx__subs_free(nx_node_t *node);
 
 /* pub.c */
+/* The node's publisher of (group, topic, type), created on first use. */
+nx_err_t nx__pub_get(nx_node_t *node, const char *group, const char *topic,
+                     const nx_topic_desc_t *desc, nx_pub_t **out);
+nx_route_t *nx__route_get(nx_node_t *node, nx_pub_t *pub);
+void nx__route_put(nx_route_t *r);
+/* NX_OK queued; NX_ENOTFOUND the subscriber cannot be reached (gone, no
+ * queue: not a loss); NX_ETIMEOUT full (counted as a drop). */
+nx_err_t nx__send_remote(nx_send_t *s, nx_peer_t *p);
+void nx__send_local(nx_send_t *s, const nx_target_t *t);
+void nx__send_init(nx_send_t *s, nx_node_t *node, nx_pub_t *pub);
 void nx__pubs_free(nx_node_t *node);
 void nx__peers_close(nx_node_t *node);  /* marks our queues closed in peers */
 void nx__peers_prune(nx_node_t *node);  /* drops peers that left the registry */

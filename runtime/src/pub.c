@@ -227,7 +227,7 @@ void nx__peers_prune(nx_node_t *node)
 
 /* ---- routes ----------------------------------------------------------- */
 
-static void route_put(nx_route_t *r)
+void nx__route_put(nx_route_t *r)
 {
     if (!r || atomic_fetch_sub_explicit(&r->refs, 1, memory_order_acq_rel) != 1)
         return;
@@ -290,7 +290,7 @@ static nx_route_t *route_build(nx_node_t *node, nx_pub_t *pub)
 }
 
 /* A referenced route of pub, rebuilt first if the registry changed. */
-static nx_route_t *route_get(nx_node_t *node, nx_pub_t *pub)
+nx_route_t *nx__route_get(nx_node_t *node, nx_pub_t *pub)
 {
     uint64_t gen = nx__registry_generation(node->reg);
     pthread_mutex_lock(&pub->route_lock);
@@ -299,7 +299,7 @@ static nx_route_t *route_get(nx_node_t *node, nx_pub_t *pub)
         nx_route_t *fresh = route_build(node, pub);
         if (fresh) {
             pub->route = fresh;
-            route_put(r);
+            nx__route_put(r);
             r = fresh;
         }
     }
@@ -341,8 +341,8 @@ static nx_pub_t *pub_lookup(nx_node_t *node, const char *group, const char *topi
     return NULL;
 }
 
-static nx_err_t pub_get(nx_node_t *node, const char *group, const char *topic,
-                        const nx_topic_desc_t *desc, nx_pub_t **out)
+nx_err_t nx__pub_get(nx_node_t *node, const char *group, const char *topic,
+                     const nx_topic_desc_t *desc, nx_pub_t **out)
 {
     uint32_t hash = name_hash(group, topic);
     uint64_t fp = desc ? desc->type->fingerprint : 0;
@@ -412,7 +412,7 @@ void nx__pubs_free(nx_node_t *node)
             continue;
         nx__registry_topic_detach(node->reg, p->topic_slot, p->topic_inc,
                                   node->slot, true);
-        route_put(p->route);
+        nx__route_put(p->route);
         pthread_mutex_destroy(&p->route_lock);
         free(p);
     }
@@ -420,30 +420,36 @@ void nx__pubs_free(nx_node_t *node)
 
 /* ---- sending ----------------------------------------------------------- */
 
-typedef struct send_ctx {
-    nx_node_t *node;
-    nx_pub_t *pub;
-    const void *data;
-    size_t size;
-    uint64_t seq, now;
-    uint32_t kind;   /* NX_MSGK_DATA or NX_MSGK_LARGE */
-    uint32_t flags;  /* NX_MSG_* */
-} send_ctx_t;
+void nx__send_init(nx_send_t *s, nx_node_t *node, nx_pub_t *pub)
+{
+    memset(s, 0, sizeof *s);
+    s->node = node;
+    s->pub = pub;
+    s->seq = atomic_fetch_add_explicit(&pub->seq, 1, memory_order_relaxed) + 1;
+    s->now = nx__plat_now_ns();
+}
 
 static void inproc_deliver(nx_node_t *target, void *arg)
 {
-    send_ctx_t *c = arg;
+    nx_send_t *c = arg;
+    nx_delivery_t d = {.data = c->local_data, .size = c->local_size};
     nx_msg_info_t info = {
         .sender = c->node->name,
         .seq = c->seq,
         .send_time_ns = c->now,
         .recv_time_ns = c->now,
         .sender_pid = (uint32_t)c->node->pid,
-        .flags = NX_MSG_INPROC,
+        .flags = NX_MSG_INPROC | c->flags,
+        .ref = &d,
     };
-    nx__sub_deliver(target, c->pub->topic_slot, c->pub->topic_inc, c->data,
-                    c->size, c->pub->fingerprint, &info, true);
+    nx__sub_deliver(target, c->pub->topic_slot, c->pub->topic_inc, c->local_data,
+                    c->local_size, c->pub->fingerprint, &info, true);
     NX_STAT_INC(c->node, delivered_inproc);
+}
+
+void nx__send_local(nx_send_t *s, const nx_target_t *t)
+{
+    nx__inproc_with(t->local, t->local_gen, inproc_deliver, s);
 }
 
 /* Is the receiver of p still there? (pid + start time; cheap enough to do
@@ -454,12 +460,11 @@ static bool peer_alive(nx_peer_t *p)
            nx__plat_proc_alive(p->pid, p->seg->start_time);
 }
 
-/* Put one message in the peer's ring. */
-static nx_err_t send_remote(send_ctx_t *c, nx_peer_t *p)
+nx_err_t nx__send_remote(nx_send_t *c, nx_peer_t *p)
 {
     if (atomic_load_explicit(&p->broken, memory_order_relaxed)) {
         NX_STAT_INC(c->node, dropped_no_queue);
-        return NX_OK; /* a subscriber we cannot reach loses nothing we promised */
+        return NX_ENOTFOUND;
     }
     nx_on_full_t on_full = atomic_load_explicit(&c->pub->on_full, memory_order_relaxed);
     uint64_t deadline = 0;
@@ -474,7 +479,7 @@ static nx_err_t send_remote(send_ctx_t *c, nx_peer_t *p)
             atomic_store(&p->broken, true);
             pthread_mutex_unlock(&p->lock);
             NX_STAT_INC(c->node, dropped_no_queue);
-            return NX_OK;
+            return NX_ENOTFOUND;
         }
         void *slot;
         nx_err_t err = nx__ring_reserve(&p->prod, &slot);
@@ -511,7 +516,7 @@ static nx_err_t send_remote(send_ctx_t *c, nx_peer_t *p)
                     if (!peer_alive(p)) {
                         atomic_store(&p->broken, true);
                         pthread_mutex_unlock(&p->lock);
-                        return NX_OK; /* the subscriber died: nothing to wait for */
+                        return NX_ENOTFOUND; /* it died: nothing to wait for */
                     }
                 }
                 /* Let other threads use the ring while we wait (a topic
@@ -536,33 +541,27 @@ static nx_err_t send_remote(send_ctx_t *c, nx_peer_t *p)
 }
 
 static nx_err_t publish_route(nx_node_t *node, nx_pub_t *pub, const void *data,
-                              size_t size, uint32_t kind, uint32_t flags)
+                              size_t size)
 {
-    nx_route_t *r = route_get(node, pub);
+    nx_route_t *r = nx__route_get(node, pub);
     if (!r)
         return NX_ENOMEM;
-    send_ctx_t c = {
-        .node = node,
-        .pub = pub,
-        .data = data,
-        .size = size,
-        .seq = atomic_fetch_add_explicit(&pub->seq, 1, memory_order_relaxed) + 1,
-        .now = nx__plat_now_ns(),
-        .kind = kind,
-        .flags = flags,
-    };
+    nx_send_t c;
+    nx__send_init(&c, node, pub);
+    c.data = c.local_data = data;
+    c.size = c.local_size = size;
+    c.kind = NX_MSGK_DATA;
     nx_err_t result = NX_OK;
     for (uint32_t i = 0; i < r->count; i++) {
         const nx_target_t *t = &r->targets[i];
         if (t->peer) {
-            nx_err_t err = send_remote(&c, t->peer);
-            if (err != NX_OK && result == NX_OK)
-                result = err;
+            if (nx__send_remote(&c, t->peer) == NX_ETIMEOUT)
+                result = NX_ETIMEOUT;
         } else {
-            nx__inproc_with(t->local, t->local_gen, inproc_deliver, &c);
+            nx__send_local(&c, t);
         }
     }
-    route_put(r);
+    nx__route_put(r);
     return result;
 }
 
@@ -571,7 +570,7 @@ nx_err_t nx__publish(nx_node_t *node, const char *group, const char *topic,
                      bool large_only)
 {
     nx_pub_t *pub;
-    nx_err_t err = pub_get(node, group, topic, desc, &pub);
+    nx_err_t err = nx__pub_get(node, group, topic, desc, &pub);
     if (err != NX_OK) {
         NX_STAT_INC(node, publish_failed);
         return err;
@@ -580,19 +579,13 @@ nx_err_t nx__publish(nx_node_t *node, const char *group, const char *topic,
     if (size > inline_max || large_only) {
         err = nx__large_publish(node, pub, data, size);
     } else {
-        err = publish_route(node, pub, data, size, NX_MSGK_DATA, 0);
+        err = publish_route(node, pub, data, size);
     }
     if (err == NX_OK)
         NX_STAT_INC(node, published);
     else
         NX_STAT_INC(node, publish_failed);
     return err;
-}
-
-nx_err_t nx__publish_desc(nx_node_t *node, nx_pub_t *pub, const void *desc,
-                          size_t size, uint32_t flags)
-{
-    return publish_route(node, pub, desc, size, NX_MSGK_LARGE, flags);
 }
 
 nx_err_t nx_publish(nx_node_t *node, const char *group, const char *topic,
@@ -636,7 +629,7 @@ nx_err_t nx_publisher_set_policy(nx_node_t *node, const char *group,
     /* The raw publisher of the topic (created if need be) and any typed
      * one this node has all take the policy. */
     nx_pub_t *raw;
-    nx_err_t err = pub_get(node, group, topic, NULL, &raw);
+    nx_err_t err = nx__pub_get(node, group, topic, NULL, &raw);
     if (err != NX_OK)
         return err;
     for (uint32_t i = 0; i < NX_PUB_TABLE; i++) {

@@ -498,6 +498,20 @@ void nx__registry_topic_detach(nx_registry_t *r, uint32_t topic_slot,
     nx__registry_unlock(r);
 }
 
+/* Unlink a segment named in a registry entry, but only if the name is one
+ * of this domain's node or large-data objects (the entry is untrusted). */
+static void registry_unlink_owned(nx_registry_t *r, const char *field)
+{
+    char seg[NX_SEG_NAME_MAX + 1], node_prefix[64], large_prefix[64];
+    copy_name(seg, sizeof seg, field);
+    snprintf(node_prefix, sizeof node_prefix, "/nexus.%s.n.", r->domain);
+    snprintf(large_prefix, sizeof large_prefix, "/nexus.%s.l.", r->domain);
+    if ((strncmp(seg, node_prefix, strlen(node_prefix)) == 0 ||
+         strncmp(seg, large_prefix, strlen(large_prefix)) == 0) &&
+        strchr(seg + 1, '/') == NULL && strstr(seg, "..") == NULL)
+        nx__plat_shm_unlink(seg);
+}
+
 uint32_t nx__registry_reap(nx_registry_t *r, uint64_t now_ns,
                            uint64_t timeout_ns, uint32_t self)
 {
@@ -517,6 +531,12 @@ uint32_t nx__registry_reap(nx_registry_t *r, uint64_t now_ns,
         copy_name(name, sizeof name, n->name);
         NX_LOGW("registry", "node '%s' (pid %u) is %s; removing it", name, n->pid,
                 gone ? "gone" : "not responding (heartbeat stopped)");
+        if (gone) {
+            /* Its process is dead: nobody else will remove its objects. A
+             * hung node keeps them; it may wake up and leave cleanly. */
+            registry_unlink_owned(r, n->segment);
+            registry_unlink_owned(r, n->large_segment);
+        }
         node_free_locked(r, i);
         reaped++;
     }

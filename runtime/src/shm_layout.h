@@ -194,4 +194,73 @@ typedef struct nx_msg_hdr {
 
 NX_STATIC_ASSERT(sizeof(nx_msg_hdr_t) == 64, "message header is 64 bytes");
 
+/* ---- large-data ring (one per publishing node that needs it) ---------- */
+
+#define NX_LARGE_MAGIC UINT64_C(0x314752414c584e4e) /* "NNXLARG1" */
+#define NX_CHUNK_MAGIC 0x4b4e4843u                   /* "CHNK" */
+#define NX_CHUNK_PAD 0x44415050u                     /* "PPAD": skip to the start */
+/* Bits 0..62 of a chunk's holders are readers; bit 63 is the writer's
+ * own hold while it fills the chunk or lends it out as a loan. */
+#define NX_LARGE_MAX_READERS 63u
+#define NX_CHUNK_WRITER_BIT (UINT64_C(1) << 63)
+
+typedef struct nx_large_reader {
+    _Atomic uint32_t state;     /* 0 free, 1 in use (written by the writer) */
+    uint32_t node_slot;         /* the reading node's registry identity */
+    uint32_t node_inc;
+    uint32_t pid;
+    char name[NX_NODE_NAME_MAX + 1];
+    _Atomic uint64_t delivered; /* descriptors sent to it (writer) */
+    _Atomic uint64_t released;  /* chunks it gave back (reader) */
+    _Atomic uint64_t stalls;    /* times the writer waited on a chunk it held */
+    _Atomic uint64_t dropped;   /* chunks it did not get (queue full, unreachable) */
+    uint8_t reserved[16];
+} nx_large_reader_t;
+
+NX_STATIC_ASSERT(sizeof(nx_large_reader_t) == 128, "large reader layout");
+
+typedef struct nx_large_hdr {
+    uint64_t magic;             /* NX_LARGE_MAGIC, stored last */
+    uint32_t version;
+    uint32_t abi;
+    uint64_t size;              /* bytes of the whole object */
+    uint64_t data_offset;       /* where the chunk area starts */
+    uint64_t data_size;         /* bytes of the chunk area, multiple of 64 */
+    uint32_t owner_pid;
+    uint32_t owner_slot;
+    uint32_t owner_inc;
+    uint32_t reserved0;
+    uint64_t owner_start;
+    _Atomic uint64_t head;      /* next free position (writer's mirror) */
+    _Atomic uint64_t tail;      /* oldest unreclaimed position (writer's mirror) */
+    _Atomic uint64_t chunks;    /* chunks written */
+    _Atomic uint64_t full_events; /* times the writer found no room */
+    alignas(NX_CACHELINE) nx_large_reader_t readers[NX_LARGE_MAX_READERS];
+} nx_large_hdr_t;
+
+/* Every chunk starts with this; the payload follows. Positions grow
+ * forever; a chunk lives at position % data_size, never across the end. */
+typedef struct nx_chunk_hdr {
+    uint32_t magic;             /* NX_CHUNK_MAGIC or NX_CHUNK_PAD */
+    uint32_t flags;             /* NX_MSG_* for the subscriber */
+    uint64_t pos;               /* its own position: a stale descriptor does not match */
+    uint64_t seq;               /* the message's sequence number */
+    uint64_t length;            /* payload bytes */
+    uint64_t total;             /* bytes the chunk occupies, header included, x64 */
+    uint64_t fingerprint;       /* writer's type, 0 if raw */
+    _Atomic uint64_t holders;   /* reader bits still holding it, + writer bit */
+    uint64_t reserved;
+} nx_chunk_hdr_t;
+
+NX_STATIC_ASSERT(sizeof(nx_chunk_hdr_t) == 64, "chunk header is 64 bytes");
+
+/* What travels through the normal ring for a large message. */
+typedef struct nx_large_desc {
+    uint64_t pos;
+    uint64_t length;
+    uint64_t seq;
+    uint32_t owner_inc;         /* the writer's incarnation */
+    uint32_t reserved;
+} nx_large_desc_t;
+
 #endif /* NX_SHM_LAYOUT_H */

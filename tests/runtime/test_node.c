@@ -340,8 +340,7 @@ static void typed_topic_round_trip_and_mismatch(void **state)
                                     NULL));
     NX_ASSERT_OK(nx_topic_loan(n, &point_topic, &loan));
     assert_non_null(loan);
-    assert_int_equal(((point_t *)loan)->x, 0);
-    ((point_t *)loan)->x = 42;
+    *(point_t *)loan = (point_t){42, 0, "loan"}; /* a loan is not cleared */
     NX_ASSERT_OK(nx_topic_publish_loan(n, &point_topic, loan));
     assert_int_equal(points_seen, 2);
     assert_int_equal(last_point.x, 42);
@@ -351,6 +350,44 @@ static void typed_topic_round_trip_and_mismatch(void **state)
     NX_ASSERT_ERR(NX_EINVAL, nx_loan_release(n, loan));
     NX_ASSERT_OK(nx_topic_loan(n, &point_topic, &loan)); /* left for destroy */
     nx_node_destroy(n);
+}
+
+typedef struct holder {
+    nx_node_t *node;
+    nx_hold_t *hold;
+    nx_err_t again;
+} holder_t;
+
+static void hold_it(const void *data, size_t size, const nx_msg_info_t *info, void *user)
+{
+    (void)data;
+    (void)size;
+    holder_t *h = user;
+    NX_ASSERT_OK(nx_msg_hold(h->node, info, &h->hold));
+    h->again = nx_msg_hold(h->node, info, &h->hold); /* once only */
+}
+
+static void hold_keeps_a_message_past_its_callback(void **state)
+{
+    (void)state;
+    nx_config_t c = small_config();
+    holder_t h = {0};
+    NX_ASSERT_OK(nx_node_create("holder", &c, &h.node));
+    NX_ASSERT_OK(nx_subscribe(h.node, "g", "t", hold_it, &h));
+    char msg[32] = "kept after return";
+    NX_ASSERT_OK(nx_publish(h.node, "g", "t", msg, sizeof msg));
+    assert_non_null(h.hold);
+    NX_ASSERT_ERR(NX_EINVAL, h.again);
+    memset(msg, 0, sizeof msg); /* the publisher's buffer is gone */
+    assert_int_equal(nx_hold_size(h.hold), 32);
+    assert_string_equal(nx_hold_data(h.hold), "kept after return");
+    nx_msg_release(h.node, h.hold);
+    nx_msg_release(h.node, NULL);
+    nx_msg_info_t fake = {0};
+    nx_hold_t *none = NULL;
+    NX_ASSERT_ERR(NX_EINVAL, nx_msg_hold(h.node, &fake, &none));
+    assert_null(none);
+    nx_node_destroy(h.node);
 }
 
 static void env_domain_and_config_are_used(void **state)
@@ -535,6 +572,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(callback_may_unsubscribe_itself, setup, teardown),
         cmocka_unit_test_setup_teardown(callback_may_publish_a_reply, setup, teardown),
         cmocka_unit_test_setup_teardown(typed_topic_round_trip_and_mismatch, setup, teardown),
+        cmocka_unit_test_setup_teardown(hold_keeps_a_message_past_its_callback, setup, teardown),
         cmocka_unit_test_setup_teardown(env_domain_and_config_are_used, setup, teardown),
         cmocka_unit_test_setup_teardown(shm_mode_is_applied, setup, teardown),
         cmocka_unit_test_setup_teardown(remote_queue_full_fails_or_blocks, setup, teardown),

@@ -153,6 +153,36 @@ NX_API nx_err_t nx_publisher_set_policy(nx_node_t *node, const char *group,
 NX_API nx_err_t nx_subscriber_count(nx_node_t *node, const char *group,
                                     const char *topic, size_t *count);
 
+/* ---- Holding a message past its callback ------------------------------ */
+
+/** A message kept after its callback returned; see nx_msg_hold(). */
+typedef struct nx_hold nx_hold_t;
+
+/**
+ * Keep the message being delivered beyond the callback. Call from inside
+ * the callback, with the info it was given. A large message from another
+ * process stays in place in the publisher's shared memory (zero copy), so
+ * holding it keeps the publisher from reusing that space: release it
+ * soon. Other messages are copied.
+ *
+ * @param[out] out  The hold; read it with nx_hold_data()/nx_hold_size(),
+ *                  end it with nx_msg_release().
+ * @retval NX_OK      Held.
+ * @retval NX_EINVAL  Not called from a callback's info, or held already.
+ * @retval NX_ENOMEM  No memory for the hold.
+ */
+NX_API nx_err_t nx_msg_hold(nx_node_t *node, const nx_msg_info_t *info,
+                            nx_hold_t **out);
+
+/** The bytes of a held message; valid until nx_msg_release(). */
+NX_API const void *nx_hold_data(const nx_hold_t *hold);
+
+/** The size of a held message. */
+NX_API size_t nx_hold_size(const nx_hold_t *hold);
+
+/** End a hold (any thread). Accepts NULL. */
+NX_API void nx_msg_release(nx_node_t *node, nx_hold_t *hold);
+
 /* ---- Typed entry points, called by the code nexus-idlc generates ------- */
 
 /**
@@ -182,15 +212,18 @@ NX_API nx_err_t nx_topic_unsubscribe(nx_node_t *node,
 
 /**
  * Borrow a buffer for one message of the topic, to be filled in place and
- * published without a copy by nx_topic_publish_loan(). The buffer is
- * zeroed. It lives in the node's large-data ring when the channel is
- * enabled (zero copy to other processes), else in process memory.
+ * published without a copy by nx_topic_publish_loan(). The buffer is NOT
+ * cleared (clearing 8 MiB would cost what the loan saves): initialise it
+ * with the type's _init() or write every field. It lives in the node's
+ * large-data ring when the channel is enabled (zero copy to other
+ * processes: only a descriptor travels), else in process memory.
  *
  * @param[out] out  Set on success to the buffer (aligned for the type).
  * @retval NX_OK       *out is yours until publish_loan or nx_loan_release.
  * @retval NX_EINVAL   Bad arguments.
- * @retval NX_ETIMEOUT No room: the ring is held by slow subscribers.
- * @retval NX_ELIMIT   Too many loans outstanding on this node.
+ * @retval NX_ETIMEOUT No room: the ring is held by slow subscribers
+ *                     (at once for on_full=fail, after block_ms for block).
+ * @retval NX_ETOOBIG  The type is larger than the large-data ring.
  */
 NX_API nx_err_t nx_topic_loan(nx_node_t *node, const nx_topic_desc_t *topic,
                               void **out);

@@ -45,6 +45,36 @@ typedef struct nx_node_stats {
     uint64_t peers_reaped;      /**< dead or hung nodes this node removed */
 } nx_node_stats_t;
 
+/** One subscriber of the node's large-data ring. */
+typedef struct nx_large_reader_stats {
+    char name[64];       /**< the subscribing node */
+    uint32_t pid;
+    uint64_t delivered;  /**< descriptors sent to it */
+    uint64_t released;   /**< chunks it gave back */
+    uint64_t held;       /**< chunks it holds now */
+    uint64_t stalls;     /**< times the ring was full while it held the oldest chunk */
+    uint64_t dropped;    /**< chunks it did not get (its queue full, or unreachable) */
+} nx_large_reader_stats_t;
+
+#define NX_LARGE_STATS_READERS 16
+
+/** The node's large-data ring (all zero until the node first needs it). */
+typedef struct nx_large_stats {
+    uint64_t ring_size;    /**< bytes of the chunk area */
+    uint64_t used;         /**< bytes not yet reclaimed */
+    uint64_t chunks;       /**< chunks written */
+    uint64_t full_events;  /**< times a publish or loan found no room */
+    uint32_t reader_count; /**< entries filled in readers[] */
+    nx_large_reader_stats_t readers[NX_LARGE_STATS_READERS];
+} nx_large_stats_t;
+
+/**
+ * Read the node's large-data ring: who reads it, who holds chunks, who
+ * made the publisher wait (stalls).
+ * @retval NX_OK, NX_EINVAL
+ */
+NX_API nx_err_t nx_node_large_stats(nx_node_t *node, nx_large_stats_t *out);
+
 /**
  * Read the node's totals.
  * @retval NX_OK      *out filled.
