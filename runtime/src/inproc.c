@@ -65,6 +65,16 @@ void nx__inproc_remove(nx_node_t *node)
     node->local_gen = 0;
 }
 
+void nx__inproc_rekey(nx_node_t *node)
+{
+    if (node->local >= NX_MAX_LOCAL_NODES)
+        return;
+    pthread_mutex_lock(&locals_lock);
+    locals[node->local].slot = node->slot;
+    locals[node->local].inc = node->incarnation;
+    pthread_mutex_unlock(&locals_lock);
+}
+
 bool nx__inproc_find(const char *domain, uint32_t slot, uint32_t inc,
                      uint32_t *local, uint64_t *gen)
 {

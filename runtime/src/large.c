@@ -613,6 +613,18 @@ void nx__large_tick(nx_node_t *node, uint64_t now_ns)
     pthread_mutex_unlock(&node->large_lock);
 }
 
+void nx__large_rejoin(nx_node_t *node)
+{
+    pthread_mutex_lock(&node->large_lock);
+    nx_large_t *lg = node->large;
+    if (lg && lg->hdr) {
+        lg->hdr->owner_slot = node->slot;
+        lg->hdr->owner_inc = node->incarnation;
+        nx__registry_node_set_large(node->reg, node->slot, node->incarnation, lg->name);
+    }
+    pthread_mutex_unlock(&node->large_lock);
+}
+
 /* ---- holds -------------------------------------------------------------- */
 
 struct nx_hold {

@@ -17,6 +17,9 @@ void nx__large_receive(nx_node_t *node, nx_rxq_t *q, const nx_msg_hdr_t *h,
 /* Free everything of the node's channel and its loans (node destroy). */
 void nx__large_fini(nx_node_t *node);
 
+/* Our ring under the node's new registry identity (after a rejoin). */
+void nx__large_rejoin(nx_node_t *node);
+
 /* Drop the receive side's mapping of a writer's ring (queue freed). */
 void nx__large_map_put(struct nx_large_map *m);
 

@@ -28,7 +28,7 @@ static bool node_name_ok(const char *s)
     if (!s)
         return false;
     size_t n = strnlen(s, NX_NODE_NAME_MAX + 1);
-    if (n == 0 || n > NX_NODE_NAME_MAX || strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
+    if (n == 0 || n > NX_NODE_NAME_MAX || strcmp(s, ".") == 0 || strstr(s, "..") != NULL)
         return false;
     for (size_t i = 0; i < n; i++) {
         char c = s[i];
@@ -315,9 +315,61 @@ static bool rx_has_work(void *ctx)
     return false;
 }
 
+/* Are we still in the registry as ourselves? Not if we were hung (or
+ * stopped) long enough for another node to reap us. */
+static bool node_registered(nx_node_t *node)
+{
+    if (nx__registry_lock(node->reg) != NX_OK)
+        return true; /* cannot tell; try again next tick */
+    const nx_reg_node_t *n = &node->reg->shm->nodes[node->slot];
+    bool ok = n->state == NX_NODE_ALIVE && n->incarnation == node->incarnation &&
+              n->pid == (uint32_t)node->pid;
+    nx__registry_unlock(node->reg);
+    return ok;
+}
+
+/*
+ * Join the registry again under a new incarnation, with every publication
+ * and subscription, after we were removed while hung. Peers see a new
+ * node and reconnect on their own.
+ */
+static void node_rejoin(nx_node_t *node)
+{
+    nx_reg_node_info_t info = {
+        .name = node->name,
+        .segment = node->seg_name,
+        .notify = node->cfg.node.notify,
+        .max_queues = node->cfg.node.max_inbound_queues,
+        .queue_capacity = node->cfg.node.queue_capacity,
+        .message_size = node->cfg.node.message_size,
+    };
+    /* Our queues in peers belong to the old identity: close them first. */
+    nx__peers_close(node);
+    uint32_t slot, inc;
+    nx_err_t err = nx__registry_node_add(node->reg, &info, &slot, &inc);
+    if (err != NX_OK) {
+        NX_LOGE("node", "%s: removed from domain '%s' while not responding, and cannot "
+                "rejoin: %s", node->name, node->domain,
+                err == NX_EEXIST ? "another node took the name" : nx_strerror(err));
+        return;
+    }
+    NX_LOGW("node", "%s: was removed from domain '%s' while not responding; rejoined",
+            node->name, node->domain);
+    node->slot = slot;
+    node->incarnation = inc;
+    node->seg->reg_slot = slot;
+    node->seg->incarnation = inc;
+    nx__inproc_rekey(node);
+    nx__large_rejoin(node);
+    nx__subs_rejoin(node);
+    nx__pubs_rejoin(node);
+}
+
 /* Once per heartbeat period: beat, reap the dead, free orphan queues. */
 static void rx_tick(nx_node_t *node, uint64_t now)
 {
+    if (!node_registered(node))
+        node_rejoin(node);
     atomic_store_explicit(&node->seg->heartbeat_ns, now, memory_order_relaxed);
     nx__registry_node_beat(node->reg, node->slot, now);
     uint64_t timeout = (uint64_t)node->cfg.node.heartbeat_timeout_ms * 1000000u;
@@ -464,7 +516,10 @@ nx_err_t nx_node_create(const char *name, const nx_config_t *cfg, nx_node_t **ou
         .queue_capacity = node->cfg.node.queue_capacity,
         .message_size = node->cfg.node.message_size,
     };
-    err = nx__registry_node_add(node->reg, &info, &node->slot, &node->incarnation);
+    uint32_t slot = UINT32_MAX, inc = 0;
+    err = nx__registry_node_add(node->reg, &info, &slot, &inc);
+    node->slot = slot;
+    node->incarnation = inc;
     if (err != NX_OK) {
         if (err == NX_EEXIST)
             NX_LOGE("node", "a node named '%s' is already running in domain '%s'",
@@ -534,6 +589,62 @@ void nx_node_destroy(nx_node_t *node)
     free(node->subs);
     free(node->rx_buf);
     free(node);
+}
+
+nx_err_t nx_node_find(nx_node_t *node, const char *name, uint32_t *pid)
+{
+    if (!node || !node_name_ok(name))
+        return NX_EINVAL;
+    nx_err_t err = nx__registry_lock(node->reg);
+    if (err != NX_OK)
+        return err;
+    err = NX_ENOTFOUND;
+    size_t len = strlen(name);
+    for (uint32_t i = 0; i < NX_REG_MAX_NODES; i++) {
+        const nx_reg_node_t *n = &node->reg->shm->nodes[i];
+        if (n->state == NX_NODE_ALIVE && memcmp(n->name, name, len) == 0 &&
+            n->name[len] == '\0') {
+            if (pid)
+                *pid = n->pid;
+            err = NX_OK;
+            break;
+        }
+    }
+    nx__registry_unlock(node->reg);
+    return err;
+}
+
+nx_err_t nx_domain_clean(const char *domain, uint32_t *removed)
+{
+    if (!domain) {
+        domain = getenv("NEXUS_DOMAIN");
+        if (!domain || !domain[0])
+            domain = "default";
+    }
+    if (!nx__domain_name_ok(domain))
+        return NX_EINVAL;
+    uint32_t n = 0;
+    char reg_name[NX_SHM_NAME_MAX];
+    snprintf(reg_name, sizeof reg_name, "/nexus.%s.registry", domain);
+    int fd;
+    size_t size;
+    nx_err_t err = nx__plat_shm_open(reg_name, &fd, &size);
+    if (err == NX_OK) {
+        close(fd);
+        nx_registry_t *reg;
+        err = nx__registry_open(domain, 0600, &reg);
+        if (err == NX_OK) {
+            /* Only nodes whose process is gone: no heartbeat verdicts here. */
+            n += nx__registry_reap(reg, nx__plat_now_ns(), 0, UINT32_MAX);
+            nx__registry_close(reg, true);
+        }
+    } else if (err == NX_ENOTFOUND) {
+        err = NX_OK;
+    }
+    n += nx__orphans_remove(domain);
+    if (removed)
+        *removed = n;
+    return err;
 }
 
 /* ---- statistics ------------------------------------------------------------- */

@@ -83,6 +83,7 @@ typedef struct nx_send {
     size_t size;
     const void *local_data;  /* what subscribers in this process get */
     size_t local_size;
+    uint32_t topic_slot, topic_inc; /* the publisher's topic at send time */
     uint64_t seq, now;
     uint32_t kind;           /* NX_MSGK_DATA or NX_MSGK_LARGE */
     uint32_t flags;          /* NX_MSG_* */
@@ -103,7 +104,9 @@ typedef struct nx_pub {
     char topic[NX_TOPIC_NAME_MAX + 1];
     const nx_topic_desc_t *desc;  /* typed, or NULL */
     uint64_t fingerprint;
-    uint32_t topic_slot, topic_inc;
+    /* Registry topic slot (low 32 bits) and incarnation (high 32 bits),
+     * one atomic word: a node that rejoins the registry changes both. */
+    _Atomic uint64_t topic_id;
     _Atomic uint32_t on_full;     /* nx_on_full_t */
     _Atomic uint32_t block_ms;
     _Atomic uint64_t seq;
@@ -133,7 +136,9 @@ struct nx_node {
     pid_t pid;
 
     nx_registry_t *reg;
-    uint32_t slot, incarnation;   /* our registry entry */
+    /* Our registry entry. Atomic: a rejoin (receive thread) changes it
+     * while publishing threads read it. */
+    _Atomic uint32_t slot, incarnation;
 
     /* Our segment. */
     char seg_name[NX_SHM_NAME_MAX];
@@ -185,6 +190,11 @@ struct nx_node {
 #define NX_STAT_INC(node, field)                                               \
     atomic_fetch_add_explicit(&(node)->st.field, 1, memory_order_relaxed)
 
+static inline uint64_t nx__topic_id(uint32_t slot, uint32_t inc)
+{
+    return (uint64_t)inc << 32 | slot;
+}
+
 /* ---- shared between modules ------------------------------------------- */
 
 /* Names: topic/group 1..127 of [A-Za-z0-9_/.-] (group may be ""). */
@@ -193,6 +203,7 @@ bool nx__topic_name_ok(const char *s, bool allow_empty);
 /* inproc.c */
 nx_err_t nx__inproc_add(nx_node_t *node);
 void nx__inproc_remove(nx_node_t *node); /* waits for deliveries in flight */
+void nx__inproc_rekey(nx_node_t *node); /* after the node rejoined the registry */
 bool nx__inproc_find(const char *domain, uint32_t slot, uint32_t inc,
                      uint32_t *local, uint64_t *gen);
 /* Run fn(node, arg) on local node `local` if it still has generation gen. */
@@ -204,6 +215,7 @@ void nx__sub_deliver(nx_node_t *node, uint32_t topic_slot, uint32_t topic_inc,
                      const void *data, size_t size, uint64_t fingerprint,
                      nx_msg_info_t *info, bool trusted);
 void nx__subs_free(nx_node_t *node);
+void nx__subs_rejoin(nx_node_t *node); /* re-register every subscription */
 
 /* pub.c */
 /* The node's publisher of (group, topic, type), created on first use. */
@@ -217,6 +229,7 @@ nx_err_t nx__send_remote(nx_send_t *s, nx_peer_t *p);
 void nx__send_local(nx_send_t *s, const nx_target_t *t);
 void nx__send_init(nx_send_t *s, nx_node_t *node, nx_pub_t *pub);
 void nx__pubs_free(nx_node_t *node);
+void nx__pubs_rejoin(nx_node_t *node); /* re-register every publication */
 void nx__peers_close(nx_node_t *node);  /* marks our queues closed in peers */
 void nx__peers_prune(nx_node_t *node);  /* drops peers that left the registry */
 nx_err_t nx__publish(nx_node_t *node, const char *group, const char *topic,

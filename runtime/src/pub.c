@@ -150,13 +150,19 @@ static nx_peer_t *peer_open(nx_node_t *node, uint32_t slot, const nx_reg_node_t 
     return p;
 }
 
+static void peer_close_queue(nx_node_t *node, nx_peer_t *p);
+
 /* The peer for registry slot `slot`, incarnation n->incarnation, with a
  * reference for the caller. peers_lock held. */
 static nx_peer_t *peer_get_locked(nx_node_t *node, uint32_t slot,
                                   const nx_reg_node_t *n)
 {
     nx_peer_t *p = node->peers[slot];
-    if (p && p->incarnation != n->incarnation) {
+    if (p && (p->incarnation != n->incarnation ||
+              atomic_load_explicit(&p->broken, memory_order_relaxed))) {
+        /* Restarted, or unusable last time (no free queue, a queue taken
+         * from us, a bad segment): try afresh. */
+        peer_close_queue(node, p);
         node->peers[slot] = NULL;
         peer_put(p);
         p = NULL;
@@ -248,8 +254,10 @@ static nx_route_t *route_build(nx_node_t *node, nx_pub_t *pub)
     }
     uint64_t gen = nx__registry_generation(reg);
     uint32_t n = 0;
-    const nx_reg_topic_t *tp = &reg->shm->topics[pub->topic_slot];
-    if (tp->used && tp->incarnation == pub->topic_inc) {
+    uint64_t id = atomic_load_explicit(&pub->topic_id, memory_order_relaxed);
+    uint32_t tslot = (uint32_t)id, tinc = (uint32_t)(id >> 32);
+    const nx_reg_topic_t *tp = tslot < NX_REG_MAX_TOPICS ? &reg->shm->topics[tslot] : NULL;
+    if (tp && tp->used && tp->incarnation == tinc) {
         for (uint32_t i = 0; i < NX_REG_MAX_NODES; i++) {
             if (!(tp->subs[i / 64] & (UINT64_C(1) << (i % 64))))
                 continue;
@@ -384,10 +392,11 @@ nx_err_t nx__pub_get(nx_node_t *node, const char *group, const char *topic,
     atomic_init(&p->block_ms, desc ? desc->block_ms : 0);
     pthread_mutex_init(&p->route_lock, NULL);
     char other[NX_TYPE_NAME_MAX + 1] = "";
+    uint32_t tslot, tinc;
     nx_err_t err = nx__registry_topic_attach(node->reg, group, topic,
                                              desc ? desc->type : NULL, node->slot,
-                                             true, &p->topic_slot, &p->topic_inc,
-                                             other, sizeof other);
+                                             true, &tslot, &tinc, other, sizeof other);
+    atomic_init(&p->topic_id, nx__topic_id(tslot, tinc));
     if (err != NX_OK) {
         pthread_mutex_unlock(&node->pubs_lock);
         if (err == NX_ETYPE)
@@ -410,12 +419,32 @@ void nx__pubs_free(nx_node_t *node)
         nx_pub_t *p = atomic_exchange(&node->pubs[i], NULL);
         if (!p)
             continue;
-        nx__registry_topic_detach(node->reg, p->topic_slot, p->topic_inc,
+        uint64_t id = atomic_load(&p->topic_id);
+        nx__registry_topic_detach(node->reg, (uint32_t)id, (uint32_t)(id >> 32),
                                   node->slot, true);
         nx__route_put(p->route);
         pthread_mutex_destroy(&p->route_lock);
         free(p);
     }
+}
+
+void nx__pubs_rejoin(nx_node_t *node)
+{
+    pthread_mutex_lock(&node->pubs_lock);
+    for (uint32_t i = 0; i < NX_PUB_TABLE; i++) {
+        nx_pub_t *p = atomic_load_explicit(&node->pubs[i], memory_order_acquire);
+        if (!p)
+            continue;
+        uint32_t tslot, tinc;
+        if (nx__registry_topic_attach(node->reg, p->group, p->topic,
+                                      p->desc ? p->desc->type : NULL, node->slot, true,
+                                      &tslot, &tinc, NULL, 0) == NX_OK)
+            atomic_store(&p->topic_id, nx__topic_id(tslot, tinc));
+        else
+            NX_LOGE("node", "%s: cannot publish '%s' again after rejoining", node->name,
+                    p->topic);
+    }
+    pthread_mutex_unlock(&node->pubs_lock);
 }
 
 /* ---- sending ----------------------------------------------------------- */
@@ -426,6 +455,9 @@ void nx__send_init(nx_send_t *s, nx_node_t *node, nx_pub_t *pub)
     s->node = node;
     s->pub = pub;
     s->seq = atomic_fetch_add_explicit(&pub->seq, 1, memory_order_relaxed) + 1;
+    uint64_t id = atomic_load_explicit(&pub->topic_id, memory_order_relaxed);
+    s->topic_slot = (uint32_t)id;
+    s->topic_inc = (uint32_t)(id >> 32);
     s->now = nx__plat_now_ns();
 }
 
@@ -442,7 +474,7 @@ static void inproc_deliver(nx_node_t *target, void *arg)
         .flags = NX_MSG_INPROC | c->flags,
         .ref = &d,
     };
-    nx__sub_deliver(target, c->pub->topic_slot, c->pub->topic_inc, c->local_data,
+    nx__sub_deliver(target, c->topic_slot, c->topic_inc, c->local_data,
                     c->local_size, c->pub->fingerprint, &info, true);
     NX_STAT_INC(c->node, delivered_inproc);
 }
@@ -488,8 +520,8 @@ nx_err_t nx__send_remote(nx_send_t *c, nx_peer_t *p)
             h->magic = NX_MSG_MAGIC;
             h->kind = c->kind;
             h->size = (uint32_t)c->size;
-            h->topic_slot = c->pub->topic_slot;
-            h->topic_inc = c->pub->topic_inc;
+            h->topic_slot = c->topic_slot;
+            h->topic_inc = c->topic_inc;
             h->flags = c->flags;
             h->seq = c->seq;
             h->send_time_ns = c->now;

@@ -215,3 +215,42 @@ void nx__subs_free(nx_node_t *node)
         }
     }
 }
+
+void nx__subs_rejoin(nx_node_t *node)
+{
+    /* The receive thread calls this, so no delivery from other processes
+     * runs; in-process publishers may still be delivering, hence the
+     * quiesce before each old handler is freed. */
+    pthread_mutex_lock(&node->subs_lock);
+    nx_handler_t **old = calloc(NX_REG_MAX_TOPICS, sizeof *old);
+    uint32_t n = 0;
+    for (uint32_t i = 0; old && i < NX_REG_MAX_TOPICS; i++) {
+        nx_handler_t *h = atomic_exchange_explicit(&node->subs[i].h, NULL,
+                                                   memory_order_seq_cst);
+        if (!h)
+            continue;
+        sub_quiesce(&node->subs[i]);
+        old[n++] = h;
+    }
+    for (uint32_t k = 0; k < n; k++) {
+        nx_handler_t *h = old[k];
+        uint32_t slot, inc;
+        if (nx__registry_topic_attach(node->reg, h->group, h->topic, h->type, node->slot,
+                                      false, &slot, &inc, NULL, 0) != NX_OK) {
+            NX_LOGE("node", "%s: cannot subscribe to '%s' again after rejoining",
+                    node->name, h->topic);
+            free(h);
+            continue;
+        }
+        h->topic_slot = slot;
+        h->topic_inc = inc;
+        nx_handler_t *prev = atomic_exchange_explicit(&node->subs[slot].h, h,
+                                                      memory_order_seq_cst);
+        if (prev) {
+            sub_quiesce(&node->subs[slot]);
+            free(prev);
+        }
+    }
+    free(old);
+    pthread_mutex_unlock(&node->subs_lock);
+}

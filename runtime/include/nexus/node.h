@@ -153,6 +153,32 @@ NX_API nx_err_t nx_publisher_set_policy(nx_node_t *node, const char *group,
 NX_API nx_err_t nx_subscriber_count(nx_node_t *node, const char *group,
                                     const char *topic, size_t *count);
 
+/**
+ * Look up a live node of the domain by name (as the registry lists it
+ * now: a node that died is listed until a peer notices, within one
+ * heartbeat period for a crash and heartbeat_timeout_ms for a hang).
+ * @param[out] pid  Its process id; may be NULL.
+ * @retval NX_OK        Found.
+ * @retval NX_ENOTFOUND No live node of that name.
+ * @retval NX_EINVAL    Bad node or name.
+ */
+NX_API nx_err_t nx_node_find(nx_node_t *node, const char *name, uint32_t *pid);
+
+/**
+ * Remove what crashed processes left in a domain: node and large-data
+ * segments whose owner is gone, their registry entries, and the registry
+ * itself when no node is alive. A live node's objects are never touched,
+ * so this is safe while nodes run (nx_node_create() does the same for its
+ * domain). Thread-safe.
+ *
+ * @param[in]  domain   The domain; NULL: NEXUS_DOMAIN, else "default".
+ * @param[out] removed  How many objects and entries were removed; may be NULL.
+ * @retval NX_OK, NX_EINVAL (bad domain name), NX_EPERM (another user's
+ *         registry), NX_ECORRUPT / NX_EVERSION (registry unusable: remove
+ *         it with `nexus clean --force`).
+ */
+NX_API nx_err_t nx_domain_clean(const char *domain, uint32_t *removed);
+
 /* ---- Holding a message past its callback ------------------------------ */
 
 /** A message kept after its callback returned; see nx_msg_hold(). */
