@@ -36,26 +36,6 @@
 
 static _Atomic uint32_t large_seq;
 
-typedef struct nx_loan {
-    struct nx_loan *next;
-    const nx_topic_desc_t *topic;
-    void *buf;
-    nx_chunk_hdr_t *chunk; /* NULL: a process-memory loan (no ring) */
-} nx_loan_t;
-
-/* The writer's side of its ring (node->large). */
-struct nx_large {
-    char name[NX_SHM_NAME_MAX];
-    int fd;
-    nx_large_hdr_t *hdr;
-    size_t size;
-    uint8_t *data;
-    uint64_t data_size;
-    uint64_t head, tail;  /* private copies; mirrored in hdr for tools */
-    nx_loan_t *loans;
-    uint64_t next_check_ns;
-};
-
 /* A reader's mapping of a writer's ring; shared by holds (refcounted). */
 typedef struct nx_large_map {
     _Atomic uint32_t refs;

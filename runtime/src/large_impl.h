@@ -6,6 +6,26 @@
 
 #include "node_impl.h"
 
+typedef struct nx_loan {
+    struct nx_loan *next;
+    const nx_topic_desc_t *topic;
+    void *buf;
+    nx_chunk_hdr_t *chunk; /* NULL: a process-memory loan (no ring) */
+} nx_loan_t;
+
+/* The writer's side of its ring (node->large). */
+struct nx_large {
+    char name[NX_SHM_NAME_MAX];
+    int fd;
+    nx_large_hdr_t *hdr;
+    size_t size;
+    uint8_t *data;
+    uint64_t data_size;
+    uint64_t head, tail;  /* private copies; mirrored in hdr for tools */
+    nx_loan_t *loans;
+    uint64_t next_check_ns;
+};
+
 /* Publish size bytes of data through the node's large-data ring. */
 nx_err_t nx__large_publish(nx_node_t *node, nx_pub_t *pub, const void *data,
                            size_t size);

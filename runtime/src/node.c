@@ -130,12 +130,19 @@ static bool orphan_check(const char *name, void *user)
     if (nx__plat_shm_open(path, &fd, &size) != NX_OK)
         return true; /* another user's, or gone already */
     int held = nx__plat_live_lock_held(fd);
+    /* The owner's start time, from whichever header this object has. */
     uint64_t start = 0;
-    if (size >= sizeof(nx_seg_header_t)) {
-        nx_seg_header_t *h = mmap(NULL, sizeof *h, PROT_READ, MAP_SHARED, fd, 0);
-        if (h != MAP_FAILED) {
-            start = h->start_time;
-            munmap(h, sizeof *h);
+    size_t need = sizeof(nx_seg_header_t) > sizeof(nx_large_hdr_t) ? sizeof(nx_seg_header_t)
+                                                                   : sizeof(nx_large_hdr_t);
+    if (size >= need) {
+        void *p = mmap(NULL, need, PROT_READ, MAP_SHARED, fd, 0);
+        if (p != MAP_FAILED) {
+            uint64_t magic = *(const uint64_t *)p;
+            if (magic == NX_SEG_MAGIC)
+                start = ((const nx_seg_header_t *)p)->start_time;
+            else if (magic == NX_LARGE_MAGIC)
+                start = ((const nx_large_hdr_t *)p)->owner_start;
+            munmap(p, need);
         }
     }
     close(fd);
@@ -693,9 +700,10 @@ nx_err_t nx_node_inbound_stats(nx_node_t *node, nx_queue_stats_t *out, size_t ma
             s->received = atomic_load(&q->received);
             s->dropped = atomic_load(&q->dropped);
             s->rejected = atomic_load(&q->rejected);
-            s->high_water = atomic_load(&q->high_water);
             uint64_t h = atomic_load(&q->head), t = atomic_load(&q->tail);
             s->pending = h >= t && h - t <= s->capacity ? h - t : 0;
+            uint64_t hw = atomic_load(&q->high_water);
+            s->high_water = hw > s->pending ? hw : s->pending;
         }
         n++;
     }

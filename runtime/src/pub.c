@@ -492,6 +492,18 @@ static bool peer_alive(nx_peer_t *p)
            nx__plat_proc_alive(p->pid, p->seg->start_time);
 }
 
+/* Is the receiver of p still in the registry as the node we attached
+ * to? Not if it was reaped as hung: then waiting for room is pointless. */
+static bool peer_registered(nx_node_t *node, const nx_peer_t *p)
+{
+    if (nx__registry_lock(node->reg) != NX_OK)
+        return true;
+    const nx_reg_node_t *n = &node->reg->shm->nodes[p->slot];
+    bool ok = n->state == NX_NODE_ALIVE && n->incarnation == p->incarnation;
+    nx__registry_unlock(node->reg);
+    return ok;
+}
+
 nx_err_t nx__send_remote(nx_send_t *c, nx_peer_t *p)
 {
     if (atomic_load_explicit(&p->broken, memory_order_relaxed)) {
@@ -528,9 +540,6 @@ nx_err_t nx__send_remote(nx_send_t *c, nx_peer_t *p)
             h->fingerprint = c->pub->fingerprint;
             memcpy(h + 1, c->data, c->size);
             nx__ring_commit(&p->prod);
-            uint64_t used = nx__ring_used(&p->prod);
-            if (used > atomic_load_explicit(&q->high_water, memory_order_relaxed))
-                atomic_store_explicit(&q->high_water, used, memory_order_relaxed);
             atomic_fetch_add_explicit(&q->sent, 1, memory_order_relaxed);
             pthread_mutex_unlock(&p->lock);
             nx__bell_ring(&p->seg->bell);
@@ -545,10 +554,10 @@ nx_err_t nx__send_remote(nx_send_t *c, nx_peer_t *p)
             if (now < deadline) {
                 if (now >= p->next_live_check_ns) {
                     p->next_live_check_ns = now + 10000000u;
-                    if (!peer_alive(p)) {
+                    if (!peer_alive(p) || !peer_registered(c->node, p)) {
                         atomic_store(&p->broken, true);
                         pthread_mutex_unlock(&p->lock);
-                        return NX_ENOTFOUND; /* it died: nothing to wait for */
+                        return NX_ENOTFOUND; /* it died or was removed: nothing to wait for */
                     }
                 }
                 /* Let other threads use the ring while we wait (a topic
@@ -696,9 +705,12 @@ nx_err_t nx_node_outbound_stats(nx_node_t *node, nx_queue_stats_t *out,
             s->received = atomic_load(&q->received);
             s->dropped = atomic_load(&q->dropped);
             s->rejected = atomic_load(&q->rejected);
-            s->high_water = atomic_load(&q->high_water);
             uint64_t h = atomic_load(&q->head), t = atomic_load(&q->tail);
             s->pending = h >= t && h - t <= s->capacity ? h - t : 0;
+            /* The receiver updates it as it drains; what is queued now
+             * counts too. */
+            uint64_t hw = atomic_load(&q->high_water);
+            s->high_water = hw > s->pending ? hw : s->pending;
         }
         n++;
     }

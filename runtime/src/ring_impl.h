@@ -92,12 +92,6 @@ static inline nx_err_t nx__ring_reserve(nx_ring_prod_t *p, void **slot)
     return NX_OK;
 }
 
-/* Slots in use as the producer last saw them (for the high-water mark). */
-static inline uint64_t nx__ring_used(const nx_ring_prod_t *p)
-{
-    return p->head - p->cached_tail;
-}
-
 /* Publish the slot returned by the last reserve. Producer only. */
 static inline void nx__ring_commit(nx_ring_prod_t *p)
 {
@@ -124,6 +118,10 @@ static inline const void *nx__ring_peek(nx_ring_cons_t *c, bool *corrupt)
         c->cached_head = head;
         if (head == c->tail)
             return NULL;
+        /* Exact occupancy at this moment: the high-water mark. Only the
+         * receiver writes it, on its own cache line. */
+        if (head - c->tail > atomic_load_explicit(&c->q->high_water, memory_order_relaxed))
+            atomic_store_explicit(&c->q->high_water, head - c->tail, memory_order_relaxed);
     }
     return c->slots + (size_t)(c->tail & c->mask) * c->msg_size;
 }

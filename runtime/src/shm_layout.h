@@ -128,12 +128,15 @@ typedef struct nx_queue_hdr {
     alignas(NX_CACHELINE) _Atomic uint64_t head;   /* next slot to write */
     _Atomic uint64_t sent;
     _Atomic uint64_t dropped;    /* queue full on a fail topic, or timed out */
-    _Atomic uint64_t high_water; /* most slots in use ever seen by the sender */
     _Atomic uint32_t want_space; /* sender waits for room (block topics) */
     /* Consumer side: written by the receiver only. */
     alignas(NX_CACHELINE) _Atomic uint64_t tail;   /* next slot to read */
     _Atomic uint64_t received;
     _Atomic uint64_t rejected;   /* messages that failed validation */
+    /* Most slots in use at once, measured by the receiver each time it
+     * reads the write index (exact then; the sender's cached copy of the
+     * read index is stale, so it cannot measure it cheaply). */
+    _Atomic uint64_t high_water;
 } nx_queue_hdr_t;
 
 NX_STATIC_ASSERT(sizeof(nx_queue_hdr_t) == 4 * NX_CACHELINE,

@@ -74,7 +74,7 @@ static void frames(int nsubs, const char *ring, const char *sizes, const char *c
                    const char *loan)
 {
     nx_proc_t *subs[3];
-    char name[3][8], waits[4];
+    char name[3][16], waits[16];
     for (int i = 0; i < nsubs; i++) {
         snprintf(name[i], sizeof name[i], "s%d", i);
         subs[i] = loan ? start(ARGV("sub", "--node", name[i], "--count", (char *)count,

@@ -118,7 +118,7 @@ static void mp_one_to_many_four_subscribers(void **state)
 {
     (void)state;
     nx_proc_t *subs[4];
-    char name[4][8];
+    char name[4][16];
     for (int i = 0; i < 4; i++) {
         snprintf(name[i], sizeof name[i], "s%d", i);
         subs[i] = start(ARGV("sub", "--node", name[i], "--count", "10000",
@@ -141,7 +141,7 @@ static void mp_many_to_one_four_publishers(void **state)
     nx_proc_t *sub = start(ARGV("sub", "--node", "s", "--pubs", "4", "--count", "10000"));
     assert_true(nx_proc_wait_line(sub, "READY", 10000));
     nx_proc_t *pubs[4];
-    char name[4][8], id[4][4];
+    char name[4][16], id[4][16];
     for (int i = 0; i < 4; i++) {
         snprintf(name[i], sizeof name[i], "p%d", i);
         snprintf(id[i], sizeof id[i], "%d", i);

@@ -482,6 +482,15 @@ static void remote_queue_full_fails_or_blocks(void **state)
         char ch;
         while (read(go[0], &ch, 1) > 0) {
         }
+        /* Drain what the parent queued before leaving. */
+        for (int i = 0; i < 2500; i++) {
+            nx_queue_stats_t in[4];
+            size_t cnt = 0;
+            nx_node_inbound_stats(n, in, 4, &cnt);
+            if (cnt == 0 || in[0].pending == 0)
+                break;
+            usleep(2000);
+        }
         nx_node_destroy(n);
         _exit(0);
     }
@@ -517,6 +526,7 @@ static void remote_queue_full_fails_or_blocks(void **state)
     assert_int_equal(qs[0].capacity, 16);
     assert_int_equal(qs[0].sent, (uint64_t)ok);
     assert_int_equal(qs[0].dropped, 1);
+    assert_int_equal(qs[0].pending, 16);
     assert_int_equal(qs[0].high_water, 16);
     nx_node_stats_t st;
     NX_ASSERT_OK(nx_node_stats(n, &st));
@@ -535,6 +545,15 @@ static void remote_queue_full_fails_or_blocks(void **state)
 
     /* Release the receiver: it drains everything that was queued. */
     close(go[1]);
+    for (int i = 0; i < 500; i++) {
+        NX_ASSERT_OK(nx_node_outbound_stats(n, qs, 4, &count));
+        if (qs[0].received == (uint64_t)ok)
+            break;
+        usleep(2000);
+    }
+    assert_int_equal(qs[0].received, ok);
+    assert_int_equal(qs[0].pending, 0);
+    assert_int_equal(qs[0].high_water, 16); /* measured by the receiver: exact */
     int status;
     assert_int_equal(waitpid(child, &status, 0), child);
     assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);

@@ -1,0 +1,483 @@
+/*
+ * test_faults.c: crashes, hangs, dead lock holders, corrupt and hostile
+ * peers, and permissions, with real processes and real signals. Each test
+ * checks that the survivors keep exchanging messages, that detection
+ * happened within heartbeat_timeout + one heartbeat period (plus a little
+ * scheduling slack on a shared 2-core machine), and that the domain
+ * leaves nothing in /dev/shm.
+ *
+ * usage: test_faults PATH-TO-nx_peer PATH-TO-nx_fault
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "nx_proc.h"
+#include "nx_test.h"
+
+#define HB_MS 100
+#define HB_TIMEOUT_MS 2000
+#define SLACK_MS 400 /* scheduling on a shared machine, polling granularity */
+
+static const char *peer, *fault;
+static const char *domain;
+static nx_proc_t *procs[32];
+static int nprocs;
+static nx_node_t *observer;
+
+#define PEER(...) ((char *const[]){(char *)peer, __VA_ARGS__, NULL})
+#define FAULT(...) ((char *const[]){(char *)fault, __VA_ARGS__, NULL})
+
+static nx_proc_t *start(char *const argv[])
+{
+    nx_proc_t *p = nx_proc_start(argv);
+    assert_non_null(p);
+    assert_true(nprocs < 32);
+    procs[nprocs++] = p;
+    return p;
+}
+
+static uint64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    domain = nx_proc_domain("faults");
+    nx_config_t c;
+    nx_config_default(&c);
+    c.node.heartbeat_ms = HB_MS;
+    c.node.heartbeat_timeout_ms = HB_TIMEOUT_MS;
+    c.large_data.ring_size = 0;
+    NX_ASSERT_OK(nx_node_create("observer", &c, &observer));
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    for (int i = 0; i < nprocs; i++)
+        nx_proc_free(procs[i]);
+    nprocs = 0;
+    nx_node_destroy(observer);
+    observer = NULL;
+    int left = nx_proc_shm_count(domain);
+    nx_proc_shm_clean(domain);
+    assert_int_equal(left, 0);
+    return 0;
+}
+
+/* Wait until node `name` is (present) or is not (!present) in the domain;
+ * returns the milliseconds it took, or fails after limit_ms. */
+static uint64_t wait_node(const char *name, bool present, uint64_t limit_ms)
+{
+    uint64_t t0 = now_ms();
+    for (;;) {
+        nx_err_t err = nx_node_find(observer, name, NULL);
+        if ((err == NX_OK) == present)
+            return now_ms() - t0;
+        if (now_ms() - t0 > limit_ms)
+            fail_msg("node '%s' still %s after %llu ms", name, present ? "absent" : "present",
+                     (unsigned long long)limit_ms);
+        usleep(5000);
+    }
+}
+
+static void stop_ok(nx_proc_t *p, const char *who)
+{
+    nx_proc_signal(p, SIGTERM);
+    int rc = nx_proc_wait(p, 30000);
+    if (rc != 0 || !nx_proc_wait_line(p, "DONE ok", 0))
+        fail_msg("%s exited %d:\n%s", who, rc, p->buf);
+}
+
+/* A subscriber stopped with SIGTERM received exactly 1..sent, in order. */
+static void assert_everything(nx_proc_t *sub, int id, long long sent)
+{
+    char prefix[32];
+    snprintf(prefix, sizeof prefix, "RESULT id=%d ", id);
+    if (nx_proc_field(sub, prefix, "count") != sent || nx_proc_field(sub, prefix, "first") != 1 ||
+        nx_proc_field(sub, prefix, "gaps") != 0 || nx_proc_field(sub, prefix, "dups") != 0 ||
+        nx_proc_field(sub, prefix, "disorder") != 0)
+        fail_msg("want exactly 1..%lld from publisher %d:\n%s", sent, id, sub->buf);
+}
+
+static nx_proc_t *start_pub(const char *name, const char *id, const char *block_ms)
+{
+    nx_proc_t *p = start(PEER("pub", "--node", (char *)name, "--id", (char *)id, "--forever",
+                              "--interval-us", "200", "--block-ms", (char *)block_ms));
+    assert_true(nx_proc_wait_line(p, "READY", 10000));
+    return p;
+}
+
+static nx_proc_t *start_sub(const char *name, const char *pubs)
+{
+    nx_proc_t *p = start(PEER("sub", "--node", (char *)name, "--forever", "--pubs", (char *)pubs));
+    assert_true(nx_proc_wait_line(p, "READY", 10000));
+    return p;
+}
+
+/* ---- crashes ------------------------------------------------------------ */
+
+static void faults_subscriber_killed_mid_stream(void **state)
+{
+    (void)state;
+    nx_proc_t *s1 = start_sub("s1", "1");
+    nx_proc_t *s2 = start_sub("s2", "1");
+    nx_proc_t *p = start_pub("p", "0", "5000");
+    usleep(300000);
+    nx_proc_signal(s1, SIGKILL);
+    uint64_t t = wait_node("s1", false, HB_TIMEOUT_MS + HB_MS + SLACK_MS);
+    printf("# killed subscriber detected after %llu ms\n", (unsigned long long)t);
+    usleep(300000); /* the survivors go on */
+    stop_ok(p, "publisher");
+    long long sent = nx_proc_field(p, "SENT", "count");
+    assert_true(sent > 500);
+    assert_int_equal(nx_proc_field(p, "SENT", "timeouts"), 0);
+    stop_ok(s2, "subscriber 2");
+    assert_everything(s2, 0, sent);
+}
+
+static void faults_publisher_killed_mid_stream(void **state)
+{
+    (void)state;
+    nx_proc_t *s = start(PEER("sub", "--node", "s", "--forever", "--pubs", "2"));
+    assert_true(nx_proc_wait_line(s, "READY", 10000));
+    nx_proc_t *p0 = start_pub("p", "0", "5000");
+    usleep(300000);
+    nx_proc_signal(p0, SIGKILL);
+    uint64_t t = wait_node("p", false, HB_TIMEOUT_MS + HB_MS + SLACK_MS);
+    printf("# killed publisher detected after %llu ms\n", (unsigned long long)t);
+    /* The publisher restarts under the same name; the subscriber was
+     * never restarted and gets everything the new one sends. */
+    nx_proc_t *p1 = start_pub("p", "1", "5000");
+    usleep(300000);
+    stop_ok(p1, "restarted publisher");
+    long long sent = nx_proc_field(p1, "SENT", "count");
+    usleep(100000);
+    stop_ok(s, "subscriber");
+    assert_everything(s, 1, sent);
+    /* From the killed one: a run from 1 with no gap or duplicate. */
+    assert_int_equal(nx_proc_field(s, "RESULT id=0 ", "gaps"), 0);
+    assert_int_equal(nx_proc_field(s, "RESULT id=0 ", "dups"), 0);
+    assert_true(nx_proc_field(s, "RESULT id=0 ", "count") > 100);
+}
+
+static void faults_killed_while_holding_registry_lock(void **state)
+{
+    (void)state;
+    nx_proc_t *s1 = start_sub("s1", "1");
+    nx_proc_t *p = start_pub("p", "0", "5000");
+    nx_proc_t *f = start(FAULT("lock-registry"));
+    assert_true(nx_proc_wait_line(f, "LOCKED", 10000));
+    nx_proc_signal(f, SIGKILL);
+    nx_proc_wait(f, 5000);
+    /* Nobody blocks: the next locker repairs the registry. */
+    uint64_t t0 = now_ms();
+    NX_ASSERT_OK(nx_node_find(observer, "s1", NULL));
+    assert_true(now_ms() - t0 < 1000);
+    /* A node joins and gets messages from the running publisher. */
+    nx_proc_t *s2 = start(PEER("sub", "--node", "s2", "--count", "1000", "--contiguous"));
+    int rc = nx_proc_wait(s2, 30000);
+    if (rc != 0)
+        fail_msg("late subscriber after the repair:\n%s", s2->buf);
+    stop_ok(p, "publisher");
+    long long sent = nx_proc_field(p, "SENT", "count");
+    usleep(100000);
+    stop_ok(s1, "subscriber 1");
+    assert_everything(s1, 0, sent);
+}
+
+static void faults_killed_while_holding_doorbell_mutex(void **state)
+{
+    (void)state;
+    nx_proc_t *s = start(PEER("sub", "--node", "cv", "--notify", "condvar", "--count", "20000"));
+    assert_true(nx_proc_wait_line(s, "READY", 10000));
+    nx_proc_t *f = start(FAULT("lock-bell", "cv"));
+    assert_true(nx_proc_wait_line(f, "LOCKED", 10000));
+    nx_proc_t *p = start(PEER("pub", "--node", "p", "--count", "20000", "--block-ms", "5000"));
+    usleep(200000);
+    nx_proc_signal(f, SIGKILL);
+    int rc = nx_proc_wait(s, 60000);
+    if (rc != 0)
+        fail_msg("condvar subscriber after its doorbell holder died:\n%s", s->buf);
+    assert_int_equal(nx_proc_field(s, "RESULT id=0 ", "count"), 20000);
+    assert_int_equal(nx_proc_field(s, "RESULT id=0 ", "gaps"), 0);
+    assert_int_equal(nx_proc_wait(p, 30000), 0);
+}
+
+/* ---- hangs -------------------------------------------------------------- */
+
+static void faults_hung_subscriber_detected_then_resumes(void **state)
+{
+    (void)state;
+    nx_proc_t *s1 = start(PEER("sub", "--node", "s1", "--forever", "--allow-gaps"));
+    assert_true(nx_proc_wait_line(s1, "READY", 10000));
+    nx_proc_t *s2 = start_sub("s2", "1");
+    nx_proc_t *p = start_pub("p", "0", "10000");
+    usleep(300000);
+    nx_proc_signal(s1, SIGSTOP);
+    uint64_t t = wait_node("s1", false, HB_TIMEOUT_MS + HB_MS + SLACK_MS);
+    printf("# hung subscriber detected after %llu ms (timeout %d + heartbeat %d)\n",
+           (unsigned long long)t, HB_TIMEOUT_MS, HB_MS);
+    assert_true(t + 50 >= HB_TIMEOUT_MS - HB_MS); /* not before the timeout */
+    usleep(300000);
+    nx_proc_signal(s1, SIGCONT);
+    /* It notices on its next heartbeat and rejoins. */
+    uint64_t back = wait_node("s1", true, 3 * HB_MS + SLACK_MS);
+    printf("# resumed subscriber rejoined after %llu ms\n", (unsigned long long)back);
+    usleep(500000);
+    stop_ok(p, "publisher");
+    long long sent = nx_proc_field(p, "SENT", "count");
+    assert_int_equal(nx_proc_field(p, "SENT", "timeouts"), 0);
+    usleep(200000);
+    stop_ok(s2, "subscriber 2");
+    assert_everything(s2, 0, sent);
+    stop_ok(s1, "resumed subscriber");
+    /* It missed what was sent while it was out, but got the end, and
+     * nothing twice. */
+    assert_int_equal(nx_proc_field(s1, "RESULT id=0 ", "last"), sent);
+    assert_int_equal(nx_proc_field(s1, "RESULT id=0 ", "dups"), 0);
+    assert_true(nx_proc_field(s1, "RESULT id=0 ", "gaps") > 0);
+}
+
+static void faults_node_restarted_ten_times_under_load(void **state)
+{
+    (void)state;
+    nx_proc_t *stable = start_sub("stable", "1");
+    nx_proc_t *p = start_pub("p", "0", "5000");
+    for (int i = 0; i < 10; i++) {
+        if (i % 2 == 0) {
+            /* A clean restart: the same name, a contiguous run. */
+            nx_proc_t *s = start(PEER("sub", "--node", "flaky", "--count", "300", "--contiguous"));
+            int rc = nx_proc_wait(s, 30000);
+            if (rc != 0)
+                fail_msg("restart %d:\n%s", i, s->buf);
+        } else {
+            /* A crash: killed while receiving, restarted at once. */
+            nx_proc_t *s = start(PEER("sub", "--node", "flaky", "--forever", "--contiguous"));
+            assert_true(nx_proc_wait_line(s, "READY", 10000));
+            usleep(100000);
+            nx_proc_signal(s, SIGKILL);
+            nx_proc_wait(s, 5000);
+        }
+    }
+    usleep(200000);
+    stop_ok(p, "publisher");
+    long long sent = nx_proc_field(p, "SENT", "count");
+    assert_int_equal(nx_proc_field(p, "SENT", "timeouts"), 0);
+    usleep(100000);
+    stop_ok(stable, "stable subscriber");
+    assert_everything(stable, 0, sent);
+    wait_node("flaky", false, HB_TIMEOUT_MS + HB_MS + SLACK_MS);
+}
+
+/* ---- corrupt and hostile peers ---------------------------------------- */
+
+static void faults_random_corruption_of_live_segment_and_registry(void **state)
+{
+    (void)state;
+    nx_proc_t *victim = start(PEER("sub", "--node", "victim", "--forever", "--tolerant"));
+    assert_true(nx_proc_wait_line(victim, "READY", 10000));
+    nx_proc_t *p = start(PEER("pub", "--node", "p", "--forever", "--interval-us", "50"));
+    assert_true(nx_proc_wait_line(p, "READY", 10000));
+    usleep(200000);
+    /* One corrupter: it reads the segment's layout before it starts
+     * flipping bytes (the header fields are among its targets). */
+    long long rounds = 9000;
+    nx_proc_t *f = start(FAULT("corrupt", "victim", "7919", "9000"));
+    assert_int_equal(nx_proc_wait(f, 120000), 0);
+    printf("# %lld rounds of random corruption done\n", rounds);
+    usleep(300000);
+    /* Everyone survived: both stop cleanly when asked. */
+    nx_proc_signal(p, SIGTERM);
+    assert_int_equal(nx_proc_wait(p, 30000), 0);
+    stop_ok(victim, "victim");
+    long long rejected = nx_proc_field(victim, "NODESTATS", "rejected_corrupt");
+    long long received = nx_proc_field(victim, "NODESTATS", "received");
+    printf("# victim: %lld messages taken, %lld rejected as corrupt\n", received, rejected);
+    assert_true(rejected > 0);
+    assert_true(received > 0);
+}
+
+static void faults_hostile_peer_messages_are_counted_never_read(void **state)
+{
+    (void)state;
+    nx_proc_t *victim = start(PEER("sub", "--node", "victim", "--count", "1"));
+    assert_true(nx_proc_wait_line(victim, "READY", 10000));
+    nx_proc_t *h = start(FAULT("hostile", "victim", "t"));
+    assert_int_equal(nx_proc_wait(h, 30000), 0);
+    long long bad = nx_proc_field(h, "SENT", "bad");
+    assert_int_equal(bad, 10);
+    int rc = nx_proc_wait(victim, 30000);
+    if (rc != 0)
+        fail_msg("victim:\n%s", victim->buf);
+    /* Every crafted message was refused and counted; the good one came. */
+    assert_int_equal(nx_proc_field(victim, "NODESTATS", "rejected_corrupt"), bad);
+    assert_int_equal(nx_proc_field(victim, "RESULT id=0 ", "count"), 1);
+}
+
+/* ---- permissions and foreign objects ------------------------------------ */
+
+static void faults_other_uid_cannot_attach_0600_objects(void **state)
+{
+    (void)state;
+    if (geteuid() != 0) {
+        printf("# not root: cannot switch uid, permission test skipped\n");
+        skip();
+    }
+    /* The observer created the registry and its segment, 0600, as root. */
+    pid_t child = fork();
+    assert_true(child >= 0);
+    if (child == 0) {
+        if (setgid(65534) != 0 || setuid(65534) != 0)
+            _exit(10);
+        nx_node_t *n;
+        nx_err_t err = nx_node_create("intruder", NULL, &n);
+        _exit(err == NX_EPERM ? 0 : 20 + (int)err);
+    }
+    int status;
+    assert_int_equal(waitpid(child, &status, 0), child);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+
+    /* The other way round: an object another user made (even 0666) in our
+     * domain's name space is never attached. */
+    char name[128];
+    snprintf(name, sizeof name, "/nexus.%s.registry", domain);
+    nx_node_destroy(observer); /* the last node: the registry goes */
+    observer = NULL;
+    child = fork();
+    if (child == 0) {
+        if (setgid(65534) != 0 || setuid(65534) != 0)
+            _exit(10);
+        int fd = shm_open(name, O_CREAT | O_EXCL | O_RDWR, 0666);
+        if (fd < 0 || fchmod(fd, 0666) != 0 || ftruncate(fd, 1 << 20) != 0)
+            _exit(11);
+        _exit(0);
+    }
+    assert_int_equal(waitpid(child, &status, 0), child);
+    assert_int_equal(WEXITSTATUS(status), 0);
+    nx_node_t *n;
+    NX_ASSERT_ERR(NX_EPERM, nx_node_create("victim", NULL, &n));
+    shm_unlink(name);
+    /* Recreate the observer for the teardown. */
+    assert_int_equal(setup(NULL), 0);
+}
+
+static void faults_registry_with_wrong_magic_or_version_is_refused(void **state)
+{
+    (void)state;
+    char name[128];
+    snprintf(name, sizeof name, "/nexus.%s.registry", domain);
+    nx_node_destroy(observer);
+    observer = NULL;
+    /* The same size as a registry, but garbage inside. */
+    nx_node_t *n;
+    NX_ASSERT_OK(nx_node_create("probe", NULL, &n));
+    int fd = shm_open(name, O_RDWR, 0);
+    assert_true(fd >= 0);
+    struct stat st;
+    assert_int_equal(fstat(fd, &st), 0);
+    void *p = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    assert_true(p != MAP_FAILED);
+    uint32_t *version = (uint32_t *)((uint8_t *)p + 8);
+    uint32_t saved = *version;
+    *version = 999;
+    nx_node_t *m;
+    NX_ASSERT_ERR(NX_EVERSION, nx_node_create("second", NULL, &m));
+    *version = saved;
+    uint64_t *magic = p;
+    uint64_t saved_magic = *magic;
+    *magic = UINT64_C(0x0123456789abcdef);
+    NX_ASSERT_ERR(NX_ECORRUPT, nx_node_create("second", NULL, &m));
+    *magic = saved_magic;
+    NX_ASSERT_OK(nx_node_create("second", NULL, &m));
+    nx_node_destroy(m);
+    munmap(p, (size_t)st.st_size);
+    close(fd);
+    nx_node_destroy(n);
+    assert_int_equal(setup(NULL), 0);
+}
+
+static int shm_count(const char *what)
+{
+    char prefix[96];
+    snprintf(prefix, sizeof prefix, "nexus.%s.%s", domain, what);
+    DIR *d = opendir("/dev/shm");
+    int n = 0;
+    struct dirent *e;
+    while (d && (e = readdir(d)) != NULL)
+        n += strncmp(e->d_name, prefix, strlen(prefix)) == 0;
+    if (d)
+        closedir(d);
+    return n;
+}
+
+static void faults_domain_clean_removes_only_dead_objects(void **state)
+{
+    (void)state;
+    nx_proc_t *live = start_sub("alive", "1");
+    nx_proc_t *dead = start_sub("dead", "1");
+    /* No reaper may get there first: the observer leaves, the live node
+     * is stopped, the other one dies. */
+    nx_node_destroy(observer);
+    observer = NULL;
+    nx_proc_signal(live, SIGSTOP);
+    nx_proc_signal(dead, SIGKILL);
+    nx_proc_wait(dead, 5000);
+    assert_int_equal(shm_count("n.dead."), 1);
+    uint32_t removed = 0;
+    NX_ASSERT_OK(nx_domain_clean(domain, &removed));
+    assert_true(removed >= 1);
+    assert_int_equal(shm_count("n.dead."), 0);  /* the dead node's segment went */
+    assert_int_equal(shm_count("n.alive."), 1); /* a live (stopped) one stays */
+    assert_int_equal(shm_count("registry"), 1); /* a node still lives */
+    NX_ASSERT_ERR(NX_EINVAL, nx_domain_clean("bad/name", NULL));
+    nx_proc_signal(live, SIGCONT);
+    stop_ok(live, "live subscriber");
+    assert_int_equal(setup(NULL), 0);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 3) {
+        fprintf(stderr, "usage: %s nx_peer nx_fault\n", argv[0]);
+        return 2;
+    }
+    peer = argv[1];
+    fault = argv[2];
+    setvbuf(stdout, NULL, _IOLBF, 0);
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+    const struct CMUnitTest tests[] = {
+        T(faults_subscriber_killed_mid_stream),
+        T(faults_publisher_killed_mid_stream),
+        T(faults_killed_while_holding_registry_lock),
+        T(faults_killed_while_holding_doorbell_mutex),
+        T(faults_hung_subscriber_detected_then_resumes),
+        T(faults_node_restarted_ten_times_under_load),
+        T(faults_random_corruption_of_live_segment_and_registry),
+        T(faults_hostile_peer_messages_are_counted_never_read),
+        T(faults_other_uid_cannot_attach_0600_objects),
+        T(faults_registry_with_wrong_magic_or_version_is_refused),
+        T(faults_domain_clean_removes_only_dead_objects),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
