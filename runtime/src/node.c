@@ -349,6 +349,7 @@ static void node_rejoin(nx_node_t *node)
         .max_queues = node->cfg.node.max_inbound_queues,
         .queue_capacity = node->cfg.node.queue_capacity,
         .message_size = node->cfg.node.message_size,
+        .heartbeat_timeout_ms = node->cfg.node.heartbeat_timeout_ms,
     };
     /* Our queues in peers belong to the old identity: close them first. */
     nx__peers_close(node);
@@ -522,6 +523,7 @@ nx_err_t nx_node_create(const char *name, const nx_config_t *cfg, nx_node_t **ou
         .max_queues = node->cfg.node.max_inbound_queues,
         .queue_capacity = node->cfg.node.queue_capacity,
         .message_size = node->cfg.node.message_size,
+        .heartbeat_timeout_ms = node->cfg.node.heartbeat_timeout_ms,
     };
     uint32_t slot = UINT32_MAX, inc = 0;
     err = nx__registry_node_add(node->reg, &info, &slot, &inc);

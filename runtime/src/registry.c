@@ -372,6 +372,7 @@ nx_err_t nx__registry_node_add(nx_registry_t *r, const nx_reg_node_info_t *info,
     n->max_queues = info->max_queues;
     n->queue_capacity = info->queue_capacity;
     n->message_size = info->message_size;
+    n->heartbeat_timeout_ms = info->heartbeat_timeout_ms;
     copy_name(n->name, sizeof n->name, info->name);
     copy_name(n->segment, sizeof n->segment, info->segment);
     memset(n->large_segment, 0, sizeof n->large_segment);

@@ -32,6 +32,7 @@ typedef struct nx_reg_node_info {
     const char *segment;
     uint32_t notify;
     uint32_t max_queues, queue_capacity, message_size;
+    uint32_t heartbeat_timeout_ms;
 } nx_reg_node_info_t;
 
 /* Is a domain name acceptable ([A-Za-z0-9_-], 1..31)? */

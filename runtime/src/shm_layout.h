@@ -62,7 +62,7 @@ typedef struct nx_reg_node {
     uint32_t max_queues;
     uint32_t queue_capacity;
     uint32_t message_size;
-    uint32_t reserved0;
+    uint32_t heartbeat_timeout_ms; /* its own hang timeout, for tools */
     char name[NX_NODE_NAME_MAX + 1];
     char segment[NX_SEG_NAME_MAX];       /* node segment name */
     char large_segment[NX_SEG_NAME_MAX]; /* "" if none yet */
