@@ -220,46 +220,84 @@ static void rx_free_queue(nx_node_t *node, uint32_t i)
     atomic_fetch_add_explicit(&node->seg->queues_gen, 1, memory_order_release);
 }
 
-/* Handle the message in `slot` (the oldest of q) and give the slot back. */
-void nx__node_rx_dispatch(nx_node_t *node, nx_rxq_t *q, const void *slot)
+/* Deliver one message whose header and payload are private copies. */
+static void rx_deliver(nx_node_t *node, nx_rxq_t *q, const nx_msg_hdr_t *h,
+                       const uint8_t *payload)
 {
-    nx_msg_hdr_t h;
-    memcpy(&h, slot, sizeof h);
-    size_t max = node->cfg.node.message_size - sizeof h;
-    if (h.magic != NX_MSG_MAGIC || h.size > max ||
-        (h.kind != NX_MSGK_DATA && h.kind != NX_MSGK_LARGE)) {
-        nx__ring_release(&q->cons);
-        NX_STAT_INC(node, rejected_corrupt);
-        atomic_fetch_add_explicit(&q->cons.q->rejected, 1, memory_order_relaxed);
-        if (!q->corrupt_logged) {
-            q->corrupt_logged = true;
-            NX_LOGW("node", "%s: malformed message from '%s' dropped "
-                    "(magic %08x kind %u size %u); further ones are only counted",
-                    node->name, q->owner_name, h.magic, h.kind, h.size);
-        }
+    if (h->kind == NX_MSGK_LARGE) {
+        nx__large_receive(node, q, h, payload);
         return;
     }
-    /* Copy out of shared memory before validating: the sender cannot
-     * change what we check after we checked it. */
-    const uint8_t *payload = (const uint8_t *)slot + sizeof h;
-    memcpy(node->rx_buf, payload, h.size);
-    nx__ring_release(&q->cons);
-    if (h.kind == NX_MSGK_LARGE) {
-        nx__large_receive(node, q, &h, node->rx_buf);
-        return;
-    }
-    nx_delivery_t d = {.data = node->rx_buf, .size = h.size};
+    nx_delivery_t d = {.data = payload, .size = h->size};
     nx_msg_info_t info = {
         .sender = q->owner_name,
-        .seq = h.seq,
-        .send_time_ns = h.send_time_ns,
+        .seq = h->seq,
+        .send_time_ns = h->send_time_ns,
         .recv_time_ns = nx__plat_now_ns(),
         .sender_pid = q->owner_pid,
         .flags = 0,
         .ref = &d,
     };
-    nx__sub_deliver(node, h.topic_slot, h.topic_inc, node->rx_buf, h.size,
-                    h.fingerprint, &info, false);
+    nx__sub_deliver(node, h->topic_slot, h->topic_inc, payload, h->size, h->fingerprint,
+                    &info, false);
+}
+
+/* Check a message header copied out of shared memory. */
+static bool rx_header_ok(nx_node_t *node, nx_rxq_t *q, const nx_msg_hdr_t *h)
+{
+    size_t max = node->cfg.node.message_size - sizeof *h;
+    if (h->magic == NX_MSG_MAGIC && h->size <= max &&
+        (h->kind == NX_MSGK_DATA || h->kind == NX_MSGK_LARGE))
+        return true;
+    NX_STAT_INC(node, rejected_corrupt);
+    atomic_fetch_add_explicit(&q->cons.q->rejected, 1, memory_order_relaxed);
+    if (!q->corrupt_logged) {
+        q->corrupt_logged = true;
+        NX_LOGW("node", "%s: malformed message from '%s' dropped "
+                "(magic %08x kind %u size %u); further ones are only counted",
+                node->name, q->owner_name, h->magic, h->kind, h->size);
+    }
+    return false;
+}
+
+/* Handle the message in `slot` (the oldest of q) and give the slot back. */
+void nx__node_rx_dispatch(nx_node_t *node, nx_rxq_t *q, const void *slot)
+{
+    nx_msg_hdr_t h;
+    memcpy(&h, slot, sizeof h);
+    if (!rx_header_ok(node, q, &h)) {
+        nx__ring_release(&q->cons);
+        return;
+    }
+    /* Copy out of shared memory before validating: the sender cannot
+     * change what we check after we checked it. */
+    memcpy(node->rx_buf, (const uint8_t *)slot + sizeof h, h.size);
+    nx__ring_release(&q->cons);
+    rx_deliver(node, q, &h, node->rx_buf);
+}
+
+/* Deliver what nx__node_help() set aside, oldest first. Each entry is
+ * copied out and removed before its callback runs, so help() may grow the
+ * backlog meanwhile. */
+static uint32_t rx_backlog(nx_node_t *node)
+{
+    uint32_t n = 0;
+    while (node->backlog.count) {
+        uint32_t i = node->backlog.head;
+        const uint8_t *slot = node->backlog.slots + (size_t)i * node->cfg.node.message_size;
+        nx_rxq_t *q = &node->rxq[node->backlog.queue[i]];
+        nx_msg_hdr_t h;
+        memcpy(&h, slot, sizeof h);
+        bool ok = rx_header_ok(node, q, &h);
+        if (ok)
+            memcpy(node->rx_buf, slot + sizeof h, h.size);
+        node->backlog.head = (i + 1) % node->backlog.cap;
+        node->backlog.count--;
+        if (ok)
+            rx_deliver(node, q, &h, node->rx_buf);
+        n++;
+    }
+    return n;
 }
 
 /* Drain every active queue once, up to one ring's worth each. */
@@ -268,8 +306,8 @@ static uint32_t rx_drain(nx_node_t *node)
     if (atomic_load_explicit(&node->seg->queues_gen, memory_order_acquire) !=
         node->seen_queues_gen)
         rx_refresh(node);
-    uint32_t total = 0;
-    for (uint32_t k = 0; k < node->n_active; k++) {
+    uint32_t total = rx_backlog(node);
+    for (uint32_t k = 0; k < node->n_active && !node->backlog.count; k++) {
         uint32_t i = node->active[k];
         nx_rxq_t *r = &node->rxq[i];
         if (!r->active)
@@ -281,7 +319,9 @@ static uint32_t rx_drain(nx_node_t *node)
         }
         nx__ring_heal_tail(&r->cons);
         uint32_t n = 0;
-        while (n < r->cons.capacity) {
+        /* Stop as soon as help() set messages aside: they are older than
+         * what is left in the rings and go first. */
+        while (n < r->cons.capacity && !node->backlog.count) {
             bool corrupt = false;
             const void *slot = nx__ring_peek(&r->cons, &corrupt);
             if (!slot) {
@@ -300,7 +340,7 @@ static uint32_t rx_drain(nx_node_t *node)
             nx__node_rx_dispatch(node, r, slot);
         }
         total += n;
-        if (n == 0 && (f & NX_Q_CLOSED))
+        if (n == 0 && (f & NX_Q_CLOSED) && !node->backlog.count)
             rx_free_queue(node, i);
     }
     return total;
@@ -313,6 +353,8 @@ static bool rx_has_work(void *ctx)
         return true;
     if (atomic_load_explicit(&node->seg->queues_gen, memory_order_acquire) !=
         node->seen_queues_gen)
+        return true;
+    if (node->backlog.count)
         return true;
     for (uint32_t k = 0; k < node->n_active; k++) {
         nx_rxq_t *r = &node->rxq[node->active[k]];
@@ -386,7 +428,7 @@ static void rx_tick(nx_node_t *node, uint64_t now)
         atomic_fetch_add_explicit(&node->st.peers_reaped, reaped, memory_order_relaxed);
     /* Queues whose sender died: drained by now? then free them. A hung
      * sender (alive but silent) keeps its queue: it may wake up. */
-    for (uint32_t i = 0; i < node->cfg.node.max_inbound_queues; i++) {
+    for (uint32_t i = 0; i < node->cfg.node.max_inbound_queues && !node->backlog.count; i++) {
         nx_rxq_t *r = &node->rxq[i];
         if (!r->active || nx__ring_pending(&r->cons))
             continue;
@@ -397,9 +439,83 @@ static void rx_tick(nx_node_t *node, uint64_t now)
     nx__large_tick(node, now);
 }
 
+/* The node whose receive thread this is (NULL on other threads). */
+static _Thread_local nx_node_t *tl_rx_node;
+
+uint32_t nx__node_help(void)
+{
+    nx_node_t *node = tl_rx_node;
+    if (!node)
+        return 0;
+    uint32_t ms = node->cfg.node.message_size;
+    /* Room for everything the rings hold now, growing up to the capacity
+     * of all of them: a loop of replies never needs more. */
+    uint32_t need = node->backlog.count;
+    for (uint32_t k = 0; k < node->n_active; k++) {
+        nx_rxq_t *r = &node->rxq[node->active[k]];
+        if (r->active)
+            need += (uint32_t)(atomic_load_explicit(&r->cons.q->head, memory_order_acquire) -
+                               r->cons.tail) & (r->cons.capacity * 2 - 1);
+    }
+    uint32_t max = node->cfg.node.max_inbound_queues * node->cfg.node.queue_capacity;
+    if (need > max)
+        need = max;
+    if (need > node->backlog.cap) {
+        uint32_t cap = node->backlog.cap ? node->backlog.cap : node->cfg.node.queue_capacity;
+        while (cap < need)
+            cap *= 2;
+        if (cap > max)
+            cap = max;
+        uint8_t *slots = malloc((size_t)cap * ms);
+        uint32_t *queue = malloc(cap * sizeof *queue);
+        if (slots && queue) {
+            /* Move the entries in order to the start of the new arrays. */
+            for (uint32_t j = 0; j < node->backlog.count; j++) {
+                uint32_t from = (node->backlog.head + j) % node->backlog.cap;
+                memcpy(slots + (size_t)j * ms, node->backlog.slots + (size_t)from * ms, ms);
+                queue[j] = node->backlog.queue[from];
+            }
+            free(node->backlog.slots);
+            free(node->backlog.queue);
+            node->backlog.slots = slots;
+            node->backlog.queue = queue;
+            node->backlog.cap = cap;
+            node->backlog.head = 0;
+        } else {
+            free(slots);
+            free(queue);
+        }
+    }
+    if (!node->backlog.cap)
+        return 0;
+    /* Copy whole slots, oldest first per queue; headers are checked when
+     * the backlog is delivered. */
+    uint32_t moved = 0;
+    for (uint32_t k = 0; k < node->n_active; k++) {
+        uint32_t i = node->active[k];
+        nx_rxq_t *r = &node->rxq[i];
+        while (r->active && node->backlog.count < node->backlog.cap) {
+            bool corrupt = false;
+            const void *slot = nx__ring_peek(&r->cons, &corrupt);
+            if (!slot)
+                break;
+            uint32_t at = (node->backlog.head + node->backlog.count) % node->backlog.cap;
+            memcpy(node->backlog.slots + (size_t)at * ms, slot, ms);
+            node->backlog.queue[at] = i;
+            node->backlog.count++;
+            nx__ring_release(&r->cons);
+            atomic_fetch_add_explicit(&node->queues[i].received, 1, memory_order_relaxed);
+            NX_STAT_INC(node, received);
+            moved++;
+        }
+    }
+    return moved;
+}
+
 static void *rx_thread(void *arg)
 {
     nx_node_t *node = arg;
+    tl_rx_node = node;
     const nx_config_t *c = &node->cfg;
     uint32_t empty_loops = 0;
     uint64_t heartbeat_ns = (uint64_t)c->node.heartbeat_ms * 1000000u;
@@ -597,6 +713,8 @@ void nx_node_destroy(nx_node_t *node)
     free(node->active);
     free(node->subs);
     free(node->rx_buf);
+    free(node->backlog.slots);
+    free(node->backlog.queue);
     free(node);
 }
 

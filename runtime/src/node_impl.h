@@ -161,6 +161,14 @@ struct nx_node {
     uint32_t n_active;
     uint32_t seen_queues_gen;
     uint8_t *rx_buf;              /* private copy of the payload being delivered */
+    /* Messages moved out of the rings by nx__node_help() while the receive
+     * thread waited inside a callback; delivered, in order, before the
+     * rings are read again. Receive thread only. */
+    struct {
+        uint8_t *slots;           /* cap x message_size bytes, allocated on first use */
+        uint32_t *queue;          /* the queue each came from */
+        uint32_t cap, head, count;
+    } backlog;
     uint64_t next_tick_ns;
 
     /* Subscriptions, indexed by registry topic slot. */
@@ -238,5 +246,11 @@ nx_err_t nx__publish(nx_node_t *node, const char *group, const char *topic,
 
 /* node.c */
 void nx__node_rx_dispatch(nx_node_t *node, nx_rxq_t *q, const void *slot);
+/* Called while a publish waits for room: if this thread is a receive
+ * thread (so we are inside a callback), move the messages waiting in its
+ * node's rings into the node's private backlog, freeing ring slots for
+ * their senders. Two nodes whose callbacks reply to each other through
+ * full queues thus cannot block each other. Returns how many it moved. */
+uint32_t nx__node_help(void);
 
 #endif /* NX_NODE_IMPL_H */

@@ -564,7 +564,11 @@ nx_err_t nx__send_remote(nx_send_t *c, nx_peer_t *p)
                  * that fails at once must not queue behind us). */
                 pthread_mutex_unlock(&p->lock);
                 nx__bell_force(&p->seg->bell);
-                if (backoff_ns < 4000)
+                /* A callback replying to a node that is itself blocked
+                 * replying to us: keep our own queues moving meanwhile. */
+                if (nx__node_help() > 0)
+                    backoff_ns = 1000;
+                else if (backoff_ns < 4000)
                     sched_yield();
                 else
                     nx__plat_sleep_ns(backoff_ns);

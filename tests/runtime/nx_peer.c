@@ -3,6 +3,8 @@
  *
  *   nx_peer sub [opts]   subscribe, check every message, report
  *   nx_peer pub [opts]   publish numbered messages
+ *   nx_peer echo [opts]  republish everything from --topic to --out, from
+ *                        inside the callback, until SIGTERM
  *
  * Options:
  *   --node NAME        node name (required)
@@ -61,7 +63,7 @@ typedef struct payload {
 } payload_t;
 
 static struct {
-    const char *mode, *node, *topic;
+    const char *mode, *node, *topic, *out;
     nx_notify_mode_t notify;
     uint64_t count;
     uint32_t pubs, id, threads, size, block_ms, wait_subs, interval_us;
@@ -253,7 +255,7 @@ static int run_sub(void)
     while (opt.forever || !all_done()) {
         if (atomic_load(&stop_requested))
             break;
-        if (now_ns() > deadline) {
+        if (!opt.forever && now_ns() > deadline) {
             why = "timeout";
             break;
         }
@@ -395,6 +397,45 @@ static int run_pub(void)
     return atomic_load(&pub_failed);
 }
 
+/* ---- echo: a callback that publishes ----------------------------------- */
+
+static nx_node_t *echo_node;
+static atomic_uint_fast64_t bounced, echo_timeouts, echo_errors;
+
+static void on_echo(const void *data, size_t size, const nx_msg_info_t *info, void *user)
+{
+    (void)info;
+    (void)user;
+    nx_err_t err = nx_publish(echo_node, "g", opt.out, data, size);
+    if (err == NX_OK)
+        atomic_fetch_add(&bounced, 1);
+    else if (err == NX_ETIMEOUT)
+        atomic_fetch_add(&echo_timeouts, 1);
+    else
+        atomic_fetch_add(&echo_errors, 1);
+}
+
+static int run_echo(void)
+{
+    catch_term();
+    nx_config_t c = make_config();
+    if (!opt.out || nx_node_create(opt.node, &c, &echo_node) != NX_OK)
+        return 1;
+    nx_publisher_set_policy(echo_node, "g", opt.out, opt.block ? NX_ON_FULL_BLOCK : NX_ON_FULL_FAIL,
+                            opt.block_ms);
+    if (nx_subscribe(echo_node, "g", opt.topic, on_echo, NULL) != NX_OK)
+        return 1;
+    printf("READY\n");
+    while (!atomic_load(&stop_requested))
+        usleep(10000);
+    nx_node_destroy(echo_node);
+    printf("ECHO bounced=%" PRIu64 " timeouts=%" PRIu64 " errors=%" PRIu64 "\n",
+           (uint64_t)atomic_load(&bounced), (uint64_t)atomic_load(&echo_timeouts),
+           (uint64_t)atomic_load(&echo_errors));
+    printf("DONE ok\n");
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -410,6 +451,7 @@ int main(int argc, char **argv)
 #define OPT_B(name, field) if (!strcmp(a, name)) { opt.field = true; continue; }
         OPT_S("--node", node)
         OPT_S("--topic", topic)
+        OPT_S("--out", out)
         OPT_U("--count", count)
         OPT_U("--pubs", pubs)
         OPT_U("--id", id)
@@ -458,6 +500,8 @@ int main(int argc, char **argv)
         return run_sub();
     if (!strcmp(opt.mode, "pub"))
         return run_pub();
+    if (!strcmp(opt.mode, "echo"))
+        return run_echo();
     fprintf(stderr, "nx_peer: unknown mode %s\n", opt.mode);
     return 2;
 }

@@ -248,6 +248,36 @@ static void mp_type_mismatch_is_refused(void **state)
     assert_int_equal(nx_proc_field(sub, "RESULT id=0 ", "count"), 0);
 }
 
+static void mp_callbacks_replying_to_each_other_through_full_queues(void **state)
+{
+    (void)state;
+    /* Two nodes whose callbacks republish to each other, on_full = block,
+     * 4-slot queues, and 64 messages bouncing between them: both queues
+     * fill and both receive threads end up waiting inside a callback.
+     * Each keeps draining its own queue while it waits, so the bouncing
+     * goes on and no publish times out. */
+    nx_proc_t *a = start(ARGV("echo", "--node", "ea", "--topic", "a", "--out", "b",
+                              "--block-ms", "3000", "--queue-capacity", "4"));
+    nx_proc_t *b = start(ARGV("echo", "--node", "eb", "--topic", "b", "--out", "a",
+                              "--block-ms", "3000", "--queue-capacity", "4"));
+    assert_true(nx_proc_wait_line(a, "READY", 10000));
+    assert_true(nx_proc_wait_line(b, "READY", 10000));
+    nx_proc_t *inj = start(ARGV("pub", "--node", "inj", "--topic", "a", "--count", "64",
+                                "--block-ms", "3000", "--wait-subs", "1"));
+    assert_int_equal(nx_proc_wait(inj, 30000), 0);
+    usleep(1500000);
+    nx_proc_signal(a, SIGTERM);
+    nx_proc_signal(b, SIGTERM);
+    assert_int_equal(nx_proc_wait(a, 10000), 0);
+    assert_int_equal(nx_proc_wait(b, 10000), 0);
+    long long ba = nx_proc_field(a, "ECHO", "bounced"), bb = nx_proc_field(b, "ECHO", "bounced");
+    printf("# bounced %lld + %lld times in 1.5 s\n", ba, bb);
+    assert_int_equal(nx_proc_field(a, "ECHO", "timeouts"), 0);
+    assert_int_equal(nx_proc_field(b, "ECHO", "timeouts"), 0);
+    assert_int_equal(nx_proc_field(a, "ECHO", "errors"), 0);
+    assert_true(ba > 1000 && bb > 1000);
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -271,6 +301,8 @@ int main(int argc, char **argv)
                                         teardown),
         cmocka_unit_test_setup_teardown(mp_eight_threads_publish_at_once, setup, teardown),
         cmocka_unit_test_setup_teardown(mp_type_mismatch_is_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(mp_callbacks_replying_to_each_other_through_full_queues,
+                                        setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

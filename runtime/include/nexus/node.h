@@ -18,7 +18,11 @@
  * unsubscribe (itself included: it is not called again once
  * nx_unsubscribe returned), read statistics and hold large messages. It
  * must not call nx_node_destroy() on its own node. No runtime lock is held
- * while a callback runs.
+ * while a callback runs. A callback that publishes to a full queue of a
+ * topic with on_full=block waits for room as any publisher does; while it
+ * waits, its node keeps taking messages out of its own queues (into a
+ * private backlog, delivered in order afterwards), so two nodes whose
+ * callbacks reply to each other cannot block each other.
  */
 #ifndef NEXUS_NODE_H
 #define NEXUS_NODE_H
