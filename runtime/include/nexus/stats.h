@@ -27,8 +27,9 @@ typedef struct nx_queue_stats {
     uint64_t pending;     /**< slots in use now */
 } nx_queue_stats_t;
 
-/** Totals of a node. */
-typedef struct nx_node_stats {
+/** Totals of a node. (The struct tag differs from nx_node_stats() so that
+ *  the header also compiles as C++.) */
+typedef struct nx_node_totals {
     uint64_t published;         /**< successful publish calls */
     uint64_t publish_failed;    /**< publish calls that returned an error */
     uint64_t sent_remote;       /**< messages put into other processes' queues */
