@@ -10,6 +10,7 @@
  * here, never on a hot path.
  */
 #include "log_impl.h"
+#include "names_impl.h"
 
 #include <nexus/config.h>
 
@@ -142,20 +143,6 @@ static const char *cfg_key_leaf(enum cfg_key k)
     return dot ? dot + 1 : cfg_keys[k].path;
 }
 
-static bool domain_name_ok(const char *s)
-{
-    size_t n = strlen(s);
-    if (n == 0 || n > NX_DOMAIN_NAME_MAX)
-        return false;
-    for (size_t i = 0; i < n; i++) {
-        char c = s[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-              (c >= '0' && c <= '9') || c == '_' || c == '-'))
-            return false;
-    }
-    return true;
-}
-
 /* A uint32 range check that names the key. */
 static bool cfg_range(cfg_diag_t *d, const unsigned *lines, enum cfg_key k,
                       uint64_t v, uint64_t lo, uint64_t hi)
@@ -173,7 +160,7 @@ static bool cfg_range(cfg_diag_t *d, const unsigned *lines, enum cfg_key k,
 static nx_err_t cfg_check(const nx_config_t *c, const unsigned *lines,
                           cfg_diag_t *d)
 {
-    if (!domain_name_ok(c->domain)) {
+    if (!nx__domain_name_ok(c->domain)) {
         cfg_fail(d, lines[K_DOMAIN],
                  "domain: '%.40s' is not 1..%d characters of [A-Za-z0-9_-]",
                  c->domain, NX_DOMAIN_NAME_MAX);

@@ -79,22 +79,14 @@ static nx_err_t large_create(nx_node_t *node, nx_large_t *lg)
     size_t size = (size_t)(off + ds);
     snprintf(lg->name, sizeof lg->name, "/nexus.%s.l.%s.%d.%u", node->domain, node->name,
              (int)node->pid, atomic_fetch_add(&large_seq, 1));
-    nx_err_t err = nx__plat_shm_create(lg->name, size, node->cfg.shm.mode, &lg->fd);
+    /* The same liveness lock as the node segment: orphans are found alike. */
+    nx_err_t err = nx__plat_shm_create_locked(lg->name, size, node->cfg.shm.mode, &lg->fd,
+                                              (void **)&lg->hdr);
     if (err != NX_OK) {
         NX_LOGE("large", "%s: cannot create large-data ring %s (%zu bytes): %s",
                 node->name, lg->name, size, nx_strerror(err));
         lg->fd = -1;
-        return err;
-    }
-    /* The same liveness lock as the node segment: orphans are found alike. */
-    err = nx__plat_live_lock(lg->fd);
-    if (err == NX_OK)
-        err = nx__plat_shm_map(lg->fd, size, (void **)&lg->hdr);
-    if (err != NX_OK) {
-        close(lg->fd);
-        lg->fd = -1;
         lg->hdr = NULL;
-        nx__plat_shm_unlink(lg->name);
         return err;
     }
     nx_large_hdr_t *h = lg->hdr;

@@ -23,22 +23,6 @@
 
 static _Atomic uint32_t segment_seq;
 
-static bool node_name_ok(const char *s)
-{
-    if (!s)
-        return false;
-    size_t n = strnlen(s, NX_NODE_NAME_MAX + 1);
-    if (n == 0 || n > NX_NODE_NAME_MAX || strcmp(s, ".") == 0 || strstr(s, "..") != NULL)
-        return false;
-    for (size_t i = 0; i < n; i++) {
-        char c = s[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-              (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-'))
-            return false;
-    }
-    return true;
-}
-
 const char *nx_node_name(const nx_node_t *node) { return node ? node->name : ""; }
 const char *nx_node_domain(const nx_node_t *node) { return node ? node->domain : ""; }
 
@@ -57,19 +41,13 @@ static nx_err_t segment_create(nx_node_t *node)
     snprintf(node->seg_name, sizeof node->seg_name, "/nexus.%s.n.%s.%d.%u",
              node->domain, node->name, (int)node->pid,
              atomic_fetch_add(&segment_seq, 1));
-    nx_err_t err = nx__plat_shm_create(node->seg_name, size, c->shm.mode, &node->seg_fd);
+    /* With the liveness lock: the kernel drops it when we die (rule 10). */
+    nx_err_t err = nx__plat_shm_create_locked(node->seg_name, size, c->shm.mode,
+                                              &node->seg_fd, (void **)&node->seg);
     if (err != NX_OK) {
         NX_LOGE("node", "%s: cannot create segment %s (%zu bytes): %s (%s)", node->name,
                 node->seg_name, size, nx_strerror(err), strerror(errno));
         node->seg_fd = -1;
-        return err;
-    }
-    /* The liveness lock: the kernel drops it when we die (rule 10). */
-    err = nx__plat_live_lock(node->seg_fd);
-    if (err == NX_OK)
-        err = nx__plat_shm_map(node->seg_fd, size, (void **)&node->seg);
-    if (err != NX_OK) {
-        nx__plat_shm_unlink(node->seg_name);
         node->seg = NULL;
         return err;
     }
@@ -101,6 +79,21 @@ static nx_err_t segment_create(nx_node_t *node)
     atomic_store_explicit((_Atomic uint64_t *)&h->magic, NX_SEG_MAGIC,
                           memory_order_release);
     return NX_OK;
+}
+
+/* What the node puts in its registry entry. */
+static nx_reg_node_info_t node_reg_info(const nx_node_t *node)
+{
+    nx_reg_node_info_t info = {
+        .name = node->name,
+        .segment = node->seg_name,
+        .notify = node->cfg.node.notify,
+        .max_queues = node->cfg.node.max_inbound_queues,
+        .queue_capacity = node->cfg.node.queue_capacity,
+        .message_size = node->cfg.node.message_size,
+        .heartbeat_timeout_ms = node->cfg.node.heartbeat_timeout_ms,
+    };
+    return info;
 }
 
 /* ---- orphans -------------------------------------------------------- */
@@ -384,15 +377,7 @@ static bool node_registered(nx_node_t *node)
  */
 static void node_rejoin(nx_node_t *node)
 {
-    nx_reg_node_info_t info = {
-        .name = node->name,
-        .segment = node->seg_name,
-        .notify = node->cfg.node.notify,
-        .max_queues = node->cfg.node.max_inbound_queues,
-        .queue_capacity = node->cfg.node.queue_capacity,
-        .message_size = node->cfg.node.message_size,
-        .heartbeat_timeout_ms = node->cfg.node.heartbeat_timeout_ms,
-    };
+    nx_reg_node_info_t info = node_reg_info(node);
     /* Our queues in peers belong to the old identity: close them first. */
     nx__peers_close(node);
     uint32_t slot, inc;
@@ -594,7 +579,7 @@ static nx_err_t config_resolve(const nx_config_t *in, nx_config_t *out)
 
 nx_err_t nx_node_create(const char *name, const nx_config_t *cfg, nx_node_t **out)
 {
-    if (!out || !node_name_ok(name))
+    if (!out || !nx__node_name_ok(name))
         return NX_EINVAL;
     nx_node_t *node = calloc(1, sizeof *node);
     if (!node)
@@ -632,15 +617,7 @@ nx_err_t nx_node_create(const char *name, const nx_config_t *cfg, nx_node_t **ou
     err = segment_create(node);
     if (err != NX_OK)
         goto fail;
-    nx_reg_node_info_t info = {
-        .name = node->name,
-        .segment = node->seg_name,
-        .notify = node->cfg.node.notify,
-        .max_queues = node->cfg.node.max_inbound_queues,
-        .queue_capacity = node->cfg.node.queue_capacity,
-        .message_size = node->cfg.node.message_size,
-        .heartbeat_timeout_ms = node->cfg.node.heartbeat_timeout_ms,
-    };
+    nx_reg_node_info_t info = node_reg_info(node);
     uint32_t slot = UINT32_MAX, inc = 0;
     err = nx__registry_node_add(node->reg, &info, &slot, &inc);
     node->slot = slot;
@@ -720,7 +697,7 @@ void nx_node_destroy(nx_node_t *node)
 
 nx_err_t nx_node_find(nx_node_t *node, const char *name, uint32_t *pid)
 {
-    if (!node || !node_name_ok(name))
+    if (!node || !nx__node_name_ok(name))
         return NX_EINVAL;
     nx_err_t err = nx__registry_lock(node->reg);
     if (err != NX_OK)
@@ -799,6 +776,22 @@ nx_err_t nx_node_stats(nx_node_t *node, nx_node_stats_t *out)
     return NX_OK;
 }
 
+void nx__queue_stats_fill(const nx_queue_hdr_t *q, uint32_t capacity, nx_queue_stats_t *s)
+{
+    memset(s, 0, sizeof *s);
+    s->capacity = capacity;
+    s->sent = atomic_load(&q->sent);
+    s->received = atomic_load(&q->received);
+    s->dropped = atomic_load(&q->dropped);
+    s->rejected = atomic_load(&q->rejected);
+    /* Indices are untrusted: an impossible pair shows as nothing pending. */
+    uint64_t h = atomic_load(&q->head), t = atomic_load(&q->tail);
+    s->pending = h >= t && h - t <= capacity ? h - t : 0;
+    /* The receiver updates the mark as it drains; what is queued now counts. */
+    uint64_t hw = atomic_load(&q->high_water);
+    s->high_water = hw > s->pending ? hw : s->pending;
+}
+
 nx_err_t nx_node_inbound_stats(nx_node_t *node, nx_queue_stats_t *out, size_t max,
                                size_t *count)
 {
@@ -810,20 +803,10 @@ nx_err_t nx_node_inbound_stats(nx_node_t *node, nx_queue_stats_t *out, size_t ma
         if (!(atomic_load_explicit(&q->flags, memory_order_acquire) & NX_Q_VALID))
             continue;
         if (n < max) {
-            nx_queue_stats_t *s = &out[n];
-            memset(s, 0, sizeof *s);
-            memcpy(s->peer, q->owner_name, sizeof s->peer);
-            s->peer[sizeof s->peer - 1] = '\0';
-            s->peer_pid = q->owner_pid;
-            s->capacity = node->cfg.node.queue_capacity;
-            s->sent = atomic_load(&q->sent);
-            s->received = atomic_load(&q->received);
-            s->dropped = atomic_load(&q->dropped);
-            s->rejected = atomic_load(&q->rejected);
-            uint64_t h = atomic_load(&q->head), t = atomic_load(&q->tail);
-            s->pending = h >= t && h - t <= s->capacity ? h - t : 0;
-            uint64_t hw = atomic_load(&q->high_water);
-            s->high_water = hw > s->pending ? hw : s->pending;
+            nx__queue_stats_fill(q, node->cfg.node.queue_capacity, &out[n]);
+            memcpy(out[n].peer, q->owner_name, sizeof out[n].peer);
+            out[n].peer[sizeof out[n].peer - 1] = '\0';
+            out[n].peer_pid = q->owner_pid;
         }
         n++;
     }

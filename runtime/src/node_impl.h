@@ -205,9 +205,6 @@ static inline uint64_t nx__topic_id(uint32_t slot, uint32_t inc)
 
 /* ---- shared between modules ------------------------------------------- */
 
-/* Names: topic/group 1..127 of [A-Za-z0-9_/.-] (group may be ""). */
-bool nx__topic_name_ok(const char *s, bool allow_empty);
-
 /* inproc.c */
 nx_err_t nx__inproc_add(nx_node_t *node);
 void nx__inproc_remove(nx_node_t *node); /* waits for deliveries in flight */
@@ -245,6 +242,8 @@ nx_err_t nx__publish(nx_node_t *node, const char *group, const char *topic,
                      bool large_only);
 
 /* node.c */
+/* Counters, pending and high-water of queue q (peer name and pid not set). */
+void nx__queue_stats_fill(const nx_queue_hdr_t *q, uint32_t capacity, nx_queue_stats_t *s);
 void nx__node_rx_dispatch(nx_node_t *node, nx_rxq_t *q, const void *slot);
 /* Called while a publish waits for room: if this thread is a receive
  * thread (so we are inside a callback), move the messages waiting in its

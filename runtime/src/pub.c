@@ -699,22 +699,9 @@ nx_err_t nx_node_outbound_stats(nx_node_t *node, nx_queue_stats_t *out,
         if (!p || p->queue == UINT32_MAX)
             continue;
         if (n < max) {
-            nx_queue_hdr_t *q = p->prod.q;
-            nx_queue_stats_t *s = &out[n];
-            memset(s, 0, sizeof *s);
-            memcpy(s->peer, p->name, sizeof s->peer);
-            s->peer_pid = (uint32_t)p->pid;
-            s->capacity = p->prod.capacity;
-            s->sent = atomic_load(&q->sent);
-            s->received = atomic_load(&q->received);
-            s->dropped = atomic_load(&q->dropped);
-            s->rejected = atomic_load(&q->rejected);
-            uint64_t h = atomic_load(&q->head), t = atomic_load(&q->tail);
-            s->pending = h >= t && h - t <= s->capacity ? h - t : 0;
-            /* The receiver updates it as it drains; what is queued now
-             * counts too. */
-            uint64_t hw = atomic_load(&q->high_water);
-            s->high_water = hw > s->pending ? hw : s->pending;
+            nx__queue_stats_fill(p->prod.q, p->prod.capacity, &out[n]);
+            memcpy(out[n].peer, p->name, sizeof out[n].peer);
+            out[n].peer_pid = (uint32_t)p->pid;
         }
         n++;
     }

@@ -13,20 +13,6 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-bool nx__domain_name_ok(const char *s)
-{
-    size_t n = s ? strnlen(s, NX_DOMAIN_NAME_MAX + 1) : 0;
-    if (n == 0 || n > NX_DOMAIN_NAME_MAX)
-        return false;
-    for (size_t i = 0; i < n; i++) {
-        char c = s[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-              (c >= '0' && c <= '9') || c == '_' || c == '-'))
-            return false;
-    }
-    return true;
-}
-
 /* Bounded copy that always terminates. */
 static void copy_name(char *dst, size_t size, const char *src)
 {

@@ -13,6 +13,7 @@
 #ifndef NX_REGISTRY_IMPL_H
 #define NX_REGISTRY_IMPL_H
 
+#include "names_impl.h"
 #include "platform/platform.h"
 #include "shm_layout.h"
 
@@ -34,9 +35,6 @@ typedef struct nx_reg_node_info {
     uint32_t max_queues, queue_capacity, message_size;
     uint32_t heartbeat_timeout_ms;
 } nx_reg_node_info_t;
-
-/* Is a domain name acceptable ([A-Za-z0-9_-], 1..31)? */
-bool nx__domain_name_ok(const char *domain);
 
 /* Open the domain's registry, creating it if needed (mode: shm.mode). */
 nx_err_t nx__registry_open(const char *domain, unsigned mode,

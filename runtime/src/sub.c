@@ -84,23 +84,6 @@ out:
     atomic_fetch_sub_explicit(&sub->inflight, 1, memory_order_release);
 }
 
-bool nx__topic_name_ok(const char *s, bool allow_empty)
-{
-    if (!s)
-        return false;
-    size_t n = strnlen(s, NX_TOPIC_NAME_MAX + 1);
-    if (n > NX_TOPIC_NAME_MAX || (n == 0 && !allow_empty))
-        return false;
-    for (size_t i = 0; i < n; i++) {
-        char c = s[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-              (c >= '0' && c <= '9') || c == '_' || c == '/' || c == '.' ||
-              c == '-'))
-            return false;
-    }
-    return true;
-}
-
 static nx_err_t sub_install(nx_node_t *node, const char *group,
                             const char *topic, nx_handler_t *h)
 {

@@ -157,6 +157,27 @@ nx_err_t nx__plat_shm_map(int fd, size_t size, void **addr)
     return NX_OK;
 }
 
+nx_err_t nx__plat_shm_create_locked(const char *name, size_t size, unsigned mode, int *fd,
+                                    void **addr)
+{
+    int f;
+    nx_err_t err = nx__plat_shm_create(name, size, mode, &f);
+    if (err != NX_OK)
+        return err;
+    err = nx__plat_live_lock(f);
+    if (err == NX_OK)
+        err = nx__plat_shm_map(f, size, addr);
+    if (err != NX_OK) {
+        int e = errno;
+        close(f);
+        shm_unlink(name);
+        errno = e;
+        return err;
+    }
+    *fd = f;
+    return NX_OK;
+}
+
 nx_err_t nx__plat_shm_unlink(const char *name)
 {
     if (shm_unlink(name) == 0 || errno == ENOENT)

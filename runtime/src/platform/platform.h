@@ -59,6 +59,14 @@ nx_err_t nx__plat_shm_open(const char *name, int *fd, size_t *size);
 /** Map fd whole, shared, read-write. */
 nx_err_t nx__plat_shm_map(int fd, size_t size, void **addr);
 
+/**
+ * Create an object as nx__plat_shm_create() does, take the liveness lock
+ * on it (nx__plat_live_lock) and map it. On failure nothing is left: the
+ * descriptor is closed and the name unlinked.
+ */
+nx_err_t nx__plat_shm_create_locked(const char *name, size_t size, unsigned mode, int *fd,
+                                    void **addr);
+
 /** Unlink a name; NX_OK also if it was already gone. */
 nx_err_t nx__plat_shm_unlink(const char *name);
 
