@@ -34,21 +34,12 @@
 
 static const char *peer, *fault;
 static const char *domain;
-static nx_proc_t *procs[32];
-static int nprocs;
 static nx_node_t *observer;
 
 #define PEER(...) ((char *const[]){(char *)peer, __VA_ARGS__, NULL})
 #define FAULT(...) ((char *const[]){(char *)fault, __VA_ARGS__, NULL})
 
-static nx_proc_t *start(char *const argv[])
-{
-    nx_proc_t *p = nx_proc_start(argv);
-    assert_non_null(p);
-    assert_true(nprocs < 32);
-    procs[nprocs++] = p;
-    return p;
-}
+#define start nx_proc_spawn
 
 static uint64_t now_ms(void)
 {
@@ -73,14 +64,10 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    for (int i = 0; i < nprocs; i++)
-        nx_proc_free(procs[i]);
-    nprocs = 0;
+    nx_proc_finish(NULL); /* children first: the observer may be the last node */
     nx_node_destroy(observer);
     observer = NULL;
-    int left = nx_proc_shm_count(domain);
-    nx_proc_shm_clean(domain);
-    assert_int_equal(left, 0);
+    assert_int_equal(nx_proc_finish(domain), 0);
     return 0;
 }
 

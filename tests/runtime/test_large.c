@@ -20,19 +20,11 @@
 
 static const char *peer;
 static const char *domain;
-static nx_proc_t *procs[8];
-static int nprocs;
 
 #define ARGV(...) ((char *const[]){(char *)peer, __VA_ARGS__, NULL})
 #define SIZES "1024,4097,65539,1048589,3146505,2000000,777,524288"
 
-static nx_proc_t *start(char *const argv[])
-{
-    nx_proc_t *p = nx_proc_start(argv);
-    assert_non_null(p);
-    procs[nprocs++] = p;
-    return p;
-}
+#define start nx_proc_spawn
 
 static int setup(void **state)
 {
@@ -44,12 +36,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    for (int i = 0; i < nprocs; i++)
-        nx_proc_free(procs[i]);
-    nprocs = 0;
-    int left = nx_proc_shm_count(domain);
-    nx_proc_shm_clean(domain);
-    assert_int_equal(left, 0);
+    assert_int_equal(nx_proc_finish(domain), 0);
     return 0;
 }
 

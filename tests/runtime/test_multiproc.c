@@ -21,19 +21,8 @@ static const char *domain;
 
 #define ARGV(...) ((char *const[]){(char *)peer_path, __VA_ARGS__, NULL})
 
-/* Every child of the running test; teardown kills whatever still runs
- * (a failed assertion jumps straight there). */
-static nx_proc_t *procs[16];
-static int nprocs;
-
-static nx_proc_t *start(char *const argv[])
-{
-    nx_proc_t *p = nx_proc_start(argv);
-    assert_non_null(p);
-    assert_true(nprocs < 16);
-    procs[nprocs++] = p;
-    return p;
-}
+/* Children are tracked so a failed assertion still stops them all. */
+#define start nx_proc_spawn
 
 static int setup(void **state)
 {
@@ -45,12 +34,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    for (int i = 0; i < nprocs; i++)
-        nx_proc_free(procs[i]);
-    nprocs = 0;
-    int left = nx_proc_shm_count(domain);
-    nx_proc_shm_clean(domain);
-    assert_int_equal(left, 0);
+    assert_int_equal(nx_proc_finish(domain), 0);
     return 0;
 }
 

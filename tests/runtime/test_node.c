@@ -33,9 +33,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    int left = nx_proc_shm_count(domain);
-    nx_proc_shm_clean(domain);
-    assert_int_equal(left, 0);
+    assert_int_equal(nx_proc_finish(domain), 0);
     return 0;
 }
 

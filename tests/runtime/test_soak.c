@@ -30,27 +30,13 @@ static int duration_s = 60;
 
 #define PEER(...) ((char *const[]){(char *)peer, __VA_ARGS__, NULL})
 
-/* Every child, so a failed assertion still stops them all (teardown). */
-static nx_proc_t *procs[512];
-static int nprocs;
-
-static nx_proc_t *start(char *const argv[])
-{
-    nx_proc_t *p = nx_proc_start(argv);
-    assert_non_null(p);
-    if (nprocs < 512)
-        procs[nprocs++] = p;
-    return p;
-}
+/* Children are tracked, so a failed assertion still stops them all. */
+#define start nx_proc_spawn
 
 static int teardown(void **state)
 {
     (void)state;
-    for (int i = 0; i < nprocs; i++)
-        nx_proc_free(procs[i]);
-    nprocs = 0;
-    if (domain)
-        nx_proc_shm_clean(domain);
+    nx_proc_finish(domain);
     return 0;
 }
 

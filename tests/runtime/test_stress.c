@@ -20,18 +20,10 @@
 static const char *peer_path;
 static const char *domain;
 static char count[32] = "1000000";
-static nx_proc_t *procs[4];
-static int nprocs;
 
 #define ARGV(...) ((char *const[]){(char *)peer_path, __VA_ARGS__, NULL})
 
-static nx_proc_t *start(char *const argv[])
-{
-    nx_proc_t *p = nx_proc_start(argv);
-    assert_non_null(p);
-    procs[nprocs++] = p;
-    return p;
-}
+#define start nx_proc_spawn
 
 static int setup(void **state)
 {
@@ -43,12 +35,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    for (int i = 0; i < nprocs; i++)
-        nx_proc_free(procs[i]);
-    nprocs = 0;
-    int left = nx_proc_shm_count(domain);
-    nx_proc_shm_clean(domain);
-    assert_int_equal(left, 0);
+    assert_int_equal(nx_proc_finish(domain), 0);
     return 0;
 }
 

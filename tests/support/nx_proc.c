@@ -191,3 +191,28 @@ long long nx_proc_field(const nx_proc_t *p, const char *prefix, const char *key)
     }
     return -1;
 }
+
+static nx_proc_t *tracked[512];
+static int ntracked;
+
+nx_proc_t *nx_proc_spawn(char *const argv[])
+{
+    nx_proc_t *p = nx_proc_start(argv);
+    if (!p || ntracked >= 512) {
+        fprintf(stderr, "nx_proc: cannot start %s\n", argv[0]);
+        abort();
+    }
+    tracked[ntracked++] = p;
+    return p;
+}
+
+int nx_proc_finish(const char *domain)
+{
+    for (int i = 0; i < ntracked; i++)
+        nx_proc_free(tracked[i]);
+    ntracked = 0;
+    int left = domain ? nx_proc_shm_count(domain) : 0;
+    if (domain)
+        nx_proc_shm_clean(domain);
+    return left;
+}

@@ -45,6 +45,15 @@ int nx_proc_shm_count(const char *domain);
 /* Remove every /dev/shm object of the domain (test cleanup). */
 void nx_proc_shm_clean(const char *domain);
 
+/* Start a child as nx_proc_start() and remember it (fails the test if it
+ * cannot be started); nx_proc_finish() stops and frees every one. */
+nx_proc_t *nx_proc_spawn(char *const argv[]);
+
+/* The end of a test: kill and free every child nx_proc_spawn() started,
+ * then remove the domain's /dev/shm objects. Returns how many there were
+ * (a test asserts 0: nothing may be left behind). */
+int nx_proc_finish(const char *domain);
+
 /* Find "key=" in the line starting with `prefix` and `sel` (e.g. "id=0 ");
  * returns its value or -1. */
 long long nx_proc_field(const nx_proc_t *p, const char *prefix, const char *key);
