@@ -409,7 +409,7 @@ nx_err_t nx__large_publish(nx_node_t *node, nx_pub_t *pub, const void *data, siz
         s.flags = NX_MSG_LARGE;
         for (uint32_t i = 0; i < r->count; i++)
             nx__send_local(&s, &r->targets[i]);
-        nx__route_put(r);
+        nx__route_put(pub);
         return NX_OK;
     }
     nx_large_t *lg;
@@ -427,7 +427,7 @@ nx_err_t nx__large_publish(nx_node_t *node, nx_pub_t *pub, const void *data, siz
     } else if (err == NX_ETIMEOUT) {
         NX_STAT_INC(node, dropped_full);
     }
-    nx__route_put(r);
+    nx__route_put(pub);
     return err;
 }
 
@@ -559,7 +559,7 @@ void nx__large_receive(nx_node_t *node, nx_rxq_t *q, const nx_msg_hdr_t *h,
         .sender = q->owner_name,
         .seq = h->seq,
         .send_time_ns = h->send_time_ns,
-        .recv_time_ns = nx__plat_now_ns(),
+        .recv_time_ns = nx__rx_time(node, h->send_time_ns),
         .sender_pid = q->owner_pid,
         .flags = NX_MSG_LARGE | (h->flags & NX_MSG_LOANED),
         .ref = &dl,
@@ -754,7 +754,7 @@ nx_err_t nx_topic_publish_loan(nx_node_t *node, const nx_topic_desc_t *topic, vo
     }
     /* The bytes are already in the ring: only descriptors travel. */
     err = large_send(node, pub, r, node->large, l->chunk, msg, NX_MSG_LOANED);
-    nx__route_put(r);
+    nx__route_put(pub);
     free(l);
     if (err == NX_OK)
         NX_STAT_INC(node, published);

@@ -226,7 +226,7 @@ static void rx_deliver(nx_node_t *node, nx_rxq_t *q, const nx_msg_hdr_t *h,
         .sender = q->owner_name,
         .seq = h->seq,
         .send_time_ns = h->send_time_ns,
-        .recv_time_ns = nx__plat_now_ns(),
+        .recv_time_ns = nx__rx_time(node, h->send_time_ns),
         .sender_pid = q->owner_pid,
         .flags = 0,
         .ref = &d,
@@ -328,8 +328,8 @@ static uint32_t rx_drain(nx_node_t *node)
                 break;
             }
             n++;
-            atomic_fetch_add_explicit(&node->queues[i].received, 1, memory_order_relaxed);
-            NX_STAT_INC(node, received);
+            NX_COUNT1(node->queues[i].received); /* receive thread only */
+            NX_COUNT1(node->st.received);
             nx__node_rx_dispatch(node, r, slot);
         }
         total += n;
@@ -421,6 +421,7 @@ static void rx_tick(nx_node_t *node, uint64_t now)
             rx_free_queue(node, i);
     }
     nx__peers_prune(node);
+    nx__routes_collect(node);
     nx__large_tick(node, now);
 }
 
@@ -489,8 +490,8 @@ uint32_t nx__node_help(void)
             node->backlog.queue[at] = i;
             node->backlog.count++;
             nx__ring_release(&r->cons);
-            atomic_fetch_add_explicit(&node->queues[i].received, 1, memory_order_relaxed);
-            NX_STAT_INC(node, received);
+            NX_COUNT1(node->queues[i].received); /* receive thread only */
+            NX_COUNT1(node->st.received);
             moved++;
         }
     }
@@ -505,20 +506,41 @@ static void *rx_thread(void *arg)
     uint32_t empty_loops = 0;
     uint64_t heartbeat_ns = (uint64_t)c->node.heartbeat_ms * 1000000u;
     node->next_tick_ns = nx__plat_now_ns() + heartbeat_ns;
+    uint32_t busy = 0;
     while (!atomic_load_explicit(&node->stop, memory_order_acquire)) {
+        /* The clock is read lazily, at the batch's first message (its
+         * receive time, nx__rx_time) - clock_gettime is a good part of the
+         * cost of a message on a virtual machine. */
+        node->rx_now = 0;
         uint32_t n = rx_drain(node);
+        if (n) {
+            empty_loops = 0;
+            /* While busy, look at the heartbeat clock now and then. */
+            if (++busy % 64 == 0 && node->rx_now >= node->next_tick_ns) {
+                rx_tick(node, node->rx_now);
+                node->next_tick_ns = node->rx_now + heartbeat_ns;
+            }
+            continue;
+        }
+        if (c->node.notify == NX_NOTIFY_SPIN) {
+            /* Poll only the write indices, without the clock or a full
+             * drain; after a round with nothing, mind the heartbeat. */
+            bool work = false;
+            for (int i = 0; i < 1024 && !(work = rx_has_work(node)); i++)
+                nx__plat_cpu_relax();
+            if (!work) {
+                uint64_t now = nx__plat_now_ns();
+                if (now >= node->next_tick_ns) {
+                    rx_tick(node, now);
+                    node->next_tick_ns = now + heartbeat_ns;
+                }
+            }
+            continue;
+        }
         uint64_t now = nx__plat_now_ns();
         if (now >= node->next_tick_ns) {
             rx_tick(node, now);
             node->next_tick_ns = now + heartbeat_ns;
-        }
-        if (n) {
-            empty_loops = 0;
-            continue;
-        }
-        if (c->node.notify == NX_NOTIFY_SPIN) {
-            nx__plat_cpu_relax();
-            continue;
         }
         if (c->node.spin_before_sleep_us) {
             /* Poll a little before paying for a sleep and a wake-up. */
@@ -760,7 +782,7 @@ nx_err_t nx_node_stats(nx_node_t *node, nx_node_stats_t *out)
 #define ST_(f) out->f = atomic_load_explicit(&node->st.f, memory_order_relaxed)
     ST_(published);
     ST_(publish_failed);
-    ST_(sent_remote);
+    out->sent_remote = nx__node_sent_remote(node);
     ST_(delivered_inproc);
     ST_(received);
     ST_(dispatched);

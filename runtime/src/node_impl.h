@@ -13,6 +13,7 @@
 #include <nexus/nexus.h>
 
 #include <pthread.h>
+#include <sched.h>
 
 /* Most nodes alive in one process at once. */
 #define NX_MAX_LOCAL_NODES 64u
@@ -20,6 +21,34 @@
 #define NX_PUB_TABLE 1024u
 
 typedef struct nx_large nx_large_t;
+
+/*
+ * A lock for short critical sections on the message path (a peer's ring):
+ * one atomic exchange to take, a release store to give back. A waiter
+ * spins briefly, then yields, so a holder that was preempted still
+ * finishes on a busy core.
+ */
+typedef struct nx_spin {
+    atomic_flag flag;
+} nx_spin_t;
+
+#define NX_SPIN_INIT {ATOMIC_FLAG_INIT}
+
+static inline void nx__spin_lock(nx_spin_t *s)
+{
+    for (unsigned i = 0;
+         atomic_flag_test_and_set_explicit(&s->flag, memory_order_acquire); i++) {
+        if (i < 64)
+            nx__plat_cpu_relax();
+        else
+            sched_yield();
+    }
+}
+
+static inline void nx__spin_unlock(nx_spin_t *s)
+{
+    atomic_flag_clear_explicit(&s->flag, memory_order_release);
+}
 
 /* ---- subscriptions (sub.c) -------------------------------------------- */
 
@@ -54,8 +83,10 @@ typedef struct nx_peer {
     nx_seg_header_t *seg;
     size_t seg_size;
     uint32_t queue;               /* our queue in its segment; UINT32_MAX: none */
-    pthread_mutex_t lock;         /* serialises our threads on the SPSC ring (rule 6) */
+    nx_spin_t lock;               /* serialises our threads on the SPSC ring (rule 6) */
     nx_ring_prod_t prod;          /* guarded by lock */
+    _Atomic uint64_t sent;        /* messages we queued to it (guarded by lock) */
+    _Atomic uint64_t *sent_total; /* the node's sent_remote_gone, added to when freed */
     _Atomic bool broken;          /* queue lost or segment invalid: skip */
     uint64_t next_live_check_ns;  /* guarded by lock */
 } nx_peer_t;
@@ -69,7 +100,7 @@ typedef struct nx_target {
 } nx_target_t;
 
 typedef struct nx_route {
-    _Atomic uint32_t refs;
+    struct nx_route *next;        /* on the publisher's retired list */
     uint64_t gen;                 /* registry generation it was built at */
     uint32_t count;
     nx_target_t targets[];
@@ -110,8 +141,13 @@ typedef struct nx_pub {
     _Atomic uint32_t on_full;     /* nx_on_full_t */
     _Atomic uint32_t block_ms;
     _Atomic uint64_t seq;
-    pthread_mutex_t route_lock;   /* guards route (swap and reference) */
-    nx_route_t *route;
+    /* The route is read without a lock: a publisher counts itself in
+     * `readers` while it uses the route; a replaced route is retired and
+     * freed once no reader is counted (see nx__route_get). */
+    _Atomic(nx_route_t *) route;
+    _Atomic uint32_t readers;
+    pthread_mutex_t route_lock;   /* serialises rebuilds; guards retired */
+    nx_route_t *retired;
 } nx_pub_t;
 
 /* ---- the node ----------------------------------------------------------- */
@@ -161,6 +197,7 @@ struct nx_node {
     uint32_t n_active;
     uint32_t seen_queues_gen;
     uint8_t *rx_buf;              /* private copy of the payload being delivered */
+    uint64_t rx_now;              /* CLOCK_MONOTONIC of the current receive batch */
     /* Messages moved out of the rings by nx__node_help() while the receive
      * thread waited inside a callback; delivered, in order, before the
      * rings are read again. Receive thread only. */
@@ -187,8 +224,11 @@ struct nx_node {
     nx_large_t *large;
     pthread_mutex_t large_lock;
 
+    /* Sum of the `sent` of peers already freed (nx_node_stats adds the
+     * live ones). */
+    _Atomic uint64_t sent_remote_gone;
     struct {
-        _Atomic uint64_t published, publish_failed, sent_remote,
+        _Atomic uint64_t published, publish_failed,
             delivered_inproc, received, dispatched, dropped_full,
             dropped_no_queue, rejected_corrupt, rejected_type, unrouted,
             wakeups, timeouts, peers_reaped;
@@ -197,6 +237,13 @@ struct nx_node {
 
 #define NX_STAT_INC(node, field)                                               \
     atomic_fetch_add_explicit(&(node)->st.field, 1, memory_order_relaxed)
+
+/* Increment a counter that only one thread ever writes (or whose writers
+ * are serialised by a lock): a relaxed load and store, no locked add.
+ * Readers on other threads or processes see a recent value. */
+#define NX_COUNT1(var)                                                         \
+    atomic_store_explicit(&(var), atomic_load_explicit(&(var), memory_order_relaxed) + 1, \
+                          memory_order_relaxed)
 
 static inline uint64_t nx__topic_id(uint32_t slot, uint32_t inc)
 {
@@ -226,14 +273,19 @@ void nx__subs_rejoin(nx_node_t *node); /* re-register every subscription */
 /* The node's publisher of (group, topic, type), created on first use. */
 nx_err_t nx__pub_get(nx_node_t *node, const char *group, const char *topic,
                      const nx_topic_desc_t *desc, nx_pub_t **out);
+/* The current route of pub (rebuilt first if the registry changed); hold
+ * it until nx__route_put(pub). NULL only when out of memory. */
 nx_route_t *nx__route_get(nx_node_t *node, nx_pub_t *pub);
-void nx__route_put(nx_route_t *r);
+void nx__route_put(nx_pub_t *pub);
+/* Free routes retired since no reader held them (receive thread tick). */
+void nx__routes_collect(nx_node_t *node);
 /* NX_OK queued; NX_ENOTFOUND the subscriber cannot be reached (gone, no
  * queue: not a loss); NX_ETIMEOUT full (counted as a drop). */
 nx_err_t nx__send_remote(nx_send_t *s, nx_peer_t *p);
 void nx__send_local(nx_send_t *s, const nx_target_t *t);
 void nx__send_init(nx_send_t *s, nx_node_t *node, nx_pub_t *pub);
 void nx__pubs_free(nx_node_t *node);
+uint64_t nx__node_sent_remote(nx_node_t *node);
 void nx__pubs_rejoin(nx_node_t *node); /* re-register every publication */
 void nx__peers_close(nx_node_t *node);  /* marks our queues closed in peers */
 void nx__peers_prune(nx_node_t *node);  /* drops peers that left the registry */
@@ -242,6 +294,16 @@ nx_err_t nx__publish(nx_node_t *node, const char *group, const char *topic,
                      bool large_only);
 
 /* node.c */
+/* When a message of the current receive batch was received: the batch's
+ * time (read at its first message), never before the message was sent.
+ * Receive thread only. */
+uint64_t nx__plat_now_ns(void);
+static inline uint64_t nx__rx_time(nx_node_t *node, uint64_t send_time_ns)
+{
+    if (!node->rx_now)
+        node->rx_now = nx__plat_now_ns();
+    return node->rx_now > send_time_ns ? node->rx_now : send_time_ns;
+}
 /* Counters, pending and high-water of queue q (peer name and pid not set). */
 void nx__queue_stats_fill(const nx_queue_hdr_t *q, uint32_t capacity, nx_queue_stats_t *s);
 void nx__node_rx_dispatch(nx_node_t *node, nx_rxq_t *q, const void *slot);

@@ -82,6 +82,10 @@ static void bell_signal(nx_doorbell_t *b)
 
 void nx__bell_ring(nx_doorbell_t *b)
 {
+    /* A spinning receiver never sleeps: nothing to ring, no fence to pay.
+     * (The mode is fixed when the segment is created.) */
+    if (b->mode == NX_NOTIFY_SPIN)
+        return;
     /* Full fence: orders our release store of the ring's head before the
      * load of `sleeping` (store-load needs seq_cst). Pairs with the fence
      * in nx__bell_wait() after the receiver announces its sleep. */

@@ -31,11 +31,11 @@ static void peer_put(nx_peer_t *p)
     /* acq_rel: the last owner sees every use of the peer before freeing. */
     if (atomic_fetch_sub_explicit(&p->refs, 1, memory_order_acq_rel) != 1)
         return;
+    atomic_fetch_add_explicit(p->sent_total, atomic_load(&p->sent), memory_order_relaxed);
     if (p->seg)
         munmap(p->seg, p->seg_size);
     if (p->fd >= 0)
         close(p->fd);
-    pthread_mutex_destroy(&p->lock);
     free(p);
 }
 
@@ -115,6 +115,7 @@ static nx_peer_t *peer_open(nx_node_t *node, uint32_t slot, const nx_reg_node_t 
     if (!p)
         return NULL;
     atomic_init(&p->refs, 1);
+    p->sent_total = &node->sent_remote_gone;
     p->slot = slot;
     p->incarnation = n->incarnation;
     p->pid = (pid_t)n->pid;
@@ -122,7 +123,7 @@ static nx_peer_t *peer_open(nx_node_t *node, uint32_t slot, const nx_reg_node_t 
     p->queue = UINT32_MAX;
     memcpy(p->name, n->name, sizeof p->name);
     p->name[sizeof p->name - 1] = '\0';
-    pthread_mutex_init(&p->lock, NULL);
+    atomic_flag_clear(&p->lock.flag);
 
     char seg[NX_SEG_NAME_MAX + 1];
     memcpy(seg, n->segment, NX_SEG_NAME_MAX);
@@ -180,7 +181,7 @@ static nx_peer_t *peer_get_locked(nx_node_t *node, uint32_t slot,
 /* Mark our queue in the peer closed: the receiver drains it, then frees it. */
 static void peer_close_queue(nx_node_t *node, nx_peer_t *p)
 {
-    pthread_mutex_lock(&p->lock);
+    nx__spin_lock(&p->lock);
     if (p->queue != UINT32_MAX && !atomic_load(&p->broken)) {
         nx_queue_hdr_t *q = p->prod.q;
         uint32_t f = atomic_load_explicit(&q->flags, memory_order_acquire);
@@ -190,7 +191,7 @@ static void peer_close_queue(nx_node_t *node, nx_peer_t *p)
         nx__bell_force(&p->seg->bell);
     }
     atomic_store(&p->broken, true);
-    pthread_mutex_unlock(&p->lock);
+    nx__spin_unlock(&p->lock);
 }
 
 void nx__peers_close(nx_node_t *node)
@@ -233,13 +234,28 @@ void nx__peers_prune(nx_node_t *node)
 
 /* ---- routes ----------------------------------------------------------- */
 
-void nx__route_put(nx_route_t *r)
+static void route_free(nx_route_t *r)
 {
-    if (!r || atomic_fetch_sub_explicit(&r->refs, 1, memory_order_acq_rel) != 1)
+    if (!r)
         return;
     for (uint32_t i = 0; i < r->count; i++)
         peer_put(r->targets[i].peer);
     free(r);
+}
+
+/* Free the retired routes if no publisher holds one. route_lock held. */
+static void routes_collect_locked(nx_pub_t *pub)
+{
+    /* seq_cst: pairs with the increment-then-load in nx__route_get(). A
+     * reader that incremented before this load is seen here; one that
+     * increments after it loads the current route, never a retired one. */
+    if (!pub->retired || atomic_load_explicit(&pub->readers, memory_order_seq_cst) != 0)
+        return;
+    while (pub->retired) {
+        nx_route_t *r = pub->retired;
+        pub->retired = r->next;
+        route_free(r);
+    }
 }
 
 /* Build the route of pub from the registry as it is now. */
@@ -276,7 +292,6 @@ static nx_route_t *route_build(nx_node_t *node, nx_pub_t *pub)
         free(entries);
         return NULL;
     }
-    atomic_init(&r->refs, 1);
     r->gen = gen;
     pthread_mutex_lock(&node->peers_lock);
     for (uint32_t k = 0; k < n; k++) {
@@ -297,24 +312,58 @@ static nx_route_t *route_build(nx_node_t *node, nx_pub_t *pub)
     return r;
 }
 
-/* A referenced route of pub, rebuilt first if the registry changed. */
 nx_route_t *nx__route_get(nx_node_t *node, nx_pub_t *pub)
 {
-    uint64_t gen = nx__registry_generation(node->reg);
-    pthread_mutex_lock(&pub->route_lock);
-    nx_route_t *r = pub->route;
-    if (!r || r->gen != gen) {
-        nx_route_t *fresh = route_build(node, pub);
-        if (fresh) {
-            pub->route = fresh;
-            nx__route_put(r);
-            r = fresh;
+    for (;;) {
+        /* Count ourselves before looking: see routes_collect_locked(). */
+        atomic_fetch_add_explicit(&pub->readers, 1, memory_order_seq_cst);
+        nx_route_t *r = atomic_load_explicit(&pub->route, memory_order_seq_cst);
+        uint64_t gen = nx__registry_generation(node->reg);
+        if (r && r->gen == gen)
+            return r;
+        /* Stale: rebuild under the lock, without counting ourselves (so
+         * that retired routes can be freed), then look again. */
+        atomic_fetch_sub_explicit(&pub->readers, 1, memory_order_release);
+        pthread_mutex_lock(&pub->route_lock);
+        nx_route_t *cur = atomic_load_explicit(&pub->route, memory_order_relaxed);
+        if (!cur || cur->gen != nx__registry_generation(node->reg)) {
+            nx_route_t *fresh = route_build(node, pub);
+            if (!fresh) {
+                pthread_mutex_unlock(&pub->route_lock);
+                if (!cur)
+                    return NULL;
+                /* Out of memory: use the old route rather than nothing. */
+                atomic_fetch_add_explicit(&pub->readers, 1, memory_order_seq_cst);
+                return atomic_load_explicit(&pub->route, memory_order_seq_cst);
+            }
+            atomic_store_explicit(&pub->route, fresh, memory_order_seq_cst);
+            if (cur) {
+                cur->next = pub->retired;
+                pub->retired = cur;
+            }
         }
+        routes_collect_locked(pub);
+        pthread_mutex_unlock(&pub->route_lock);
     }
-    if (r)
-        atomic_fetch_add_explicit(&r->refs, 1, memory_order_relaxed);
-    pthread_mutex_unlock(&pub->route_lock);
-    return r;
+}
+
+void nx__route_put(nx_pub_t *pub)
+{
+    /* Release: our use of the route happens before a collector that sees
+     * the count drop frees it. */
+    atomic_fetch_sub_explicit(&pub->readers, 1, memory_order_release);
+}
+
+void nx__routes_collect(nx_node_t *node)
+{
+    for (uint32_t i = 0; i < NX_PUB_TABLE; i++) {
+        nx_pub_t *p = atomic_load_explicit(&node->pubs[i], memory_order_acquire);
+        if (!p)
+            continue;
+        pthread_mutex_lock(&p->route_lock);
+        routes_collect_locked(p);
+        pthread_mutex_unlock(&p->route_lock);
+    }
 }
 
 /* ---- the publisher table ---------------------------------------------- */
@@ -359,6 +408,9 @@ nx_err_t nx__pub_get(nx_node_t *node, const char *group, const char *topic,
         *out = p;
         return NX_OK;
     }
+    /* First publish of this topic: the names are checked once, here. */
+    if (!nx__topic_name_ok(group, true) || !nx__topic_name_ok(topic, false))
+        return NX_EINVAL;
     pthread_mutex_lock(&node->pubs_lock);
     p = pub_lookup(node, group, topic, fp, hash);
     if (p) {
@@ -422,7 +474,12 @@ void nx__pubs_free(nx_node_t *node)
         uint64_t id = atomic_load(&p->topic_id);
         nx__registry_topic_detach(node->reg, (uint32_t)id, (uint32_t)(id >> 32),
                                   node->slot, true);
-        nx__route_put(p->route);
+        route_free(atomic_load(&p->route));
+        while (p->retired) {
+            nx_route_t *r = p->retired;
+            p->retired = r->next;
+            route_free(r);
+        }
         pthread_mutex_destroy(&p->route_lock);
         free(p);
     }
@@ -513,7 +570,7 @@ nx_err_t nx__send_remote(nx_send_t *c, nx_peer_t *p)
     nx_on_full_t on_full = atomic_load_explicit(&c->pub->on_full, memory_order_relaxed);
     uint64_t deadline = 0;
     uint64_t backoff_ns = 1000;
-    pthread_mutex_lock(&p->lock);
+    nx__spin_lock(&p->lock);
     for (;;) {
         nx_queue_hdr_t *q = p->prod.q;
         /* Still ours? The receiver frees queues of nodes it believes gone. */
@@ -521,7 +578,7 @@ nx_err_t nx__send_remote(nx_send_t *c, nx_peer_t *p)
         if (f != NX_Q_VALID || q->owner_slot != c->node->slot ||
             q->owner_incarnation != c->node->incarnation) {
             atomic_store(&p->broken, true);
-            pthread_mutex_unlock(&p->lock);
+            nx__spin_unlock(&p->lock);
             NX_STAT_INC(c->node, dropped_no_queue);
             return NX_ENOTFOUND;
         }
@@ -540,10 +597,10 @@ nx_err_t nx__send_remote(nx_send_t *c, nx_peer_t *p)
             h->fingerprint = c->pub->fingerprint;
             memcpy(h + 1, c->data, c->size);
             nx__ring_commit(&p->prod);
-            atomic_fetch_add_explicit(&q->sent, 1, memory_order_relaxed);
-            pthread_mutex_unlock(&p->lock);
+            NX_COUNT1(q->sent); /* writers serialised by p->lock */
+            NX_COUNT1(p->sent);
+            nx__spin_unlock(&p->lock);
             nx__bell_ring(&p->seg->bell);
-            NX_STAT_INC(c->node, sent_remote);
             return NX_OK;
         }
         /* Full (or an impossible tail, treated as full until it heals). */
@@ -556,13 +613,13 @@ nx_err_t nx__send_remote(nx_send_t *c, nx_peer_t *p)
                     p->next_live_check_ns = now + 10000000u;
                     if (!peer_alive(p) || !peer_registered(c->node, p)) {
                         atomic_store(&p->broken, true);
-                        pthread_mutex_unlock(&p->lock);
+                        nx__spin_unlock(&p->lock);
                         return NX_ENOTFOUND; /* it died or was removed: nothing to wait for */
                     }
                 }
                 /* Let other threads use the ring while we wait (a topic
                  * that fails at once must not queue behind us). */
-                pthread_mutex_unlock(&p->lock);
+                nx__spin_unlock(&p->lock);
                 nx__bell_force(&p->seg->bell);
                 /* A callback replying to a node that is itself blocked
                  * replying to us: keep our own queues moving meanwhile. */
@@ -574,12 +631,12 @@ nx_err_t nx__send_remote(nx_send_t *c, nx_peer_t *p)
                     nx__plat_sleep_ns(backoff_ns);
                 if (backoff_ns < 500000)
                     backoff_ns *= 2;
-                pthread_mutex_lock(&p->lock);
+                nx__spin_lock(&p->lock);
                 continue;
             }
         }
         atomic_fetch_add_explicit(&q->dropped, 1, memory_order_relaxed);
-        pthread_mutex_unlock(&p->lock);
+        nx__spin_unlock(&p->lock);
         NX_STAT_INC(c->node, dropped_full);
         return NX_ETIMEOUT;
     }
@@ -606,7 +663,7 @@ static nx_err_t publish_route(nx_node_t *node, nx_pub_t *pub, const void *data,
             nx__send_local(&c, t);
         }
     }
-    nx__route_put(r);
+    nx__route_put(pub);
     return result;
 }
 
@@ -636,8 +693,8 @@ nx_err_t nx__publish(nx_node_t *node, const char *group, const char *topic,
 nx_err_t nx_publish(nx_node_t *node, const char *group, const char *topic,
                     const void *data, size_t size)
 {
-    if (!node || !nx__topic_name_ok(group, true) || !nx__topic_name_ok(topic, false) ||
-        (!data && size) || size > UINT32_MAX)
+    /* Names are checked when the topic is first published (nx__pub_get). */
+    if (!node || !group || !topic || (!data && size) || size > UINT32_MAX)
         return NX_EINVAL;
     return nx__publish(node, group, topic, NULL, data, size, false);
 }
@@ -656,8 +713,7 @@ nx_err_t nx_send_large_data(nx_node_t *node, const char *channel,
 nx_err_t nx_topic_publish(nx_node_t *node, const nx_topic_desc_t *topic,
                           const void *msg)
 {
-    if (!node || !topic || !topic->type || !msg ||
-        !nx__topic_name_ok(topic->name, false))
+    if (!node || !topic || !topic->type || !topic->name || !msg)
         return NX_EINVAL;
     if (topic->type->validate && topic->type->validate(msg) != NX_OK)
         return NX_EINVAL; /* an invalid message never leaves the process */
@@ -685,6 +741,18 @@ nx_err_t nx_publisher_set_policy(nx_node_t *node, const char *group,
         }
     }
     return NX_OK;
+}
+
+/* Messages queued to peers: the live peers' counts plus the freed ones'. */
+uint64_t nx__node_sent_remote(nx_node_t *node)
+{
+    uint64_t n = atomic_load(&node->sent_remote_gone);
+    pthread_mutex_lock(&node->peers_lock);
+    for (uint32_t i = 0; i < NX_REG_MAX_NODES; i++)
+        if (node->peers[i])
+            n += atomic_load(&node->peers[i]->sent);
+    pthread_mutex_unlock(&node->peers_lock);
+    return n;
 }
 
 nx_err_t nx_node_outbound_stats(nx_node_t *node, nx_queue_stats_t *out,

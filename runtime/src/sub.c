@@ -77,7 +77,8 @@ void nx__sub_deliver(nx_node_t *node, uint32_t topic_slot, uint32_t topic_inc,
         h->raw(data, size, info, h->user);
     }
     tl_frames = frame.up;
-    NX_STAT_INC(node, dispatched);
+    if (!trusted)
+        NX_COUNT1(node->st.dispatched); /* receive thread only */
 out:
     /* Release: the callback's accesses happen before an unsubscriber
      * that sees the decrement frees the handler. */

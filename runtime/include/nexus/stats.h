@@ -35,7 +35,7 @@ typedef struct nx_node_totals {
     uint64_t sent_remote;       /**< messages put into other processes' queues */
     uint64_t delivered_inproc;  /**< direct calls to subscribers in this process */
     uint64_t received;          /**< messages taken from inbound queues */
-    uint64_t dispatched;        /**< callbacks run for them */
+    uint64_t dispatched;        /**< callbacks run for them (other processes' messages) */
     uint64_t dropped_full;      /**< messages not queued: a queue was full */
     uint64_t dropped_no_queue;  /**< not sent: the subscriber had no free queue */
     uint64_t rejected_corrupt;  /**< inbound messages that failed validation */
