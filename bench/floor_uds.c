@@ -1,0 +1,125 @@
+/*
+ * floor_uds: what a user would otherwise write: a Unix domain socket pair
+ * (socketpair(AF_UNIX, SOCK_SEQPACKET): message boundaries kept, blocking
+ * reads and writes, the kernel copies each message twice). Two processes
+ * pinned to cores 0 and 1, same patterns as the other programs.
+ *
+ * Usage: floor_uds latency|throughput|cpu [options]
+ */
+#include "pattern.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+typedef struct uds_ctx {
+    int fd[2]; /* fd[i]: side i's end */
+} uds_ctx_t;
+
+static int uds_open(void *arg, int side)
+{
+    uds_ctx_t *c = arg;
+    close(c->fd[1 - side]); /* our copy of the other end */
+    c->fd[1 - side] = -1;
+    return 0;
+}
+
+static void uds_close(void *arg, int side)
+{
+    uds_ctx_t *c = arg;
+    close(c->fd[side]);
+}
+
+static int uds_send(void *arg, int side, const void *buf, size_t len)
+{
+    uds_ctx_t *c = arg;
+    for (;;) {
+        ssize_t n = send(c->fd[side], buf, len, 0);
+        if (n == (ssize_t)len)
+            return 0;
+        if (n < 0 && errno == EINTR)
+            continue;
+        return 1;
+    }
+}
+
+static int uds_recv(void *arg, int side, void *buf, size_t cap, size_t *len)
+{
+    uds_ctx_t *c = arg;
+    for (;;) {
+        ssize_t n = recv(c->fd[side], buf, cap, 0);
+        if (n > 0) {
+            *len = (size_t)n;
+            return 0;
+        }
+        if (n < 0 && errno == EINTR)
+            continue;
+        return 1;
+    }
+}
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: floor_uds latency|throughput|cpu [options]\n"
+            "  Unix domain socket pair (SOCK_SEQPACKET) between two processes pinned\n"
+            "  to cores 0 and 1.\n"
+            "  --size B           message bytes (default 256)\n"
+            "  latency:    --count N (200000) --warmup W (10000)\n"
+            "  throughput: --seconds S (1.5)\n"
+            "  cpu:        --rate R msg/s (1000) --seconds S (10)\n"
+            "  --hist FILE        latency: also append the raw histogram to FILE\n"
+            "Prints '@ key value' result lines (read by tools/scripts/bench.sh).\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2 || bn_opt_flag(argc, argv, "--help") || bn_opt_flag(argc, argv, "-h")) {
+        usage(argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    bn_hist_out = bn_opt_str(argc, argv, "--hist", NULL);
+    const char *cmd = argv[1];
+    const char *name = "uds";
+    uint32_t size = (uint32_t)bn_opt_num(argc, argv, "--size", 256);
+    if (size < sizeof(bn_msg_t) || size > 65536) {
+        fprintf(stderr, "floor_uds: --size must be %zu..65536\n", sizeof(bn_msg_t));
+        return 2;
+    }
+    uds_ctx_t ctx;
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET, 0, ctx.fd) != 0) {
+        perror("floor_uds: socketpair");
+        return 1;
+    }
+    bn_transport_t t = {.name = name, .open = uds_open, .send = uds_send,
+                        .recv = uds_recv, .close = uds_close, .ctx = &ctx};
+    int rc;
+    if (strcmp(cmd, "latency") == 0) {
+        uint64_t count = (uint64_t)bn_opt_num(argc, argv, "--count", 200000);
+        uint64_t warmup = (uint64_t)bn_opt_num(argc, argv, "--warmup", 10000);
+        bn_hist_t *h = malloc(sizeof *h);
+        rc = bn_pattern_latency(&t, size, warmup, count, h);
+        bn_report_latency(name, rc, h);
+        free(h);
+    } else if (strcmp(cmd, "throughput") == 0) {
+        double mps = 0;
+        rc = bn_pattern_throughput(&t, size, bn_opt_num(argc, argv, "--seconds", 1.5), &mps);
+        bn_report_throughput(name, size, rc, mps);
+    } else if (strcmp(cmd, "cpu") == 0) {
+        bn_paced_result_t *r = malloc(sizeof *r);
+        rc = bn_pattern_paced(&t, size, bn_opt_num(argc, argv, "--rate", 1000),
+                              bn_opt_num(argc, argv, "--seconds", 10), r);
+        bn_report_cpu(name, rc, r);
+        free(r);
+    } else {
+        usage(stderr);
+        return 2;
+    }
+    close(ctx.fd[0]);
+    close(ctx.fd[1]);
+    return rc == 0 ? 0 : 1;
+}
