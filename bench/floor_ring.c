@@ -179,25 +179,8 @@ int main(int argc, char **argv)
     }
     bn_transport_t t = {.name = name, .open = floor_open, .send = floor_send,
                         .recv = floor_recv, .close = floor_close, .ctx = &ctx};
-    int rc;
-    if (strcmp(cmd, "latency") == 0) {
-        uint64_t count = (uint64_t)bn_opt_num(argc, argv, "--count", 200000);
-        uint64_t warmup = (uint64_t)bn_opt_num(argc, argv, "--warmup", 10000);
-        bn_hist_t *h = malloc(sizeof *h);
-        rc = bn_pattern_latency(&t, size, warmup, count, h);
-        bn_report_latency(name, rc, h);
-        free(h);
-    } else if (strcmp(cmd, "throughput") == 0) {
-        double mps = 0;
-        rc = bn_pattern_throughput(&t, size, bn_opt_num(argc, argv, "--seconds", 1.5), &mps);
-        bn_report_throughput(name, size, rc, mps);
-    } else if (strcmp(cmd, "cpu") == 0) {
-        bn_paced_result_t *r = malloc(sizeof *r);
-        rc = bn_pattern_paced(&t, size, bn_opt_num(argc, argv, "--rate", 1000),
-                              bn_opt_num(argc, argv, "--seconds", 10), r);
-        bn_report_cpu(name, rc, r);
-        free(r);
-    } else {
+    int rc = bn_pattern_run(&t, cmd, size, argc, argv);
+    if (rc < 0) {
         usage(stderr);
         return 2;
     }

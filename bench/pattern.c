@@ -370,3 +370,30 @@ void bn_report_cpu(const char *name, int rc, const bn_paced_result_t *r)
     bn_result(round(r->pub_pct * 1000) / 1000, "cpu.%s.pub_pct", name);
     bn_result(round(r->sub_pct * 1000) / 1000, "cpu.%s.sub_pct", name);
 }
+
+int bn_pattern_run(const bn_transport_t *t, const char *cmd, uint32_t size, int argc,
+                   char **argv)
+{
+    int rc;
+    if (strcmp(cmd, "latency") == 0) {
+        uint64_t count = (uint64_t)bn_opt_num(argc, argv, "--count", 200000);
+        uint64_t warmup = (uint64_t)bn_opt_num(argc, argv, "--warmup", 10000);
+        bn_hist_t *h = malloc(sizeof *h);
+        rc = bn_pattern_latency(t, size, warmup, count, h);
+        bn_report_latency(t->name, rc, h);
+        free(h);
+    } else if (strcmp(cmd, "throughput") == 0) {
+        double mps = 0;
+        rc = bn_pattern_throughput(t, size, bn_opt_num(argc, argv, "--seconds", 1.5), &mps);
+        bn_report_throughput(t->name, size, rc, mps);
+    } else if (strcmp(cmd, "cpu") == 0) {
+        bn_paced_result_t *r = malloc(sizeof *r);
+        rc = bn_pattern_paced(t, size, bn_opt_num(argc, argv, "--rate", 1000),
+                              bn_opt_num(argc, argv, "--seconds", 10), r);
+        bn_report_cpu(t->name, rc, r);
+        free(r);
+    } else {
+        return -1;
+    }
+    return rc;
+}

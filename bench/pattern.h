@@ -52,6 +52,12 @@ int bn_pattern_paced(const bn_transport_t *t, uint32_t size, double rate,
 
 /* Report helpers: print the result lines for a name, or nulls. */
 void bn_report_latency(const char *name, int rc, const bn_hist_t *rtt);
+
+/* Run and report command cmd ("latency", "throughput" or "cpu") over
+ * transport t, options read from argv. Returns the pattern's status, or -1
+ * for an unknown command. */
+int bn_pattern_run(const bn_transport_t *t, const char *cmd, uint32_t size, int argc,
+                   char **argv);
 void bn_report_throughput(const char *name, uint32_t size, int rc, double msgs_per_s);
 void bn_report_cpu(const char *name, int rc, const bn_paced_result_t *r);
 
