@@ -15,6 +15,9 @@
 
 #include "nidl/nidl.h"
 
+#include <dirent.h>
+#include <stdbool.h>
+
 typedef struct compiled {
     nidl_ctx_t *ctx;
     const nidl_schema_t *schema; /* NULL if it had errors */
@@ -112,6 +115,59 @@ static inline char *read_all(const char *path, size_t *len)
             *len = n;
     }
     return buf;
+}
+
+/*
+ * Run test_fn once per "*.nidl" file of dir, in name order, as the cmocka
+ * group `group`. Each test's state is the file name, without ".nidl" if
+ * strip_ext. Returns what cmocka returns (failures), or 2 if dir cannot be
+ * read.
+ */
+static inline int nidl_files_cmp_(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static inline int run_tests_per_schema(const char *group, const char *dir, bool strip_ext,
+                                       CMUnitTestFunction test_fn)
+{
+    DIR *d = opendir(dir);
+    if (d == NULL) {
+        perror(dir);
+        return 2;
+    }
+    char **names = NULL;
+    size_t n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        size_t len = strlen(e->d_name);
+        if (len <= 5 || strcmp(e->d_name + len - 5, ".nidl") != 0)
+            continue;
+        char **grown = realloc(names, (n + 1) * sizeof *names);
+        if (grown == NULL)
+            return 2;
+        names = grown;
+        names[n] = strip_ext ? strndup(e->d_name, len - 5) : strdup(e->d_name);
+        if (names[n] == NULL)
+            return 2;
+        n++;
+    }
+    closedir(d);
+    qsort(names, n, sizeof *names, nidl_files_cmp_);
+    struct CMUnitTest *tests = calloc(n ? n : 1, sizeof *tests);
+    if (tests == NULL)
+        return 2;
+    for (size_t i = 0; i < n; i++) {
+        tests[i].name = names[i];
+        tests[i].test_func = test_fn;
+        tests[i].initial_state = names[i];
+    }
+    int failed = _cmocka_run_group_tests(group, tests, n, NULL, NULL);
+    for (size_t i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
+    free(tests);
+    return failed;
 }
 
 #endif /* IDLC_TEST_H */

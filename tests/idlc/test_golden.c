@@ -79,46 +79,11 @@ static void golden_output_is_unchanged(void **state)
     compiled_free(&c);
 }
 
-static int by_name(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 int main(int argc, char **argv)
 {
     if (argc != 2 || chdir(argv[1]) != 0) {
         fprintf(stderr, "usage: test_idlc_golden GOLDEN-DIR\n");
         return 2;
     }
-    DIR *d = opendir(".");
-    if (d == NULL)
-        return 2;
-    char **names = NULL;
-    size_t n = 0;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL) {
-        size_t len = strlen(e->d_name);
-        if (len > 5 && strcmp(e->d_name + len - 5, ".nidl") == 0) {
-            names = realloc(names, (n + 1) * sizeof *names);
-            if (names == NULL || (names[n] = strdup(e->d_name)) == NULL)
-                return 2;
-            n++;
-        }
-    }
-    closedir(d);
-    qsort(names, n, sizeof *names, by_name);
-    struct CMUnitTest *tests = calloc(n ? n : 1, sizeof *tests);
-    if (tests == NULL)
-        return 2;
-    for (size_t i = 0; i < n; i++) {
-        tests[i].name = names[i];
-        tests[i].test_func = golden_output_is_unchanged;
-        tests[i].initial_state = names[i];
-    }
-    int failed = _cmocka_run_group_tests("golden", tests, n, NULL, NULL);
-    for (size_t i = 0; i < n; i++)
-        free(names[i]);
-    free(names);
-    free(tests);
-    return failed;
+    return run_tests_per_schema("golden", ".", false, golden_output_is_unchanged);
 }

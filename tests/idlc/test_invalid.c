@@ -83,49 +83,11 @@ static void invalid_schema_fails_with_expected_stderr(void **state)
     free(want);
 }
 
-static int by_name(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 int main(int argc, char **argv)
 {
     if (argc != 3 || realpath(argv[1], idlc) == NULL || realpath(argv[2], dir) == NULL) {
         fprintf(stderr, "usage: test_idlc_invalid NEXUS-IDLC INVALID-DIR\n");
         return 2;
     }
-    DIR *d = opendir(dir);
-    if (d == NULL) {
-        perror(dir);
-        return 2;
-    }
-    char **names = NULL;
-    size_t n = 0;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL) {
-        size_t len = strlen(e->d_name);
-        if (len > 5 && strcmp(e->d_name + len - 5, ".nidl") == 0) {
-            names = realloc(names, (n + 1) * sizeof *names);
-            names[n] = strndup(e->d_name, len - 5);
-            if (names == NULL || names[n] == NULL)
-                return 2;
-            n++;
-        }
-    }
-    closedir(d);
-    qsort(names, n, sizeof *names, by_name);
-    struct CMUnitTest *tests = calloc(n ? n : 1, sizeof *tests);
-    if (tests == NULL)
-        return 2;
-    for (size_t i = 0; i < n; i++) {
-        tests[i].name = names[i];
-        tests[i].test_func = invalid_schema_fails_with_expected_stderr;
-        tests[i].initial_state = names[i];
-    }
-    int failed = _cmocka_run_group_tests("invalid", tests, n, NULL, NULL);
-    for (size_t i = 0; i < n; i++)
-        free(names[i]);
-    free(names);
-    free(tests);
-    return failed;
+    return run_tests_per_schema("invalid", dir, true, invalid_schema_fails_with_expected_stderr);
 }
