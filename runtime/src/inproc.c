@@ -1,6 +1,7 @@
 /*
- * inproc.c: the process-wide table of live nodes, for direct delivery
- * between nodes of one process (no shared memory touched).
+ * inproc.c: the in-process send path. A message to a node of this process
+ * is a direct call into its callbacks on the publishing thread (no shared
+ * memory touched), through the process-wide table of live nodes.
  *
  * Entries live in a static array and are never freed, so a route may keep
  * (index, generation) of a node without pinning it: delivery bumps the
@@ -9,9 +10,13 @@
  * seq_cst so that at least one sees the other (a Dekker pair), hence no
  * delivery reaches a node after nx__inproc_remove() returned.
  */
-#include "node_impl.h"
+#include "inproc_impl.h"
 
+#include "frame_impl.h"
+#include "hold_impl.h"
+#include "node_impl.h"
 #include "platform/platform.h"
+#include "sub_impl.h"
 
 #include <sched.h>
 #include <string.h>
@@ -94,8 +99,9 @@ bool nx__inproc_find(const char *domain, uint32_t slot, uint32_t inc,
     return found;
 }
 
-bool nx__inproc_with(uint32_t local, uint64_t gen,
-                     void (*fn)(nx_node_t *node, void *arg), void *arg)
+/* Run fn(node, arg) on local node `local` if it still has generation gen. */
+static bool inproc_with(uint32_t local, uint64_t gen,
+                        void (*fn)(nx_node_t *node, const void *arg), const void *arg)
 {
     if (local >= NX_MAX_LOCAL_NODES)
         return false;
@@ -107,4 +113,22 @@ bool nx__inproc_with(uint32_t local, uint64_t gen,
     /* Release: our use of the node happens before the remover frees it. */
     atomic_fetch_sub_explicit(&l->inflight, 1, memory_order_release);
     return ok;
+}
+
+/* ---- sending ---------------------------------------------------------------- */
+
+static void inproc_deliver(nx_node_t *target, const void *arg)
+{
+    const nx_send_t *c = arg;
+    nx_delivery_t d = {.data = c->local_data, .size = c->local_size};
+    nx_msg_info_t info = nx__frame_info(c->node->name, (uint32_t)c->node->pid, c->seq, c->now,
+                                        c->now, NX_MSG_INPROC | c->flags, &d);
+    nx__sub_deliver(target, c->topic_slot, c->topic_inc, c->local_data,
+                    c->local_size, c->fingerprint, &info, true);
+    NX_STAT_INC(c->node, delivered_inproc);
+}
+
+void nx__inproc_send(const nx_send_t *s, const nx_target_t *t)
+{
+    inproc_with(t->local, t->local_gen, inproc_deliver, s);
 }

@@ -1,15 +1,15 @@
 /*
- * large.c: the large-data channel, zero-copy loans, and holds.
+ * large.c: the large-data channel, writer and reader sides.
  *
  * A publishing node that sends a payload larger than a slot (or loans a
- * buffer) gets one large ring in shared memory. The payload is written
+ * buffer, loan.c) gets one large ring in shared memory. The payload is written
  * once into a chunk of it; each subscriber in another process gets a
  * 40-byte descriptor through its normal inbound queue and reads the bytes
  * in place. Each chunk carries a 64-bit holder mask: one bit per reader
  * the writer sent it to (readers have fixed slots in the ring's header,
  * assigned by the writer), plus the writer's own bit while it fills or
  * lends the chunk. A reader clears its bit when its callback returns (or
- * when it releases a hold); the writer reclaims chunks from the oldest
+ * when it releases a hold, hold.c); the writer reclaims chunks from the oldest
  * on while their mask is zero. The writer clears the bits of readers that
  * died, so a dead subscriber cannot stall it.
  *
@@ -21,8 +21,12 @@
  */
 #include "large_impl.h"
 
+#include "frame_impl.h"
+#include "hold_impl.h"
 #include "log_impl.h"
+#include "node_impl.h"
 #include "platform/platform.h"
+#include "stats_impl.h"
 
 #include <errno.h>
 #include <sched.h>
@@ -32,20 +36,10 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#define CHUNK_ALIGN 64u
+#define CHUNK_ALIGN NX_CHUNK_ALIGN
 
 static _Atomic uint32_t large_seq;
 
-/* A reader's mapping of a writer's ring; shared by holds (refcounted). */
-typedef struct nx_large_map {
-    _Atomic uint32_t refs;
-    nx_large_hdr_t *hdr;
-    size_t size;
-    uint8_t *data;
-    uint64_t data_size;
-    uint32_t owner_inc;
-    int bit; /* our reader slot, -1 until the writer assigned one */
-} nx_large_map_t;
 
 /* ---- helpers ---------------------------------------------------------- */
 
@@ -111,7 +105,7 @@ static nx_err_t large_create(nx_node_t *node, nx_large_t *lg)
 }
 
 /* The node's channel, created on first use. large_lock held. */
-static nx_err_t large_get(nx_node_t *node, nx_large_t **out)
+nx_err_t nx__large_get(nx_node_t *node, nx_large_t **out)
 {
     if (!node->large) {
         node->large = calloc(1, sizeof *node->large);
@@ -186,20 +180,18 @@ static void large_drop_reader_bit(nx_large_t *lg, uint32_t bit)
 /* Free reader slots whose node is gone, and their holds. large_lock held. */
 static void large_check_readers(nx_node_t *node, nx_large_t *lg)
 {
-    nx_registry_t *reg = node->reg;
-    if (nx__registry_lock(reg) != NX_OK)
+    bool alive[NX_REG_MAX_NODES];
+    uint32_t inc[NX_REG_MAX_NODES];
+    if (nx__registry_alive(node->reg, alive, inc) != NX_OK)
         return;
     bool gone[NX_LARGE_MAX_READERS] = {false};
     for (uint32_t i = 0; i < NX_LARGE_MAX_READERS; i++) {
         nx_large_reader_t *r = &lg->hdr->readers[i];
         if (!atomic_load_explicit(&r->state, memory_order_relaxed))
             continue;
-        const nx_reg_node_t *n = r->node_slot < NX_REG_MAX_NODES
-                                     ? &reg->shm->nodes[r->node_slot]
-                                     : NULL;
-        gone[i] = !n || n->state != NX_NODE_ALIVE || n->incarnation != r->node_inc;
+        uint32_t s = r->node_slot;
+        gone[i] = s >= NX_REG_MAX_NODES || !alive[s] || inc[s] != r->node_inc;
     }
-    nx__registry_unlock(reg);
     for (uint32_t i = 0; i < NX_LARGE_MAX_READERS; i++) {
         if (!gone[i])
             continue;
@@ -246,7 +238,7 @@ static int large_reader_for(nx_large_t *lg, const nx_peer_t *p)
  * Reserve a chunk for `length` payload bytes, held by the writer bit.
  * large_lock held (released while waiting for room in block mode).
  */
-static nx_err_t large_alloc(nx_node_t *node, nx_large_t *lg, uint64_t length,
+nx_err_t nx__large_alloc(nx_node_t *node, nx_large_t *lg, uint64_t length,
                             nx_on_full_t on_full, uint32_t block_ms,
                             nx_chunk_hdr_t **out)
 {
@@ -326,7 +318,7 @@ static nx_err_t large_alloc(nx_node_t *node, nx_large_t *lg, uint64_t length,
  * (and their bit in the mask), the local ones a direct call. Drops the
  * writer's bit. `local_data` is what local subscribers get.
  */
-static nx_err_t large_send(nx_node_t *node, nx_pub_t *pub, nx_route_t *r, nx_large_t *lg,
+nx_err_t nx__large_send(nx_node_t *node, nx_pub_t *pub, nx_route_t *r, nx_large_t *lg,
                            nx_chunk_hdr_t *c, const void *local_data, uint32_t flags)
 {
     nx_send_t s;
@@ -365,16 +357,14 @@ static nx_err_t large_send(nx_node_t *node, nx_pub_t *pub, nx_route_t *r, nx_lar
     nx_err_t result = NX_OK;
     for (uint32_t i = 0; i < r->count; i++) {
         const nx_target_t *t = &r->targets[i];
-        if (!t->peer) {
-            nx__send_local(&s, t);
-            continue;
-        }
-        if (bits[i] < 0) {
+        if (t->peer && bits[i] < 0) {
             NX_STAT_INC(node, dropped_no_queue);
             continue; /* more readers than the ring has slots */
         }
+        nx_err_t err = nx__send(&s, t);
+        if (!t->peer)
+            continue;
         nx_large_reader_t *rd = &lg->hdr->readers[bits[i]];
-        nx_err_t err = nx__send_remote(&s, t->peer);
         if (err == NX_OK) {
             atomic_fetch_add_explicit(&rd->delivered, 1, memory_order_relaxed);
             continue;
@@ -408,22 +398,22 @@ nx_err_t nx__large_publish(nx_node_t *node, nx_pub_t *pub, const void *data, siz
         s.local_size = size;
         s.flags = NX_MSG_LARGE;
         for (uint32_t i = 0; i < r->count; i++)
-            nx__send_local(&s, &r->targets[i]);
+            nx__send(&s, &r->targets[i]); /* all local: cannot fail */
         nx__route_put(pub);
         return NX_OK;
     }
     nx_large_t *lg;
     nx_chunk_hdr_t *c = NULL;
     pthread_mutex_lock(&node->large_lock);
-    err = large_get(node, &lg);
+    err = nx__large_get(node, &lg);
     if (err == NX_OK)
-        err = large_alloc(node, lg, size, atomic_load(&pub->on_full),
+        err = nx__large_alloc(node, lg, size, atomic_load(&pub->on_full),
                           atomic_load(&pub->block_ms), &c);
     pthread_mutex_unlock(&node->large_lock);
     if (err == NX_OK) {
         /* The chunk is ours (writer bit): copy outside the lock. */
         memcpy(c + 1, data, size);
-        err = large_send(node, pub, r, lg, c, data, 0);
+        err = nx__large_send(node, pub, r, lg, c, data, 0);
     } else if (err == NX_ETIMEOUT) {
         NX_STAT_INC(node, dropped_full);
     }
@@ -436,14 +426,10 @@ nx_err_t nx__large_publish(nx_node_t *node, nx_pub_t *pub, const void *data, siz
 /* Map the large ring of the node that owns queue q. */
 static nx_large_map_t *large_map_open(nx_node_t *node, nx_rxq_t *q)
 {
-    char name[NX_SEG_NAME_MAX + 1] = "";
-    if (q->owner_slot >= NX_REG_MAX_NODES || nx__registry_lock(node->reg) != NX_OK)
+    nx_reg_node_t owner;
+    if (nx__registry_node_copy(node->reg, q->owner_slot, q->owner_inc, &owner) != NX_OK)
         return NULL;
-    const nx_reg_node_t *n = &node->reg->shm->nodes[q->owner_slot];
-    if (n->state == NX_NODE_ALIVE && n->incarnation == q->owner_inc)
-        memcpy(name, n->large_segment, NX_SEG_NAME_MAX);
-    nx__registry_unlock(node->reg);
-    name[NX_SEG_NAME_MAX] = '\0';
+    const char *name = owner.large_segment;
     if (name[0] != '/')
         return NULL;
     int fd;
@@ -555,15 +541,9 @@ void nx__large_receive(nx_node_t *node, nx_rxq_t *q, const nx_msg_hdr_t *h,
     }
     nx_delivery_t dl = {.data = c + 1, .size = (size_t)d.length, .map = m, .chunk = c,
                         .bit = mybit};
-    nx_msg_info_t info = {
-        .sender = q->owner_name,
-        .seq = h->seq,
-        .send_time_ns = h->send_time_ns,
-        .recv_time_ns = nx__rx_time(node, h->send_time_ns),
-        .sender_pid = q->owner_pid,
-        .flags = NX_MSG_LARGE | (h->flags & NX_MSG_LOANED),
-        .ref = &dl,
-    };
+    nx_msg_info_t info = nx__frame_info(q->owner_name, q->owner_pid, h->seq, h->send_time_ns,
+                                        nx__rx_time(node, h->send_time_ns),
+                                        NX_MSG_LARGE | (h->flags & NX_MSG_LOANED), &dl);
     /* The payload stays in shared memory (zero copy): the callback reads
      * it in place, valid until it returns or, if held, until released. */
     nx__sub_deliver(node, h->topic_slot, h->topic_inc, c + 1, (size_t)d.length,
@@ -597,193 +577,11 @@ void nx__large_rejoin(nx_node_t *node)
     pthread_mutex_unlock(&node->large_lock);
 }
 
-/* ---- holds -------------------------------------------------------------- */
-
-struct nx_hold {
-    const void *data;
-    size_t size;
-    nx_large_map_t *map;     /* zero copy: a chunk of another process's ring */
-    nx_chunk_hdr_t *chunk;
-    uint64_t bit;
-    void *copy;              /* otherwise: our own copy */
-};
-
-nx_err_t nx_msg_hold(nx_node_t *node, const nx_msg_info_t *info, nx_hold_t **out)
-{
-    if (!node || !info || !info->ref || !out)
-        return NX_EINVAL;
-    nx_delivery_t *d = (nx_delivery_t *)info->ref;
-    if (d->held)
-        return NX_EINVAL;
-    nx_hold_t *h = calloc(1, sizeof *h);
-    if (!h)
-        return NX_ENOMEM;
-    h->size = d->size;
-    if (d->chunk) {
-        atomic_fetch_add_explicit(&d->map->refs, 1, memory_order_relaxed);
-        h->map = d->map;
-        h->chunk = d->chunk;
-        h->bit = d->bit;
-        h->data = d->data;
-    } else {
-        /* Inline and in-process messages do not outlive the callback in
-         * place: the hold keeps a copy. */
-        h->copy = malloc(d->size ? d->size : 1);
-        if (!h->copy) {
-            free(h);
-            return NX_ENOMEM;
-        }
-        memcpy(h->copy, d->data, d->size);
-        h->data = h->copy;
-    }
-    d->held = true;
-    *out = h;
-    return NX_OK;
-}
-
-const void *nx_hold_data(const nx_hold_t *hold) { return hold ? hold->data : NULL; }
-size_t nx_hold_size(const nx_hold_t *hold) { return hold ? hold->size : 0; }
-
-void nx_msg_release(nx_node_t *node, nx_hold_t *hold)
-{
-    (void)node;
-    if (!hold)
-        return;
-    if (hold->chunk) {
-        atomic_fetch_and_explicit(&hold->chunk->holders, ~hold->bit, memory_order_release);
-        nx__large_map_put(hold->map);
-    }
-    free(hold->copy);
-    free(hold);
-}
-
-/* ---- loans -------------------------------------------------------------- */
-
-nx_err_t nx_topic_loan(nx_node_t *node, const nx_topic_desc_t *topic, void **out)
-{
-    if (!node || !topic || !topic->type || !out || topic->type->size == 0 ||
-        !nx__topic_name_ok(topic->name, false))
-        return NX_EINVAL;
-    nx_loan_t *l = calloc(1, sizeof *l);
-    if (!l)
-        return NX_ENOMEM;
-    l->topic = topic;
-    pthread_mutex_lock(&node->large_lock);
-    nx_large_t *lg = NULL;
-    nx_err_t err = large_get(node, &lg);
-    if (err == NX_OK && lg->hdr) {
-        /* Zero copy: the buffer is a chunk of our ring, held by our bit
-         * until it is published or released. */
-        err = large_alloc(node, lg, topic->type->size, topic->on_full, topic->block_ms,
-                          &l->chunk);
-        if (err == NX_OK) {
-            l->chunk->flags = NX_MSG_LOANED;
-            l->buf = l->chunk + 1;
-        }
-    } else if (err == NX_OK) {
-        /* No ring configured: a loan in process memory. */
-        size_t size = (topic->type->size + 63u) & ~(size_t)63u;
-        l->buf = aligned_alloc(64, size);
-        err = l->buf ? NX_OK : NX_ENOMEM;
-    }
-    if (err == NX_OK) {
-        l->next = lg->loans;
-        lg->loans = l;
-    }
-    pthread_mutex_unlock(&node->large_lock);
-    if (err != NX_OK) {
-        free(l);
-        return err;
-    }
-    *out = l->buf;
-    return NX_OK;
-}
-
-/* Take the loan of buf out of the list; NULL if it is not one. */
-static nx_loan_t *loan_take(nx_node_t *node, void *buf)
-{
-    nx_loan_t *l = NULL;
-    pthread_mutex_lock(&node->large_lock);
-    for (nx_loan_t **pp = node->large ? &node->large->loans : NULL; pp && *pp;
-         pp = &(*pp)->next) {
-        if ((*pp)->buf == buf) {
-            l = *pp;
-            *pp = l->next;
-            break;
-        }
-    }
-    pthread_mutex_unlock(&node->large_lock);
-    return l;
-}
-
-static void loan_free(nx_loan_t *l)
-{
-    if (l->chunk)
-        atomic_fetch_and_explicit(&l->chunk->holders, ~NX_CHUNK_WRITER_BIT,
-                                  memory_order_release);
-    else
-        free(l->buf);
-    free(l);
-}
-
-nx_err_t nx_topic_publish_loan(nx_node_t *node, const nx_topic_desc_t *topic, void *msg)
-{
-    if (!node || !topic || !msg)
-        return NX_EINVAL;
-    nx_loan_t *l = loan_take(node, msg);
-    if (!l)
-        return NX_EINVAL;
-    nx_err_t err = NX_EINVAL;
-    if (l->topic != topic || !topic->type ||
-        (topic->type->validate && topic->type->validate(msg) != NX_OK)) {
-        loan_free(l);
-        return NX_EINVAL;
-    }
-    if (!l->chunk) {
-        err = nx_topic_publish(node, topic, msg);
-        loan_free(l);
-        return err;
-    }
-    nx_pub_t *pub;
-    err = nx__pub_get(node, "", topic->name, topic, &pub);
-    nx_route_t *r = err == NX_OK ? nx__route_get(node, pub) : NULL;
-    if (!r) {
-        loan_free(l);
-        NX_STAT_INC(node, publish_failed);
-        return err == NX_OK ? NX_ENOMEM : err;
-    }
-    /* The bytes are already in the ring: only descriptors travel. */
-    err = large_send(node, pub, r, node->large, l->chunk, msg, NX_MSG_LOANED);
-    nx__route_put(pub);
-    free(l);
-    if (err == NX_OK)
-        NX_STAT_INC(node, published);
-    else
-        NX_STAT_INC(node, publish_failed);
-    return err;
-}
-
-nx_err_t nx_loan_release(nx_node_t *node, void *msg)
-{
-    if (!node || !msg)
-        return NX_EINVAL;
-    nx_loan_t *l = loan_take(node, msg);
-    if (!l)
-        return NX_EINVAL;
-    loan_free(l);
-    return NX_OK;
-}
-
 void nx__large_fini(nx_node_t *node)
 {
     nx_large_t *lg = node->large;
     if (!lg)
         return;
-    while (lg->loans) {
-        nx_loan_t *l = lg->loans;
-        lg->loans = l->next;
-        loan_free(l);
-    }
     if (lg->hdr) {
         nx__plat_shm_unlink(lg->name);
         munmap(lg->hdr, lg->size);
@@ -794,45 +592,39 @@ void nx__large_fini(nx_node_t *node)
     node->large = NULL;
 }
 
+
 /* ---- statistics --------------------------------------------------------- */
 
-nx_err_t nx_node_large_stats(nx_node_t *node, nx_large_stats_t *out)
+void nx__large_stats(nx_large_t *lg, nx_large_stats_t *out)
 {
-    if (!node || !out)
-        return NX_EINVAL;
-    memset(out, 0, sizeof *out);
-    pthread_mutex_lock(&node->large_lock);
-    nx_large_t *lg = node->large;
-    if (lg && lg->hdr) {
-        large_reclaim(lg);
-        out->ring_size = lg->data_size;
-        out->used = lg->head - lg->tail;
-        out->chunks = atomic_load(&lg->hdr->chunks);
-        out->full_events = atomic_load(&lg->hdr->full_events);
-        for (uint32_t i = 0; i < NX_LARGE_MAX_READERS && out->reader_count < NX_LARGE_STATS_READERS;
-             i++) {
-            nx_large_reader_t *r = &lg->hdr->readers[i];
-            if (!atomic_load(&r->state))
-                continue;
-            nx_large_reader_stats_t *o = &out->readers[out->reader_count++];
-            memcpy(o->name, r->name, sizeof o->name);
-            o->name[sizeof o->name - 1] = '\0';
-            o->pid = r->pid;
-            o->delivered = atomic_load(&r->delivered);
-            o->released = atomic_load(&r->released);
-            o->stalls = atomic_load(&r->stalls);
-            o->dropped = atomic_load(&r->dropped);
-            for (uint64_t pos = lg->tail; pos < lg->head;) {
-                nx_chunk_hdr_t *c = chunk_at(lg->data, lg->data_size, pos);
-                if (!chunk_sane(lg, c, pos))
-                    break;
-                if (c->magic == NX_CHUNK_MAGIC &&
-                    (atomic_load(&c->holders) & (UINT64_C(1) << i)))
-                    o->held++;
-                pos += c->total;
-            }
+    if (!lg->hdr)
+        return;
+    large_reclaim(lg);
+    out->ring_size = lg->data_size;
+    out->used = lg->head - lg->tail;
+    out->chunks = atomic_load(&lg->hdr->chunks);
+    out->full_events = atomic_load(&lg->hdr->full_events);
+    for (uint32_t i = 0; i < NX_LARGE_MAX_READERS && out->reader_count < NX_LARGE_STATS_READERS;
+         i++) {
+        nx_large_reader_t *r = &lg->hdr->readers[i];
+        if (!atomic_load(&r->state))
+            continue;
+        nx_large_reader_stats_t *o = &out->readers[out->reader_count++];
+        memcpy(o->name, r->name, sizeof o->name);
+        o->name[sizeof o->name - 1] = '\0';
+        o->pid = r->pid;
+        o->delivered = atomic_load(&r->delivered);
+        o->released = atomic_load(&r->released);
+        o->stalls = atomic_load(&r->stalls);
+        o->dropped = atomic_load(&r->dropped);
+        for (uint64_t pos = lg->tail; pos < lg->head;) {
+            nx_chunk_hdr_t *c = chunk_at(lg->data, lg->data_size, pos);
+            if (!chunk_sane(lg, c, pos))
+                break;
+            if (c->magic == NX_CHUNK_MAGIC &&
+                (atomic_load(&c->holders) & (UINT64_C(1) << i)))
+                o->held++;
+            pos += c->total;
         }
     }
-    pthread_mutex_unlock(&node->large_lock);
-    return NX_OK;
 }

@@ -30,6 +30,10 @@ static bool field_eq(const char *field, size_t size, const char *s)
 
 static void bitmap_set(uint64_t *bm, uint32_t bit) { bm[bit / 64] |= UINT64_C(1) << (bit % 64); }
 static void bitmap_clear(uint64_t *bm, uint32_t bit) { bm[bit / 64] &= ~(UINT64_C(1) << (bit % 64)); }
+static bool bitmap_test(const uint64_t *bm, uint32_t bit)
+{
+    return (bm[bit / 64] >> (bit % 64)) & 1u;
+}
 static bool bitmap_empty(const uint64_t *bm)
 {
     for (uint32_t i = 0; i < NX_REG_BITMAP_WORDS; i++)
@@ -529,4 +533,124 @@ uint32_t nx__registry_reap(nx_registry_t *r, uint64_t now_ns,
     }
     nx__registry_unlock(r);
     return reaped;
+}
+
+/* ---- queries: the only way other modules read the tables ---------------- */
+
+bool nx__registry_node_current(nx_registry_t *r, uint32_t slot, uint32_t inc, uint32_t pid)
+{
+    if (slot >= NX_REG_MAX_NODES)
+        return false;
+    if (nx__registry_lock(r) != NX_OK)
+        return true; /* cannot tell: the caller asks again later */
+    const nx_reg_node_t *n = &r->shm->nodes[slot];
+    bool ok = n->state == NX_NODE_ALIVE && n->incarnation == inc && (!pid || n->pid == pid);
+    nx__registry_unlock(r);
+    return ok;
+}
+
+nx_err_t nx__registry_node_copy(nx_registry_t *r, uint32_t slot, uint32_t inc,
+                                nx_reg_node_t *out)
+{
+    if (slot >= NX_REG_MAX_NODES)
+        return NX_ENOTFOUND;
+    nx_err_t err = nx__registry_lock(r);
+    if (err != NX_OK)
+        return err;
+    const nx_reg_node_t *n = &r->shm->nodes[slot];
+    err = NX_ENOTFOUND;
+    if (n->state == NX_NODE_ALIVE && n->incarnation == inc) {
+        *out = *n;
+        err = NX_OK;
+    }
+    nx__registry_unlock(r);
+    if (err == NX_OK) {
+        out->name[sizeof out->name - 1] = '\0';
+        out->segment[sizeof out->segment - 1] = '\0';
+        out->large_segment[sizeof out->large_segment - 1] = '\0';
+    }
+    return err;
+}
+
+nx_err_t nx__registry_alive(nx_registry_t *r, bool alive[NX_REG_MAX_NODES],
+                            uint32_t inc[NX_REG_MAX_NODES])
+{
+    nx_err_t err = nx__registry_lock(r);
+    if (err != NX_OK)
+        return err;
+    for (uint32_t i = 0; i < NX_REG_MAX_NODES; i++) {
+        alive[i] = r->shm->nodes[i].state == NX_NODE_ALIVE;
+        inc[i] = r->shm->nodes[i].incarnation;
+    }
+    nx__registry_unlock(r);
+    return NX_OK;
+}
+
+nx_err_t nx__registry_subscribers(nx_registry_t *r, uint32_t topic_slot, uint32_t topic_inc,
+                                  uint32_t slots[NX_REG_MAX_NODES],
+                                  nx_reg_node_t entries[NX_REG_MAX_NODES], uint32_t *count,
+                                  uint64_t *gen)
+{
+    nx_err_t err = nx__registry_lock(r);
+    if (err != NX_OK)
+        return err;
+    *gen = nx__registry_generation(r);
+    uint32_t n = 0;
+    const nx_reg_topic_t *tp = topic_slot < NX_REG_MAX_TOPICS ? &r->shm->topics[topic_slot]
+                                                              : NULL;
+    if (tp && tp->used && tp->incarnation == topic_inc) {
+        for (uint32_t i = 0; i < NX_REG_MAX_NODES; i++) {
+            const nx_reg_node_t *e = &r->shm->nodes[i];
+            if (!bitmap_test(tp->subs, i) || e->state != NX_NODE_ALIVE)
+                continue;
+            slots[n] = i;
+            entries[n] = *e;
+            n++;
+        }
+    }
+    nx__registry_unlock(r);
+    *count = n;
+    return NX_OK;
+}
+
+nx_err_t nx__registry_subscriber_count(nx_registry_t *r, const char *group,
+                                       const char *topic, size_t *count)
+{
+    nx_err_t err = nx__registry_lock(r);
+    if (err != NX_OK)
+        return err;
+    size_t n = 0;
+    const nx_registry_shm_t *s = r->shm;
+    for (uint32_t t = 0; t < NX_REG_MAX_TOPICS; t++) {
+        const nx_reg_topic_t *tp = &s->topics[t];
+        if (!tp->used || !field_eq(tp->group, sizeof tp->group, group) ||
+            !field_eq(tp->name, sizeof tp->name, topic))
+            continue;
+        for (uint32_t i = 0; i < NX_REG_MAX_NODES; i++)
+            if (bitmap_test(tp->subs, i) && s->nodes[i].state == NX_NODE_ALIVE)
+                n++;
+        break;
+    }
+    nx__registry_unlock(r);
+    *count = n;
+    return NX_OK;
+}
+
+nx_err_t nx__registry_node_pid(nx_registry_t *r, const char *name, uint32_t *pid)
+{
+    nx_err_t err = nx__registry_lock(r);
+    if (err != NX_OK)
+        return err;
+    err = NX_ENOTFOUND;
+    for (uint32_t i = 0; i < NX_REG_MAX_NODES; i++) {
+        const nx_reg_node_t *n = &r->shm->nodes[i];
+        if (n->state == NX_NODE_ALIVE && field_eq(n->name, sizeof n->name, name)) {
+            if (pid)
+                *pid = n->pid;
+            err = NX_OK;
+            break;
+        }
+    }
+    nx__registry_unlock(r);
+    return err;
 }

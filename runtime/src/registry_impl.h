@@ -107,4 +107,37 @@ uint32_t nx__registry_reap(nx_registry_t *r, uint64_t now_ns,
  * liveness lock on its segment.) Lock held. */
 bool nx__registry_node_alive_locked(nx_registry_t *r, const nx_reg_node_t *n);
 
+/* ---- queries ------------------------------------------------------------
+ * The registry's tables are read only through these (each takes the lock
+ * itself); no other module indexes nx_registry_shm_t.
+ */
+
+/* Is (slot, inc) an alive node (with that pid, unless pid is 0)? True
+ * also when the registry cannot be locked: the caller cannot tell, and
+ * asks again on its next tick. */
+bool nx__registry_node_current(nx_registry_t *r, uint32_t slot, uint32_t inc, uint32_t pid);
+
+/* Copy the entry of the alive node (slot, inc), strings terminated.
+ * NX_ENOTFOUND if the slot holds no such node. */
+nx_err_t nx__registry_node_copy(nx_registry_t *r, uint32_t slot, uint32_t inc,
+                                nx_reg_node_t *out);
+
+/* For every node slot: is it alive, and its incarnation. */
+nx_err_t nx__registry_alive(nx_registry_t *r, bool alive[NX_REG_MAX_NODES],
+                            uint32_t inc[NX_REG_MAX_NODES]);
+
+/* The alive subscribers of topic (slot, inc): their slots and entries
+ * (*count of them), and the generation the answer belongs to. */
+nx_err_t nx__registry_subscribers(nx_registry_t *r, uint32_t topic_slot, uint32_t topic_inc,
+                                  uint32_t slots[NX_REG_MAX_NODES],
+                                  nx_reg_node_t entries[NX_REG_MAX_NODES], uint32_t *count,
+                                  uint64_t *gen);
+
+/* How many alive nodes subscribe (group, topic). */
+nx_err_t nx__registry_subscriber_count(nx_registry_t *r, const char *group,
+                                       const char *topic, size_t *count);
+
+/* The pid of the alive node called name; NX_ENOTFOUND if there is none. */
+nx_err_t nx__registry_node_pid(nx_registry_t *r, const char *name, uint32_t *pid);
+
 #endif /* NX_REGISTRY_IMPL_H */

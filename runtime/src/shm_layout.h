@@ -153,6 +153,12 @@ typedef struct nx_doorbell {
     alignas(16) pthread_cond_t cond;   /* condvar mode: CLOCK_MONOTONIC */
 } nx_doorbell_t;
 
+/* Node segment states (nx_seg_header_t.state). */
+enum {
+    NX_SEG_RUNNING = 1, /* its node runs */
+    NX_SEG_CLOSING = 2, /* its node left: unlinked, mapped until the last peer lets go */
+};
+
 typedef struct nx_seg_header {
     uint64_t magic;             /* NX_SEG_MAGIC, stored last at creation */
     uint32_t version;
@@ -170,7 +176,7 @@ typedef struct nx_seg_header {
     uint64_t slots_offset;      /* slots of queue q at slots_offset + q * capacity * message_size */
     char name[NX_NODE_NAME_MAX + 1];
     _Atomic uint32_t ref_count; /* processes that map it (owner included) */
-    _Atomic uint32_t state;     /* 1 running, 2 closing */
+    _Atomic uint32_t state;     /* NX_SEG_RUNNING, NX_SEG_CLOSING */
     _Atomic uint64_t heartbeat_ns;
     _Atomic uint32_t queues_gen; /* bumped when a queue is claimed or freed */
     alignas(NX_CACHELINE) nx_doorbell_t bell;

@@ -8,6 +8,9 @@
  * thread itself, so a callback may unsubscribe itself). No lock is held
  * while a callback runs (rule 13).
  */
+#include "sub_impl.h"
+
+#include "names_impl.h"
 #include "node_impl.h"
 
 #include "log_impl.h"
