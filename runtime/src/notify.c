@@ -1,4 +1,7 @@
-/* notify.c: the doorbell (see notify_impl.h for the protocol). */
+/*
+ * notify.c: the doorbell of a receiving node, in its three modes
+ * (semaphore, condition variable, spin); the protocol is in notify_impl.h.
+ */
 #include "notify_impl.h"
 
 #include "log_impl.h"
@@ -8,41 +11,13 @@
 #include <string.h>
 #include <time.h>
 
-int nx__robust_mutex_init(pthread_mutex_t *m)
-{
-    pthread_mutexattr_t a;
-    int rc = pthread_mutexattr_init(&a);
-    if (rc)
-        return rc;
-    rc = pthread_mutexattr_setpshared(&a, PTHREAD_PROCESS_SHARED);
-    if (!rc)
-        rc = pthread_mutexattr_setrobust(&a, PTHREAD_MUTEX_ROBUST);
-    if (!rc)
-        rc = pthread_mutex_init(m, &a);
-    pthread_mutexattr_destroy(&a);
-    return rc;
-}
-
-int nx__robust_lock(pthread_mutex_t *m, bool *repaired)
-{
-    int rc = pthread_mutex_lock(m);
-    if (rc == EOWNERDEAD) {
-        /* The holder died. What the mutex guards is re-checked by the
-         * caller (told through *repaired); the mutex itself is fine. */
-        if (repaired)
-            *repaired = true;
-        rc = pthread_mutex_consistent(m);
-    }
-    return rc;
-}
-
 nx_err_t nx__bell_init(nx_doorbell_t *b, nx_notify_mode_t mode)
 {
     memset(b, 0, sizeof *b);
     b->mode = (uint32_t)mode;
     if (sem_init(&b->sem, 1, 0) != 0)
         return NX_ESYS;
-    if (nx__robust_mutex_init(&b->mutex) != 0) {
+    if (nx__plat_mutex_init_robust(&b->mutex) != 0) {
         sem_destroy(&b->sem);
         return NX_ESYS;
     }
@@ -68,7 +43,7 @@ static void bell_signal(nx_doorbell_t *b)
     /* The mode is read from shared memory: anything but condvar gets the
      * semaphore, which is always initialised. */
     if (b->mode == NX_NOTIFY_CONDVAR) {
-        if (nx__robust_lock(&b->mutex, NULL) != 0)
+        if (nx__plat_mutex_lock_robust(&b->mutex, NULL) != 0)
             return; /* unusable mutex: the receiver's timeout still runs */
         /* Signal under the mutex so the receiver cannot be between its
          * check and its wait (rule 2, condition-variable mode). */
@@ -118,7 +93,7 @@ bool nx__bell_wait(nx_doorbell_t *b, uint64_t deadline_ns,
 {
     bool woken = false;
     if (b->mode == NX_NOTIFY_CONDVAR) {
-        if (nx__robust_lock(&b->mutex, NULL) != 0) {
+        if (nx__plat_mutex_lock_robust(&b->mutex, NULL) != 0) {
             /* Unusable mutex: degrade to a timed sleep, never block forever. */
             nx__plat_sleep_ns(1000000);
             return false;

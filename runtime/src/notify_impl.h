@@ -39,11 +39,4 @@ void nx__bell_force(nx_doorbell_t *b);
 bool nx__bell_wait(nx_doorbell_t *b, uint64_t deadline_ns,
                    bool (*has_work)(void *ctx), void *ctx);
 
-/* Lock a robust process-shared mutex; repairs after a dead owner.
- * Returns 0, or an errno if the mutex is unusable. */
-int nx__robust_lock(pthread_mutex_t *m, bool *repaired);
-
-/* Initialise a robust, process-shared mutex. */
-int nx__robust_mutex_init(pthread_mutex_t *m);
-
 #endif /* NX_NOTIFY_IMPL_H */

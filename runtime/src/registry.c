@@ -84,7 +84,7 @@ static void registry_repair_locked(nx_registry_t *r)
 nx_err_t nx__registry_lock(nx_registry_t *r)
 {
     bool repaired = false;
-    int rc = nx__robust_lock(&r->shm->hdr.lock, &repaired);
+    int rc = nx__plat_mutex_lock_robust(&r->shm->hdr.lock, &repaired);
     if (rc != 0) {
         NX_LOGE("registry", "domain '%s': registry lock unusable (%s)",
                 r->domain, strerror(rc));
@@ -140,7 +140,7 @@ static nx_err_t registry_create(nx_registry_t *r, unsigned mode)
     s->hdr.max_topics = NX_REG_MAX_TOPICS;
     s->hdr.creator_pid = (uint32_t)getpid();
     s->hdr.creator_start = nx__plat_proc_start_time(getpid());
-    if (nx__robust_mutex_init(&s->hdr.lock) != 0) {
+    if (nx__plat_mutex_init_robust(&s->hdr.lock) != 0) {
         munmap(p, size);
         close(fd);
         nx__plat_shm_unlink(r->shm_name);

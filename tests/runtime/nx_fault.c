@@ -86,7 +86,7 @@ static int lock_bell(const char *node)
     nx_registry_t *r = open_registry();
     size_t size;
     nx_seg_header_t *h = map_node(r, node, &size);
-    nx__robust_lock(&h->bell.mutex, NULL);
+    nx__plat_mutex_lock_robust(&h->bell.mutex, NULL);
     printf("LOCKED\n");
     fflush(stdout);
     for (;;)

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <gnu/libc-version.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -235,3 +236,33 @@ int nx__plat_sem_wait_until(sem_t *sem, uint64_t deadline_ns)
 }
 
 const char *nx__plat_libc_id(void) { return gnu_get_libc_version(); }
+
+/* ---- robust process-shared mutexes ------------------------------------------ */
+
+int nx__plat_mutex_init_robust(pthread_mutex_t *m)
+{
+    pthread_mutexattr_t a;
+    int rc = pthread_mutexattr_init(&a);
+    if (rc)
+        return rc;
+    rc = pthread_mutexattr_setpshared(&a, PTHREAD_PROCESS_SHARED);
+    if (!rc)
+        rc = pthread_mutexattr_setrobust(&a, PTHREAD_MUTEX_ROBUST);
+    if (!rc)
+        rc = pthread_mutex_init(m, &a);
+    pthread_mutexattr_destroy(&a);
+    return rc;
+}
+
+int nx__plat_mutex_lock_robust(pthread_mutex_t *m, bool *repaired)
+{
+    int rc = pthread_mutex_lock(m);
+    if (rc == EOWNERDEAD) {
+        /* The holder died. What the mutex guards is re-checked by the
+         * caller (told through *repaired); the mutex itself is fine. */
+        if (repaired)
+            *repaired = true;
+        rc = pthread_mutex_consistent(m);
+    }
+    return rc;
+}

@@ -1,8 +1,10 @@
 /*
  * platform.h: the porting contract. Everything that differs between Linux
  * and QNX (or another POSIX system) is behind these functions; the rest of
- * the runtime is plain POSIX + C11. linux.c implements it for Linux; a QNX
- * port supplies qnx.c with the same functions.
+ * the runtime is plain POSIX.1-2008 + C11 and compiles with
+ * _POSIX_C_SOURCE=200809L. meson picks one file, platform/<system>.c
+ * (runtime/meson.build): linux.c for Linux; a QNX port supplies qnx.c with
+ * the same functions. Only that file may use system extensions.
  *
  * All functions are thread-safe. Errors come back as nx_err_t with errno
  * preserved for the log.
@@ -12,6 +14,7 @@
 
 #include <nexus/err.h>
 
+#include <pthread.h>
 #include <semaphore.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -101,5 +104,16 @@ int nx__plat_sem_wait_until(sem_t *sem, uint64_t deadline_ns);
 /** Version of the C library, for layouts that depend on it
  *  (process-shared condvars): e.g. "2.36" for glibc 2.36. Static. */
 const char *nx__plat_libc_id(void);
+
+/** Initialise a robust, process-shared mutex in shared memory (its owner's
+ *  death is reported to the next locker instead of deadlocking it).
+ *  Returns 0 or an errno. */
+int nx__plat_mutex_init_robust(pthread_mutex_t *m);
+
+/** Lock a mutex made by nx__plat_mutex_init_robust(). If its holder died,
+ *  the mutex is made consistent again and *repaired (if not NULL) set to
+ *  true: what it guards must then be checked by the caller. Returns 0, or
+ *  an errno if the mutex is unusable. */
+int nx__plat_mutex_lock_robust(pthread_mutex_t *m, bool *repaired);
 
 #endif /* NX_PLATFORM_H */
