@@ -423,6 +423,41 @@ nx_err_t nx__large_publish(nx_node_t *node, nx_pub_t *pub, const void *data, siz
 
 /* ---- receive side ------------------------------------------------------ */
 
+bool nx__large_hdr_check(const nx_large_hdr_t *h, size_t size, uint32_t owner_pid,
+                         uint32_t owner_inc)
+{
+    /* Every sum is written so that it cannot wrap: a hostile header whose
+     * data_offset + data_size overflows must not pass. */
+    return size >= sizeof *h &&
+           atomic_load_explicit((_Atomic uint64_t *)&h->magic, memory_order_acquire) ==
+               NX_LARGE_MAGIC &&
+           h->version == NX_LAYOUT_VERSION && h->abi == NX_ABI_WORD && h->size == size &&
+           h->data_offset >= sizeof *h && h->data_offset % CHUNK_ALIGN == 0 &&
+           h->data_offset <= size && h->data_size >= CHUNK_ALIGN &&
+           h->data_size % CHUNK_ALIGN == 0 && h->data_size <= size - h->data_offset &&
+           h->owner_pid == owner_pid && h->owner_inc == owner_inc;
+}
+
+const char *nx__large_desc_check(const nx_large_map_t *m, const nx_large_desc_t *d, int bit,
+                                 nx_chunk_hdr_t **chunk)
+{
+    /* Bounds first (no sum that can wrap), then the chunk's own header
+     * must agree with the descriptor. */
+    if (bit < 0 || bit >= (int)NX_LARGE_MAX_READERS)
+        return "no reader slot assigned to us";
+    uint64_t off = d->pos % m->data_size;
+    if (d->owner_inc != m->owner_inc || d->pos % CHUNK_ALIGN || d->length > m->data_size ||
+        chunk_total(d->length) > m->data_size - off)
+        return "descriptor outside the ring";
+    nx_chunk_hdr_t *c = (nx_chunk_hdr_t *)(m->data + off);
+    if (c->magic != NX_CHUNK_MAGIC || c->pos != d->pos || c->length != d->length ||
+        c->total != chunk_total(d->length) || c->seq != d->seq ||
+        !(atomic_load_explicit(&c->holders, memory_order_acquire) & (UINT64_C(1) << bit)))
+        return "chunk header does not match its descriptor";
+    *chunk = c;
+    return NULL;
+}
+
 /* Map the large ring of the node that owns queue q. */
 static nx_large_map_t *large_map_open(nx_node_t *node, nx_rxq_t *q)
 {
@@ -444,13 +479,7 @@ static nx_large_map_t *large_map_open(nx_node_t *node, nx_rxq_t *q)
         return NULL;
     nx_large_hdr_t *h = p;
     /* Validate the header before trusting an offset in it. */
-    bool ok = atomic_load_explicit((_Atomic uint64_t *)&h->magic, memory_order_acquire) ==
-                  NX_LARGE_MAGIC &&
-              h->version == NX_LAYOUT_VERSION && h->abi == NX_ABI_WORD && h->size == size &&
-              h->data_offset >= sizeof *h && h->data_offset % CHUNK_ALIGN == 0 &&
-              h->data_size >= CHUNK_ALIGN && h->data_size % CHUNK_ALIGN == 0 &&
-              h->data_offset + h->data_size <= size && h->owner_pid == q->owner_pid &&
-              h->owner_inc == q->owner_inc;
+    bool ok = nx__large_hdr_check(h, size, q->owner_pid, q->owner_inc);
     nx_large_map_t *m = ok ? calloc(1, sizeof *m) : NULL;
     if (!m) {
         if (!ok)
@@ -523,22 +552,13 @@ void nx__large_receive(nx_node_t *node, nx_rxq_t *q, const nx_msg_hdr_t *h,
         return;
     }
     int bit = large_map_bit(node, m);
-    uint64_t total = chunk_total(d.length);
-    uint64_t off = d.pos % m->data_size;
-    /* Bounds first, then the chunk's own header must agree. */
-    if (bit < 0 || d.owner_inc != m->owner_inc || d.pos % CHUNK_ALIGN ||
-        d.length > m->data_size || total > m->data_size - off) {
-        large_reject(node, q, "descriptor outside the ring");
+    nx_chunk_hdr_t *c = NULL;
+    const char *why = nx__large_desc_check(m, &d, bit, &c);
+    if (why) {
+        large_reject(node, q, why);
         return;
     }
-    nx_chunk_hdr_t *c = (nx_chunk_hdr_t *)(m->data + off);
     uint64_t mybit = UINT64_C(1) << bit;
-    if (c->magic != NX_CHUNK_MAGIC || c->pos != d.pos || c->length != d.length ||
-        c->total != total || c->seq != d.seq ||
-        !(atomic_load_explicit(&c->holders, memory_order_acquire) & mybit)) {
-        large_reject(node, q, "chunk header does not match its descriptor");
-        return;
-    }
     nx_delivery_t dl = {.data = c + 1, .size = (size_t)d.length, .map = m, .chunk = c,
                         .bit = mybit};
     nx_msg_info_t info = nx__frame_info(q->owner_name, q->owner_pid, h->seq, h->send_time_ns,

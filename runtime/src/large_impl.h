@@ -80,6 +80,18 @@ void nx__large_stats(nx_large_t *lg, nx_large_stats_t *out);
 void nx__large_receive(nx_node_t *node, nx_rxq_t *q, const nx_msg_hdr_t *h,
                        const void *payload);
 
+/* Is h, the header of a writer's ring of size bytes (mapped), valid and
+ * owned by (owner_pid, owner_inc)? The one check before any offset in it
+ * is used. */
+bool nx__large_hdr_check(const nx_large_hdr_t *h, size_t size, uint32_t owner_pid,
+                         uint32_t owner_inc);
+
+/* Check descriptor d (a private copy) against the mapped ring m, for our
+ * reader slot bit. NULL and *chunk set if the chunk may be read in place;
+ * otherwise why not (for the log), *chunk untouched. */
+const char *nx__large_desc_check(const nx_large_map_t *m, const nx_large_desc_t *d, int bit,
+                                 nx_chunk_hdr_t **chunk);
+
 /* Drop a reference to a mapping of a writer's ring. Accepts NULL. */
 void nx__large_map_put(nx_large_map_t *m);
 

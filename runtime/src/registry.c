@@ -1,5 +1,8 @@
 /*
- * registry.c: the domain registry (see registry_impl.h).
+ * registry.c: the domain registry: creating, attaching and validating it,
+ * its robust lock (repaired after a dead holder), node and topic entries,
+ * reaping dead nodes, and the query functions through which every other
+ * module reads its tables (see registry_impl.h).
  */
 #include "registry_impl.h"
 
@@ -100,8 +103,7 @@ nx_err_t nx__registry_lock(nx_registry_t *r)
 
 void nx__registry_unlock(nx_registry_t *r) { pthread_mutex_unlock(&r->shm->hdr.lock); }
 
-/* Validate a mapped registry header before trusting anything in it. */
-static nx_err_t registry_check(const nx_registry_shm_t *s, size_t size)
+nx_err_t nx__registry_check(const nx_registry_shm_t *s, size_t size)
 {
     if (size < sizeof *s)
         return NX_ECORRUPT;
@@ -190,7 +192,7 @@ static nx_err_t registry_attach(nx_registry_t *r)
     nx_registry_shm_t *s = p;
     /* Up to a second for the creator to store the magic. */
     for (int i = 0; i < 200; i++) {
-        err = registry_check(s, size);
+        err = nx__registry_check(s, size);
         if (err != NX_ECORRUPT ||
             atomic_load_explicit((_Atomic uint64_t *)&s->hdr.magic,
                                  memory_order_acquire) != 0)

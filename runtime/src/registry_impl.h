@@ -36,6 +36,11 @@ typedef struct nx_reg_node_info {
     uint32_t heartbeat_timeout_ms;
 } nx_reg_node_info_t;
 
+/* Validate a registry of size bytes (mapped) before trusting anything in
+ * it: magic, layout version, ABI, size and table sizes. NX_ECORRUPT or
+ * NX_EVERSION if it does not pass. */
+nx_err_t nx__registry_check(const nx_registry_shm_t *s, size_t size);
+
 /* Open the domain's registry, creating it if needed (mode: shm.mode). */
 nx_err_t nx__registry_open(const char *domain, unsigned mode,
                            nx_registry_t **out);

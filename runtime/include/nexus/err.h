@@ -17,7 +17,17 @@
 extern "C" {
 #endif
 
-/* X(name, value, message) */
+/*
+ * X(name, value, message). What each code means where it is returned is
+ * said by each function's @retval lines. Two codes are reserved: no
+ * function of this release returns them, and the numbers stay taken so
+ * that code written against LibRPC keeps compiling and a later release
+ * can give them back their meaning:
+ *   NX_ENETWORK     reserved: LibRPC's transport error (for a network
+ *                   transport such as the bridge).
+ *   NX_EUNEXPECTED  reserved: LibRPC's catch-all; Nexus maps every
+ *                   failure to a precise code, NX_ESYS for system calls.
+ */
 #define NX_ERR_LIST(X)                                                         \
     X(OK, 0, "success")                                                        \
     X(EINVAL, 1, "invalid argument")                                           \
