@@ -7,7 +7,6 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
-#include <dirent.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +18,7 @@
 
 #include "nx_proc.h"
 #include "nx_test.h"
+#include "platform/platform.h"
 
 static const char *domain;
 
@@ -388,6 +388,32 @@ static void hold_keeps_a_message_past_its_callback(void **state)
     nx_node_destroy(h.node);
 }
 
+/* The name ("/...") of the shared-memory objects nx__plat_shm_list found. */
+typedef struct shm_found {
+    char name[NX_SHM_NAME_MAX + 1];
+    int count;
+} shm_found_t;
+
+static bool shm_found(const char *name, void *user)
+{
+    shm_found_t *f = user;
+    snprintf(f->name, sizeof f->name, "/%s", name);
+    f->count++;
+    return true;
+}
+
+/* Size and permission bits of a shared-memory object, through the
+ * platform contract (no path into the file system). */
+static size_t shm_stat(const char *name, struct stat *st)
+{
+    int fd;
+    size_t size = 0;
+    NX_ASSERT_OK(nx__plat_shm_open(name, &fd, &size));
+    assert_int_equal(fstat(fd, st), 0);
+    close(fd);
+    return size;
+}
+
 static void env_domain_and_config_are_used(void **state)
 {
     (void)state;
@@ -405,18 +431,14 @@ static void env_domain_and_config_are_used(void **state)
     /* NEXUS_DOMAIN (set by the test setup) wins over the file's domain. */
     assert_string_equal(nx_node_domain(n), domain);
     /* The segment is sized from the file: 3 queues x 8 slots x 256 B. */
-    char seg[300] = "";
-    DIR *d = opendir("/dev/shm");
-    struct dirent *e;
     char prefix[64];
     snprintf(prefix, sizeof prefix, "nexus.%s.n.envy.", domain);
-    while ((e = readdir(d)) != NULL)
-        if (!strncmp(e->d_name, prefix, strlen(prefix)))
-            snprintf(seg, sizeof seg, "/dev/shm/%s", e->d_name);
-    closedir(d);
+    shm_found_t seg = {.count = 0};
+    nx__plat_shm_list(prefix, shm_found, &seg);
+    assert_int_equal(seg.count, 1);
     struct stat st;
-    assert_int_equal(stat(seg, &st), 0);
-    assert_true(st.st_size >= 3 * 8 * 256 && st.st_size < 3 * 8 * 256 + 64 * 1024);
+    size_t size = shm_stat(seg.name, &st);
+    assert_true(size >= 3 * 8 * 256 && size < 3 * 8 * 256 + 64 * 1024);
     assert_int_equal(st.st_mode & 0777, 0600);
     nx_node_destroy(n);
 
@@ -443,10 +465,10 @@ static void shm_mode_is_applied(void **state)
     nx_node_t *n;
     NX_ASSERT_OK(nx_node_create("grp", &c, &n));
     umask(old);
-    char path[128];
-    snprintf(path, sizeof path, "/dev/shm/nexus.%s.registry", domain);
+    char name[128];
+    snprintf(name, sizeof name, "/nexus.%s.registry", domain);
     struct stat st;
-    assert_int_equal(stat(path, &st), 0);
+    shm_stat(name, &st);
     assert_int_equal(st.st_mode & 0777, 0660);
     nx_node_destroy(n);
 }

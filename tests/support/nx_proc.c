@@ -140,7 +140,18 @@ void nx_proc_free(nx_proc_t *p)
     free(p);
 }
 
-int nx_proc_shm_count(const char *domain)
+/*
+ * The domain's shared-memory objects. The two functions below are the only
+ * place that knows where they live; each becomes one call of the public
+ * API when it lands (tests linked against the shared library cannot use
+ * the runtime's platform contract).
+ */
+
+/* Call fn(name, user) for each object of the domain (name without the
+ * leading '/'); returns how many there were. */
+/* MERGE: nx_domain_objects / nx_domain_cleanup(force) */
+static int proc_objects(const char *domain, void (*fn)(const char *name, void *user),
+                        void *user)
 {
     char prefix[64];
     snprintf(prefix, sizeof prefix, "nexus.%s.", domain);
@@ -151,14 +162,17 @@ int nx_proc_shm_count(const char *domain)
     struct dirent *e;
     while ((e = readdir(d)) != NULL)
         if (strncmp(e->d_name, prefix, strlen(prefix)) == 0) {
-            fprintf(stderr, "left in /dev/shm: %s\n", e->d_name);
+            if (fn)
+                fn(e->d_name, user);
             n++;
         }
     closedir(d);
     return n;
 }
 
-void nx_proc_shm_clean(const char *domain)
+/* Remove every object of the domain, whatever state its owner is in. */
+/* MERGE: nx_domain_objects / nx_domain_cleanup(force) */
+static void proc_remove_objects(const char *domain)
 {
     char prefix[64], path[300];
     snprintf(prefix, sizeof prefix, "nexus.%s.", domain);
@@ -173,6 +187,41 @@ void nx_proc_shm_clean(const char *domain)
         }
     closedir(d);
 }
+
+static void report_left(const char *name, void *user)
+{
+    (void)user;
+    fprintf(stderr, "left behind: %s\n", name);
+}
+
+int nx_proc_shm_count(const char *domain) { return proc_objects(domain, report_left, NULL); }
+
+typedef struct count_like {
+    const char *domain, *what;
+    int n;
+} count_like_t;
+
+static void match_like(const char *name, void *user)
+{
+    count_like_t *c = user;
+    /* Compare what follows "nexus.<domain>." (or the whole name, should
+     * a listing ever give names without that prefix). */
+    char prefix[64];
+    snprintf(prefix, sizeof prefix, "nexus.%s.", c->domain);
+    const char *rest = strncmp(name, prefix, strlen(prefix)) == 0 ? name + strlen(prefix) : name;
+    c->n += strncmp(rest, c->what, strlen(c->what)) == 0;
+}
+
+int nx_proc_shm_count_like(const char *domain, const char *what)
+{
+    if (!what || !*what)
+        return proc_objects(domain, NULL, NULL);
+    count_like_t c = {domain, what, 0};
+    proc_objects(domain, match_like, &c);
+    return c.n;
+}
+
+void nx_proc_shm_clean(const char *domain) { proc_remove_objects(domain); }
 
 long long nx_proc_field(const nx_proc_t *p, const char *prefix, const char *key)
 {

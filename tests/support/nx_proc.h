@@ -2,7 +2,8 @@
  * tests/support/nx_proc.h: real processes for multi-process tests.
  * Children are spawned with fork/exec, their stdout read through a pipe;
  * every test uses a domain of its own (nx_proc_domain) and checks that
- * nothing of it is left in /dev/shm. Nothing is ever killed by name.
+ * none of its shared-memory objects is left. Nothing is ever killed by
+ * name.
  */
 #ifndef NX_PROC_H
 #define NX_PROC_H
@@ -39,10 +40,15 @@ void nx_proc_signal(nx_proc_t *p, int sig);
 /* Free (kills the child first if it still runs). */
 void nx_proc_free(nx_proc_t *p);
 
-/* Number of /dev/shm objects of the domain. */
+/* Number of shared-memory objects of the domain; each is named on stderr
+ * as left behind (a test that expects 0 shows what it found). */
 int nx_proc_shm_count(const char *domain);
 
-/* Remove every /dev/shm object of the domain (test cleanup). */
+/* Number of the domain's objects whose name, after "nexus.<domain>.",
+ * starts with `what` (e.g. "registry", "n.alive."); NULL or "": all. */
+int nx_proc_shm_count_like(const char *domain, const char *what);
+
+/* Remove every shared-memory object of the domain (test cleanup). */
 void nx_proc_shm_clean(const char *domain);
 
 /* Start a child as nx_proc_start() and remember it (fails the test if it
@@ -50,7 +56,7 @@ void nx_proc_shm_clean(const char *domain);
 nx_proc_t *nx_proc_spawn(char *const argv[]);
 
 /* The end of a test: kill and free every child nx_proc_spawn() started,
- * then remove the domain's /dev/shm objects. Returns how many there were
+ * then remove the domain's shared-memory objects. Returns how many there were
  * (a test asserts 0: nothing may be left behind). */
 int nx_proc_finish(const char *domain);
 
