@@ -132,7 +132,9 @@ typedef struct nidl_cname {
  * The file id of f: its package prefix and file name with every byte that
  * cannot be in an identifier replaced by '_' ("vehicle_sensors_sensors"),
  * "nidl_" in front if it would start with a digit. The base of the file's
- * rows. Arena-allocated.
+ * rows: the source's static helpers are named after the file so that two
+ * generated sources can share a translation unit (unity builds).
+ * Arena-allocated.
  */
 char *nidl__cname_file_id(nidl_arena_t *a, const nidl_file_t *f);
 
