@@ -211,8 +211,6 @@ typedef struct ast_decl {
     nidl_prim_t prim;   /* const type, enum base */
     nidl_value_t cval;  /* const value */
     char *qname;        /* "pkg.path.Name" */
-    char *cname;        /* "pkg_path_Name" */
-    char *ucname;       /* "PKG_PATH_NAME" */
     uint32_t size, align;
     uint64_t fingerprint;
     bool needs_check;   /* validate has something to check */
@@ -262,7 +260,6 @@ typedef struct nidl_file {
     /* Set by sema. */
     char *pkg;     /* "vehicle.sensors" or "" */
     char *prefix;  /* "vehicle_sensors_" or "" */
-    char *uprefix; /* "VEHICLE_SENSORS_" or "" */
     char *base;    /* "sensors" */
     char *header_name;
     char *source_name;

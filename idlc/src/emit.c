@@ -1,11 +1,13 @@
 /*
  * emit.c: from a checked schema to the generated header and source.
  *
- * Every decision about the generated C lives here: names, literals, the
+ * Every decision about the generated C lives here: literals, the
  * declarators of nested types, padding members, what _init sets and what
- * _validate checks. The templates (templates/c/, compiled in; see
- * template.h) only arrange the values this file computes. The schema of
- * each template, below, lists every value it receives; templates/c/README.md
+ * _validate checks. Every generated name comes from the table of cnames.h
+ * and reaches the templates as a placeholder of its own. The templates
+ * (templates/c/, compiled in; see template.h) only arrange the values this
+ * file computes. The schema of each template, below plus the table's
+ * placeholders, lists every value it receives; templates/c/README.md
  * documents them.
  */
 #include "emit.h"
@@ -20,6 +22,7 @@
 #include <unistd.h>
 
 #include "builtin.h"
+#include "cnames.h"
 #include "layout.h"
 #include "sema.h"
 #include "template.h"
@@ -37,57 +40,112 @@ static const nidl_tpl_key_t doc_keys[] = {LIST("lines", doc_line_keys), END};
 /* header.h.in */
 static const nidl_tpl_key_t h_import_keys[] = {KEY("header"), END};
 static const nidl_tpl_key_t h_const_keys[] = {
-    KEY("name"), KEY("where"), LIST("doc", doc_keys), KEY("macro"), KEY("value"), END};
+    KEY("name"), KEY("where"), LIST("doc", doc_keys), KEY("value"), END};
 static const nidl_tpl_key_t h_item_keys[] = {
-    LIST("doc", doc_keys), KEY("macro"), KEY("gap"), KEY("value"), END};
+    LIST("doc", doc_keys), KEY("gap"), KEY("value"), END};
 static const nidl_tpl_key_t h_enum_keys[] = {
-    KEY("name"), KEY("where"), LIST("doc", doc_keys), KEY("base_ctype"), KEY("ctype"),
+    KEY("name"), KEY("where"), LIST("doc", doc_keys), KEY("base_ctype"),
     LIST("items", h_item_keys), KEY("first_item"), END};
 static const nidl_tpl_key_t h_member_keys[] = {
     LIST("doc", doc_keys), KEY("decl"), KEY("gap"), KEY("comment"), END};
 static const nidl_tpl_key_t h_field_keys[] = {KEY("name"), KEY("offset"), END};
 static const nidl_tpl_key_t h_struct_keys[] = {
-    KEY("keyword"), KEY("name"), KEY("where"), LIST("doc", doc_keys), KEY("ctype"),
+    KEY("keyword"), KEY("name"), KEY("where"), LIST("doc", doc_keys),
     LIST("members", h_member_keys), KEY("size"), LIST("fields", h_field_keys), KEY("qname"),
-    KEY("type_id"), KEY("fingerprint"), END};
+    KEY("fingerprint"), END};
 static const nidl_tpl_key_t h_topic_keys[] = {
-    KEY("name"), KEY("wire"), KEY("msg_ctype"), KEY("where"), LIST("doc", doc_keys),
-    KEY("cname"), END};
+    KEY("name"), KEY("wire"), KEY("msg_ctype"), KEY("where"), LIST("doc", doc_keys), END};
 static const nidl_tpl_key_t h_decl_keys[] = {
     LIST("const", h_const_keys), LIST("enum", h_enum_keys), LIST("struct", h_struct_keys),
     LIST("topic", h_topic_keys), END};
 static const nidl_tpl_key_t header_keys[] = {
     KEY("header_name"), KEY("version"), KEY("source_path"), LIST("file_doc", doc_keys),
-    KEY("guard"), LIST("imports", h_import_keys), LIST("decls", h_decl_keys), END};
+    LIST("imports", h_import_keys), LIST("decls", h_decl_keys), END};
 
 /* source.c.in */
-static const nidl_tpl_key_t c_item_keys[] = {KEY("macro"), KEY("name"), END};
-static const nidl_tpl_key_t c_enum_keys[] = {KEY("ctype"), LIST("items", c_item_keys), END};
+static const nidl_tpl_key_t c_item_keys[] = {KEY("name"), END};
+static const nidl_tpl_key_t c_enum_keys[] = {LIST("items", c_item_keys), END};
 static const nidl_tpl_key_t c_line_keys[] = {KEY("line"), END};
 static const nidl_tpl_key_t c_attr_keys[] = {KEY("attr"), KEY("value"), END};
 static const nidl_tpl_key_t c_field_keys[] = {LIST("attrs", c_attr_keys), END};
 static const nidl_tpl_key_t c_struct_keys[] = {
-    KEY("ctype"), LIST("init", c_line_keys), LIST("checks", c_line_keys),
-    LIST("no_checks", no_keys), KEY("qname"), KEY("type_id"), KEY("field_count"),
-    LIST("fields", c_field_keys), END};
+    LIST("init", c_line_keys), LIST("checks", c_line_keys), LIST("no_checks", no_keys),
+    KEY("qname"), KEY("field_count"), LIST("fields", c_field_keys), END};
 static const nidl_tpl_key_t c_topic_keys[] = {
-    KEY("cname"), KEY("wire"), KEY("msg_ctype"), KEY("on_full"), KEY("block_ms"), END};
+    KEY("wire"), KEY("msg_ctype"), KEY("msg_desc"), KEY("on_full"), KEY("block_ms"), END};
 static const nidl_tpl_key_t c_decl_keys[] = {
     LIST("enum", c_enum_keys), LIST("struct", c_struct_keys), LIST("topic", c_topic_keys),
     END};
 static const nidl_tpl_key_t source_keys[] = {
-    KEY("source_name"), KEY("version"), KEY("source_path"), KEY("header_name"), KEY("fid"),
+    KEY("source_name"), KEY("version"), KEY("source_path"), KEY("header_name"),
     LIST("zero_helper", no_keys), LIST("copy_helper", no_keys),
     LIST("string_helper", no_keys), LIST("bool_helper", no_keys),
     LIST("decls", c_decl_keys), END};
 
+/* The keys above leave out the generated names: each template's schema
+ * gets the placeholders of the rows of cnames.h that it uses, in the scope
+ * of what the row is derived from (with_cnames()). */
 static const struct {
     const char *file;
     const nidl_tpl_key_t *schema;
+    unsigned in; /* NIDL_CN_H or NIDL_CN_C */
 } templates[2] = {
-    {"header.h.in", header_keys},
-    {"source.c.in", source_keys},
+    {"header.h.in", header_keys, NIDL_CN_H},
+    {"source.c.in", source_keys, NIDL_CN_C},
 };
+
+#define NO_CNAMES (-1)
+
+/* Which rows of cnames.h the items of a template list carry. */
+static int list_cnames(int parent, const char *list)
+{
+    static const struct {
+        const char *list;
+        nidl_cname_of_t of;
+    } scopes[] = {
+        {"const", NIDL_CN_OF_CONST},
+        {"enum", NIDL_CN_OF_ENUM},
+        {"struct", NIDL_CN_OF_STRUCT},
+        {"topic", NIDL_CN_OF_TOPIC},
+    };
+    if (parent == NIDL_CN_OF_ENUM && strcmp(list, "items") == 0)
+        return NIDL_CN_OF_ITEM;
+    for (size_t i = 0; i < NIDL_ARRAY_SIZE(scopes); i++) {
+        if (strcmp(list, scopes[i].list) == 0)
+            return (int)scopes[i].of;
+    }
+    return NO_CNAMES;
+}
+
+/*
+ * A copy of schema `keys` (a scope that carries the rows `of`, or
+ * NO_CNAMES) with the placeholder of every row of cnames.h the template
+ * `in` uses added to its scope, in the context's arena.
+ */
+static const nidl_tpl_key_t *with_cnames(nidl_arena_t *a, const nidl_tpl_key_t *keys, int of,
+                                         unsigned in)
+{
+    size_t n = 0, extra = 0;
+    while (keys[n].name != NULL)
+        n++;
+    for (size_t i = 0; i < NIDL_CN_COUNT; i++) {
+        const nidl_cname_rule_t *r = &nidl__cname_rules[i];
+        if ((int)r->of == of && (r->in & in) != 0)
+            extra++;
+    }
+    nidl_tpl_key_t *out = nidl__arena_alloc(a, (n + extra + 1) * sizeof *out);
+    for (size_t i = 0; i < n; i++) {
+        out[i].name = keys[i].name;
+        if (keys[i].items != NULL)
+            out[i].items = with_cnames(a, keys[i].items, list_cnames(of, keys[i].name), in);
+    }
+    for (size_t i = 0; i < NIDL_CN_COUNT; i++) {
+        const nidl_cname_rule_t *r = &nidl__cname_rules[i];
+        if ((int)r->of == of && (r->in & in) != 0)
+            out[n++].name = r->key;
+    }
+    return out; /* the arena zeroes: the last key is {NULL, NULL} */
+}
 
 /* ---- templates ----------------------------------------------------------------------- */
 
@@ -135,7 +193,9 @@ static nidl_status_t load_templates(nidl_ctx_t *ctx)
             snprintf(key, sizeof key, "builtin:%s", b->name);
             f = nidl__file_add(ctx, path, key, nidl__xstrndup(b->text, b->len), b->len, false);
         }
-        ctx->tpl[i] = nidl__tpl_parse(ctx, f, templates[i].schema);
+        const nidl_tpl_key_t *schema =
+            with_cnames(&ctx->arena, templates[i].schema, NIDL_CN_OF_FILE, templates[i].in);
+        ctx->tpl[i] = nidl__tpl_parse(ctx, f, schema);
         if (ctx->tpl[i] == NULL) {
             nidl__set_status(ctx, NIDL_ETEMPLATE);
             return NIDL_ETEMPLATE;
@@ -150,7 +210,6 @@ typedef struct emitter {
     nidl_ctx_t *ctx;
     const nidl_file_t *f;
     nidl_arena_t arena; /* everything of one generation */
-    const char *fid;    /* prefix of the source's static helpers */
     bool need_copy, need_string, need_bool;
 } emitter_t;
 
@@ -286,18 +345,37 @@ static char *literal(emitter_t *e, nidl_prim_t prim, const nidl_value_t *v)
     }
 }
 
+/* A generated name of declaration d (row id of cnames.h). */
+static char *cname(emitter_t *e, nidl_cname_id_t id, const ast_decl_t *d)
+{
+    return nidl__cname(&e->arena, id, d->file, d, NULL);
+}
+
+/* A generated name of the file (row id of cnames.h). */
+static char *file_cname(emitter_t *e, nidl_cname_id_t id)
+{
+    return nidl__cname(&e->arena, id, e->f, NULL, NULL);
+}
+
 /* The macro of an enum item: PKG_ENUM_ITEM. */
 static char *item_macro(emitter_t *e, const ast_decl_t *en, const ast_item_t *it)
 {
-    char *m = fmt(e, "%s_%s", en->ucname, it->name->name);
-    for (char *c = m; *c; c++)
-        *c = (char)(*c >= 'a' && *c <= 'z' ? *c - 'a' + 'A' : *c);
-    return m;
+    return nidl__cname(&e->arena, NIDL_CN_ITEM_MACRO, en->file, en, it);
 }
 
-static char *type_id(emitter_t *e, const ast_decl_t *d)
+/*
+ * Set in scope x the placeholder of every row of kind `of` that template
+ * `in` uses: d's names (d NULL: the file's), or item it's of enum d.
+ */
+static void set_cnames(emitter_t *e, nidl_tpl_data_t *x, nidl_cname_of_t of, unsigned in,
+                       const ast_decl_t *d, const ast_item_t *it)
 {
-    return fmt(e, "%s_TYPE_ID", d->ucname);
+    for (size_t i = 0; i < NIDL_CN_COUNT; i++) {
+        const nidl_cname_rule_t *r = &nidl__cname_rules[i];
+        if (r->of == of && (r->in & in) != 0)
+            nidl__tpl_set(x, r->key,
+                          nidl__cname(&e->arena, (nidl_cname_id_t)i, d ? d->file : e->f, d, it));
+    }
 }
 
 /* A doc comment as a list of zero or one item, each with its lines. */
@@ -354,8 +432,10 @@ static void c_type(emitter_t *e, const ast_type_t *t, int ind, nidl_buf_t *spec,
         nidl__buf_puts(spec, nidl__prim(t->prim)->ctype);
         break;
     case RK_ENUM:
+        nidl__buf_puts(spec, cname(e, NIDL_CN_ENUM_TYPE, t->decl));
+        break;
     case RK_STRUCT:
-        nidl__buf_puts(spec, t->decl->cname);
+        nidl__buf_puts(spec, cname(e, NIDL_CN_STRUCT_TYPE, t->decl));
         break;
     case RK_STRING:
         nidl__buf_puts(spec, "char");
@@ -507,7 +587,7 @@ static void header_decl(emitter_t *e, nidl_tpl_data_t *top, const ast_decl_t *d)
         nidl__tpl_set(x, "name", d->name->name);
         nidl__tpl_set(x, "where", where(e, d));
         set_doc(e, x, d->doc);
-        nidl__tpl_set(x, "macro", d->ucname);
+        set_cnames(e, x, NIDL_CN_OF_CONST, NIDL_CN_H, d, NULL);
         nidl__tpl_set(x, "value", literal(e, d->prim, &d->cval));
         break;
     }
@@ -517,7 +597,7 @@ static void header_decl(emitter_t *e, nidl_tpl_data_t *top, const ast_decl_t *d)
         nidl__tpl_set(x, "where", where(e, d));
         set_doc(e, x, d->doc);
         nidl__tpl_set(x, "base_ctype", nidl__prim(d->prim)->ctype);
-        nidl__tpl_set(x, "ctype", d->cname);
+        set_cnames(e, x, NIDL_CN_OF_ENUM, NIDL_CN_H, d, NULL);
         nidl__tpl_set(x, "first_item", d->items[0]->name->name);
         size_t w = 0;
         for (size_t i = 0; i < d->nitems; i++) {
@@ -531,7 +611,7 @@ static void header_decl(emitter_t *e, nidl_tpl_data_t *top, const ast_decl_t *d)
             nidl_value_t v = {.kind = VAL_INT, .neg = it->neg, .mag = it->mag};
             char *macro = item_macro(e, d, it);
             set_doc(e, y, it->doc);
-            nidl__tpl_set(y, "macro", macro);
+            set_cnames(e, y, NIDL_CN_OF_ITEM, NIDL_CN_H, d, it);
             nidl__tpl_setf(y, "gap", "%*s", (int)(w - strlen(macro) + 1), "");
             nidl__tpl_set(y, "value", literal(e, d->prim, &v));
         }
@@ -543,7 +623,7 @@ static void header_decl(emitter_t *e, nidl_tpl_data_t *top, const ast_decl_t *d)
         nidl__tpl_set(x, "name", d->name->name);
         nidl__tpl_set(x, "where", where(e, d));
         set_doc(e, x, d->doc);
-        nidl__tpl_set(x, "ctype", d->cname);
+        set_cnames(e, x, NIDL_CN_OF_STRUCT, NIDL_CN_H, d, NULL);
         add_members(e, x, d);
         nidl__tpl_setf(x, "size", "%" PRIu32, d->size);
         nidl__tpl_list(x, "fields");
@@ -554,7 +634,6 @@ static void header_decl(emitter_t *e, nidl_tpl_data_t *top, const ast_decl_t *d)
             nidl__tpl_setf(y, "offset", "%" PRIu32, f->offset);
         }
         nidl__tpl_set(x, "qname", d->qname);
-        nidl__tpl_set(x, "type_id", type_id(e, d));
         nidl__tpl_setf(x, "fingerprint", "0x%016" PRIx64, d->fingerprint);
         break;
     }
@@ -562,10 +641,10 @@ static void header_decl(emitter_t *e, nidl_tpl_data_t *top, const ast_decl_t *d)
         nidl_tpl_data_t *x = nidl__tpl_add(dd, "topic");
         nidl__tpl_set(x, "name", d->name->name);
         nidl__tpl_set(x, "wire", comment_text(e, d->wire, strlen(d->wire)));
-        nidl__tpl_set(x, "msg_ctype", d->msg->cname);
+        nidl__tpl_set(x, "msg_ctype", cname(e, NIDL_CN_STRUCT_TYPE, d->msg));
         nidl__tpl_set(x, "where", where(e, d));
         set_doc(e, x, d->doc);
-        nidl__tpl_set(x, "cname", d->cname);
+        set_cnames(e, x, NIDL_CN_OF_TOPIC, NIDL_CN_H, d, NULL);
         break;
     }
     }
@@ -580,7 +659,7 @@ static nidl_tpl_data_t *header_data(emitter_t *e)
     nidl__tpl_set(top, "source_path", comment_text(e, f->path, strlen(f->path)));
     /* The package's doc comment documents the whole file. */
     set_doc_list(e, top, "file_doc", f->package_doc);
-    nidl__tpl_set(top, "guard", nidl__guard(&e->arena, f));
+    set_cnames(e, top, NIDL_CN_OF_FILE, NIDL_CN_H, NULL, NULL);
     nidl__tpl_list(top, "imports");
     for (size_t i = 0; i < f->imports.len; i++) {
         const ast_import_t *im = f->imports.items[i];
@@ -648,11 +727,11 @@ static void init_lines(emitter_t *e, nidl_tpl_data_t *sd, const ast_decl_t *d)
         int ind = 4, loop = 0;
         char *lv = open_dims(e, sd, "init", f, fmt(e, "msg->%s", f->name->name), &ind, &loop);
         if (nested) {
-            line(e, sd, "init", ind, "%s_init(&%s);", t->decl->cname, lv);
+            line(e, sd, "init", ind, "%s(&%s);", cname(e, NIDL_CN_STRUCT_INIT, t->decl), lv);
         } else if (f->defv.kind == VAL_STRING) {
             e->need_copy = true;
-            line(e, sd, "init", ind, "%s_copy_string_(%s, \"%s\");", e->fid, lv,
-                 c_string(e, f->defv.s, f->defv.slen));
+            line(e, sd, "init", ind, "%s(%s, \"%s\");", file_cname(e, NIDL_CN_COPY_STRING),
+                 lv, c_string(e, f->defv.s, f->defv.slen));
         } else if (f->defv.kind == VAL_ITEM) {
             line(e, sd, "init", ind, "%s = %s;", lv, item_macro(e, t->decl, f->defv.item));
         } else {
@@ -671,15 +750,15 @@ static void check_value(emitter_t *e, nidl_tpl_data_t *sd, const ast_type_t *t,
         if (t->prim != NIDL_PRIM_BOOL)
             return;
         e->need_bool = true;
-        line(e, sd, "checks", ind, "if (!%s_bool_ok_(&%s))", e->fid, lv);
+        line(e, sd, "checks", ind, "if (!%s(&%s))", file_cname(e, NIDL_CN_BOOL_OK), lv);
         break;
     case RK_ENUM:
-        line(e, sd, "checks", ind, "if (!%s_is_valid(%s))", t->decl->cname, lv);
+        line(e, sd, "checks", ind, "if (!%s(%s))", cname(e, NIDL_CN_ENUM_IS_VALID, t->decl), lv);
         break;
     case RK_STRING:
         e->need_string = true;
-        line(e, sd, "checks", ind, "if (!%s_string_ok_(%s, %" PRIu32 "u))", e->fid, lv,
-             t->bound + 1);
+        line(e, sd, "checks", ind, "if (!%s(%s, %" PRIu32 "u))",
+             file_cname(e, NIDL_CN_STRING_OK), lv, t->bound + 1);
         break;
     case RK_BYTES:
         line(e, sd, "checks", ind, "if (%s.len > %" PRIu32 "u)", lv, t->bound);
@@ -698,7 +777,8 @@ static void check_value(emitter_t *e, nidl_tpl_data_t *sd, const ast_type_t *t,
     case RK_STRUCT:
         if (!t->decl->needs_check)
             return;
-        line(e, sd, "checks", ind, "if (%s_validate(&%s) != NX_OK)", t->decl->cname, lv);
+        line(e, sd, "checks", ind, "if (%s(&%s) != NX_OK)",
+             cname(e, NIDL_CN_STRUCT_VALIDATE, t->decl), lv);
         break;
     case RK_NONE:
         return;
@@ -779,7 +859,7 @@ static void field_desc(emitter_t *e, nidl_tpl_data_t *sd, const ast_field_t *f)
         nidl__buf_free(&b);
     }
     if (inner->rkind == RK_STRUCT)
-        attr(e, fd, "type", fmt(e, "&%s_desc", inner->decl->cname));
+        attr(e, fd, "type", fmt(e, "&%s", cname(e, NIDL_CN_STRUCT_DESC, inner->decl)));
 }
 
 static void source_decl(emitter_t *e, nidl_tpl_data_t *top, const ast_decl_t *d)
@@ -793,22 +873,21 @@ static void source_decl(emitter_t *e, nidl_tpl_data_t *top, const ast_decl_t *d)
     switch (d->kind) {
     case DECL_ENUM: {
         nidl_tpl_data_t *x = nidl__tpl_add(dd, "enum");
-        nidl__tpl_set(x, "ctype", d->cname);
+        set_cnames(e, x, NIDL_CN_OF_ENUM, NIDL_CN_C, d, NULL);
         nidl__tpl_list(x, "items");
         for (size_t i = 0; i < d->nitems; i++) {
             nidl_tpl_data_t *y = nidl__tpl_add(x, "items");
-            nidl__tpl_set(y, "macro", item_macro(e, d, d->items[i]));
+            set_cnames(e, y, NIDL_CN_OF_ITEM, NIDL_CN_C, d, d->items[i]);
             nidl__tpl_set(y, "name", d->items[i]->name->name);
         }
         break;
     }
     case DECL_STRUCT: {
         nidl_tpl_data_t *x = nidl__tpl_add(dd, "struct");
-        nidl__tpl_set(x, "ctype", d->cname);
+        set_cnames(e, x, NIDL_CN_OF_STRUCT, NIDL_CN_C, d, NULL);
         init_lines(e, x, d);
         check_lines(e, x, d);
         nidl__tpl_set(x, "qname", c_string(e, d->qname, strlen(d->qname)));
-        nidl__tpl_set(x, "type_id", type_id(e, d));
         nidl__tpl_setf(x, "field_count", "%zuu", d->nfields);
         nidl__tpl_list(x, "fields");
         for (size_t i = 0; i < d->nfields; i++)
@@ -817,9 +896,10 @@ static void source_decl(emitter_t *e, nidl_tpl_data_t *top, const ast_decl_t *d)
     }
     case DECL_TOPIC: {
         nidl_tpl_data_t *x = nidl__tpl_add(dd, "topic");
-        nidl__tpl_set(x, "cname", d->cname);
+        set_cnames(e, x, NIDL_CN_OF_TOPIC, NIDL_CN_C, d, NULL);
         nidl__tpl_set(x, "wire", c_string(e, d->wire, strlen(d->wire)));
-        nidl__tpl_set(x, "msg_ctype", d->msg->cname);
+        nidl__tpl_set(x, "msg_ctype", cname(e, NIDL_CN_STRUCT_TYPE, d->msg));
+        nidl__tpl_set(x, "msg_desc", cname(e, NIDL_CN_STRUCT_DESC, d->msg));
         nidl__tpl_set(x, "on_full", d->block ? "NX_ON_FULL_BLOCK" : "NX_ON_FULL_FAIL");
         nidl__tpl_setf(x, "block_ms", "%" PRIu32 "u", d->block_ms);
         break;
@@ -837,7 +917,7 @@ static nidl_tpl_data_t *source_data(emitter_t *e)
     nidl__tpl_set(top, "version", NIDL_VERSION);
     nidl__tpl_set(top, "source_path", comment_text(e, f->path, strlen(f->path)));
     nidl__tpl_set(top, "header_name", f->header_name);
-    nidl__tpl_set(top, "fid", e->fid);
+    set_cnames(e, top, NIDL_CN_OF_FILE, NIDL_CN_C, NULL, NULL);
     nidl__tpl_list(top, "decls");
     bool any_struct = false;
     for (size_t i = 0; i < f->decls.len; i++) {
@@ -876,15 +956,6 @@ nidl_status_t nidl_generate(nidl_ctx_t *ctx, const nidl_schema_t *schema, nidl_o
     if (st != NIDL_OK)
         return st;
     emitter_t e = {.ctx = ctx, .f = schema};
-    /* The static helpers of the source are named after the file, so that
-     * two generated sources can share a translation unit (unity builds). */
-    char *fid = fmt(&e, "%s%s", schema->prefix, schema->base);
-    for (char *c = fid; *c; c++) {
-        if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
-              (*c >= '0' && *c <= '9') || *c == '_'))
-            *c = '_';
-    }
-    e.fid = (fid[0] >= '0' && fid[0] <= '9') ? fmt(&e, "nidl_%s", fid) : fid;
 
     nidl_tpl_data_t *hd = header_data(&e);
     nidl_tpl_data_t *sd = source_data(&e);

@@ -1,7 +1,9 @@
 /*
  * sema.c: checks a parsed file against every rule of NIDL.md and
  * docs/nidl-reference.md, evaluates constants, resolves names, and
- * computes what the generator needs (layouts, fingerprints, C names).
+ * computes what the generator needs (layouts, fingerprints, the C
+ * prefix). The C names themselves come from the table of cnames.h, which
+ * the collision check here and the generator share.
  *
  * Every error is reported, not only the first: a declaration that fails
  * is marked ST_BROKEN and whatever uses it fails quietly, so one mistake
@@ -17,6 +19,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cnames.h"
 #include "fingerprint.h"
 #include "layout.h"
 
@@ -49,14 +52,6 @@ static const char *decl_what_a(const ast_decl_t *d)
 {
     return d->kind == DECL_ENUM ? "an enum" : d->kind == DECL_CONST ? "a constant"
          : d->kind == DECL_TOPIC ? "a topic" : d->is_message ? "a message" : "a struct";
-}
-
-static char *upper(nidl_arena_t *a, const char *prefix, const char *name)
-{
-    char *s = nidl__arena_printf(a, "%s%s", prefix, name);
-    for (char *c = s; *c; c++)
-        *c = (char)toupper((unsigned char)*c);
-    return s;
 }
 
 /* ---- names ----------------------------------------------------------------- */
@@ -1053,18 +1048,6 @@ static void check_topic(sema_t *s, ast_decl_t *d, nidl_map_t *wires)
 
 /* ---- file-level checks ------------------------------------------------------ */
 
-char *nidl__guard(nidl_arena_t *a, const nidl_file_t *f)
-{
-    char *g = upper(a, f->prefix, nidl__arena_printf(a, "%s_NIDL_H", f->base));
-    for (char *c = g; *c; c++) {
-        if (!isalnum((unsigned char)*c))
-            *c = '_';
-    }
-    if (isdigit((unsigned char)g[0]))
-        g = nidl__arena_printf(a, "NIDL_%s", g);
-    return g;
-}
-
 static void set_names(sema_t *s)
 {
     nidl_file_t *f = s->f;
@@ -1090,7 +1073,7 @@ static void set_names(sema_t *s)
     f->source_name = nidl__arena_printf(a, "%s.nidl.c", f->base);
 
     if (f->package == NULL) {
-        f->pkg = f->prefix = f->uprefix = "";
+        f->pkg = f->prefix = "";
         return;
     }
     bool ok = true;
@@ -1106,7 +1089,6 @@ static void set_names(sema_t *s)
     f->prefix = nidl__arena_printf(a, "%s_", f->pkg);
     for (char *c = f->prefix; *c; c++)
         *c = *c == '.' ? '_' : *c;
-    f->uprefix = upper(a, "", f->prefix);
 }
 
 static void check_order(sema_t *s)
@@ -1165,8 +1147,6 @@ static void declare(sema_t *s)
     for (size_t i = 0; i < f->decls.len; i++) {
         ast_decl_t *d = f->decls.items[i];
         d->qname = nidl__arena_printf(a, "%s%s%s", f->pkg, f->pkg[0] ? "." : "", d->name->name);
-        d->cname = nidl__arena_printf(a, "%s%s", f->prefix, d->name->name);
-        d->ucname = upper(a, f->prefix, d->name->name);
         bool ok = check_name(s, d->name, true);
         ast_decl_t *prev = nidl__map_put(&f->names, d->name->name, d->name->len, d);
         if (prev != NULL) {
@@ -1191,47 +1171,18 @@ static void declare(sema_t *s)
     }
 }
 
-/* The C identifiers a declaration generates (see the templates). */
-static void generated_names(nidl_arena_t *a, const nidl_file_t *f, const ast_decl_t *d,
-                            nidl_vec_t *out)
-{
-    static const char *const struct_suffixes[] = {"", "_init", "_validate", "_desc",
-                                                  "_validate_any_", "_fields_"};
-    static const char *const topic_suffixes[] = {
-        "_fn", "_topic", "_publish", "_subscribe", "_unsubscribe", "_loan",
-        "_publish_loan", "_loan_release", "_dispatch_"};
-    const char *c = nidl__arena_printf(a, "%s%s", f->prefix, d->name->name);
-    switch (d->kind) {
-    case DECL_CONST:
-        nidl__vec_push(out, upper(a, f->prefix, d->name->name));
-        break;
-    case DECL_ENUM:
-        nidl__vec_push(out, (void *)c);
-        nidl__vec_push(out, nidl__arena_printf(a, "%s_to_string", c));
-        nidl__vec_push(out, nidl__arena_printf(a, "%s_is_valid", c));
-        for (size_t i = 0; i < d->nitems; i++) {
-            char *m = nidl__arena_printf(a, "%s%s_%s", f->prefix, d->name->name,
-                                         d->items[i]->name->name);
-            nidl__vec_push(out, upper(a, "", m));
-        }
-        break;
-    case DECL_STRUCT:
-        for (size_t i = 0; i < NIDL_ARRAY_SIZE(struct_suffixes); i++)
-            nidl__vec_push(out, nidl__arena_printf(a, "%s%s", c, struct_suffixes[i]));
-        nidl__vec_push(out, nidl__arena_printf(a, "%s_TYPE_ID", upper(a, f->prefix, d->name->name)));
-        break;
-    case DECL_TOPIC:
-        for (size_t i = 0; i < NIDL_ARRAY_SIZE(topic_suffixes); i++)
-            nidl__vec_push(out, nidl__arena_printf(a, "%s%s", c, topic_suffixes[i]));
-        break;
-    }
-}
-
 typedef struct cname_owner {
-    const ast_decl_t *decl; /* NULL: the header guard */
+    const ast_decl_t *decl; /* NULL: a name of the file itself (cnames.h) */
+    nidl_cname_id_t id;
     const ast_import_t *via;
 } cname_owner_t;
 
+/*
+ * No two declarations, of this file or of its imports, may generate the
+ * same C name, and none may generate a name of the file itself (the header
+ * guard, the source's helpers). The names come from the table of
+ * cnames.h, which the generator uses too.
+ */
 static void check_c_names(sema_t *s)
 {
     nidl_file_t *f = s->f;
@@ -1245,45 +1196,53 @@ static void check_c_names(sema_t *s)
         for (size_t k = 0; k < im->file->decls.len; k++) {
             ast_decl_t *d = im->file->decls.items[k];
             list.len = 0;
-            generated_names(a, im->file, d, &list);
+            nidl__cnames_list(a, im->file, d, &list);
             for (size_t j = 0; j < list.len; j++) {
+                const nidl_cname_t *n = list.items[j];
                 cname_owner_t *o = nidl__arena_alloc(a, sizeof *o);
                 o->decl = d;
+                o->id = n->id;
                 o->via = im;
-                cname_owner_t *old = nidl__map_put(&names, list.items[j],
-                                                   strlen(list.items[j]), o);
+                cname_owner_t *old = nidl__map_put(&names, n->name, strlen(n->name), o);
                 if (old != NULL && old->via != im && old->decl->file != d->file) {
                     ERR(s, &im->loc,
                         "C name '%s' generated for '%s' is also generated for '%s'",
-                        (const char *)list.items[j], im->file->path, old->decl->file->path);
+                        n->name, im->file->path, old->decl->file->path);
                     goto done;
                 }
             }
         }
     }
-    cname_owner_t *guard = nidl__arena_alloc(a, sizeof *guard);
-    const char *gname = nidl__guard(a, f);
-    nidl__map_put(&names, gname, strlen(gname), guard);
+    list.len = 0;
+    nidl__cnames_list(a, f, NULL, &list);
+    for (size_t j = 0; j < list.len; j++) {
+        const nidl_cname_t *n = list.items[j];
+        cname_owner_t *o = nidl__arena_alloc(a, sizeof *o);
+        o->id = n->id;
+        nidl__map_put(&names, n->name, strlen(n->name), o);
+    }
     for (size_t i = 0; i < f->decls.len; i++) {
         ast_decl_t *d = f->decls.items[i];
         if (d->state == ST_BROKEN && nidl__map_get(&f->names, d->name->name, d->name->len) != d)
             continue; /* a redefinition, already reported */
         list.len = 0;
-        generated_names(a, f, d, &list);
+        nidl__cnames_list(a, f, d, &list);
         for (size_t j = 0; j < list.len; j++) {
+            const nidl_cname_t *n = list.items[j];
             cname_owner_t *o = nidl__arena_alloc(a, sizeof *o);
             o->decl = d;
-            cname_owner_t *old = nidl__map_put(&names, list.items[j], strlen(list.items[j]), o);
+            o->id = n->id;
+            cname_owner_t *old = nidl__map_put(&names, n->name, strlen(n->name), o);
             if (old == NULL || old->decl == d)
                 continue;
             if (old->decl == NULL) {
-                ERR(s, &d->name->loc, "C name '%s' generated for %s '%s' is the header guard",
-                    (const char *)list.items[j], decl_what(d), d->name->name);
+                ERR(s, &d->name->loc, "C name '%s' generated for %s '%s' is %s", n->name,
+                    decl_what(d), d->name->name, nidl__cname_rules[old->id].what);
             } else {
                 ERR(s, &d->name->loc,
                     "C name '%s' generated for %s '%s' is also generated for %s '%s'",
-                    (const char *)list.items[j], decl_what(d), d->name->name,
-                    decl_what(old->decl), old->decl->name->name);
+                    n->name, decl_what(d), d->name->name, decl_what(old->decl),
+                    old->decl->name->name);
                 NOTE(s, &old->decl->name->loc, "'%s' is declared here", old->decl->name->name);
             }
             d->state = ST_BROKEN;

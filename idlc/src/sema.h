@@ -1,7 +1,7 @@
 /*
  * sema.h: the checks of a parsed file (every rule of NIDL.md and of
  * docs/nidl-reference.md), constant evaluation, name resolution, and the
- * facts the code generator needs (layouts, fingerprints, C names).
+ * facts the code generator needs (layouts, fingerprints, C prefixes).
  */
 #ifndef NIDL_SEMA_H
 #define NIDL_SEMA_H
@@ -26,9 +26,6 @@ bool nidl__value_is_zero(const nidl_value_t *v);
 
 /* Whether _validate has something to check in a value of type t. */
 bool nidl__type_needs_check(const ast_type_t *t);
-
-/* The header guard of f's generated header ("PKG_BASE_NIDL_H"). */
-char *nidl__guard(nidl_arena_t *a, const nidl_file_t *f);
 
 /* Why `name` is reserved ("a C keyword", ...), or NULL. names.c. */
 const char *nidl__reserved_name(nidl_map_t *map, const char *name);
