@@ -36,6 +36,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#define IOX_MAX_SIZE 2048u /* the largest payload the RouDi config below has chunks for */
+#define IOX_MAX_SIZES 8    /* entries of --sizes */
+
 typedef struct iox_ctx {
     uint32_t size;
     iox_pub_storage_t pub_storage;
@@ -103,8 +106,11 @@ static int iox_send(void *arg, int side, const void *buf, size_t len)
     (void)side;
     iox_ctx_t *c = arg;
     void *chunk = NULL;
+    if (len > IOX_MAX_SIZE)
+        return 1;
     for (unsigned tries = 0;; tries++) {
-        enum iox_AllocationResult r = iox_pub_loan_chunk(c->pub, &chunk, (uint32_t)len);
+        enum iox_AllocationResult r =
+            iox_pub_loan_chunk(c->pub, &chunk, (uint32_t)len); /* <= IOX_MAX_SIZE */
         if (r == AllocationResult_SUCCESS)
             break;
         if (r != AllocationResult_RUNNING_OUT_OF_CHUNKS || tries > 10000000u) {
@@ -142,9 +148,19 @@ static int iox_recv(void *arg, int side, void *buf, size_t cap, size_t *len)
     }
 }
 
-/* ---- RouDi ----------------------------------------------------------------- */
+/* ---- iceoryx's RouDi: its process and its files --------------------------- */
 
-static int running_roudi(void)
+/*
+ * These helpers are about the peer, not about Nexus: iceoryx needs its
+ * daemon (RouDi) running, and its C binding offers no call to ask whether
+ * one runs or to remove what a killed one left. So they read the Linux
+ * places iceoryx 2.0 uses directly: /proc/<pid>/comm to find a running
+ * iox-roudi, and /tmp and /dev/shm for its lock, socket and management
+ * files. Nexus' own objects are never touched here.
+ */
+
+/* The pid of an iox-roudi process running on this machine, or 0. */
+static int roudi_find_running(void)
 {
     DIR *d = opendir("/proc");
     if (!d)
@@ -167,8 +183,44 @@ static int running_roudi(void)
     return found;
 }
 
+/*
+ * Remove what a RouDi we started, or our clients, may have left behind:
+ * the clients' sockets /tmp/nxbench_<side>_<pid> of processes that are
+ * gone, and (roudi_files: only when no RouDi runs) RouDi's own lock,
+ * socket and shared-memory files.
+ */
+static void roudi_remove_leftovers(bool roudi_files)
+{
+    DIR *d = opendir("/tmp");
+    struct dirent *e;
+    while (d && (e = readdir(d)) != NULL) {
+        int side, pid;
+        if (sscanf(e->d_name, "nxbench_%d_%d", &side, &pid) == 2 && pid > 0 &&
+            kill(pid, 0) != 0 && errno == ESRCH) {
+            char path[300];
+            snprintf(path, sizeof path, "/tmp/%s", e->d_name);
+            unlink(path);
+        }
+    }
+    if (d)
+        closedir(d);
+    if (roudi_files) {
+        const char *files[] = {"/tmp/roudi", "/tmp/roudi.lock", "/tmp/iox-unique-roudi.lock",
+                               "/dev/shm/iceoryx_mgmt"};
+        for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
+            unlink(files[i]);
+        struct passwd *pw = getpwuid(geteuid());
+        if (pw) {
+            char path[300];
+            snprintf(path, sizeof path, "/dev/shm/%s", pw->pw_name);
+            unlink(path);
+        }
+    }
+}
+
 static char cfg_path[128], log_path[128];
 
+/* Start our own iox-roudi; returns its pid once it is ready, or -1. */
 static int roudi_start(void)
 {
     snprintf(cfg_path, sizeof cfg_path, "/tmp/nxbench.%d.roudi.toml", (int)getpid());
@@ -206,81 +258,66 @@ static int roudi_start(void)
     return -1;
 }
 
-/* Remove what a RouDi we started, or our clients, may have left behind
- * (only called when no other RouDi runs). */
-static void iox_leftovers(bool roudi_files)
-{
-    DIR *d = opendir("/tmp");
-    struct dirent *e;
-    while (d && (e = readdir(d)) != NULL) {
-        int side, pid;
-        if (sscanf(e->d_name, "nxbench_%d_%d", &side, &pid) == 2 && pid > 0 &&
-            kill(pid, 0) != 0 && errno == ESRCH) {
-            char path[300];
-            snprintf(path, sizeof path, "/tmp/%s", e->d_name);
-            unlink(path);
-        }
-    }
-    if (d)
-        closedir(d);
-    if (roudi_files) {
-        const char *files[] = {"/tmp/roudi", "/tmp/roudi.lock", "/tmp/iox-unique-roudi.lock",
-                               "/dev/shm/iceoryx_mgmt"};
-        for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
-            unlink(files[i]);
-        struct passwd *pw = getpwuid(geteuid());
-        if (pw) {
-            char path[300];
-            snprintf(path, sizeof path, "/dev/shm/%s", pw->pw_name);
-            unlink(path);
-        }
-    }
-}
-
 static void roudi_stop(int pid)
 {
     bn_stop(pid, 5000);
     /* A RouDi that exits cleanly removes its files; after SIGKILL it cannot. */
-    iox_leftovers(running_roudi() == 0);
+    roudi_remove_leftovers(roudi_find_running() == 0);
     unlink(cfg_path);
     unlink(log_path);
 }
 
-static void usage(FILE *f)
+/* ---- the program ------------------------------------------------------------- */
+
+static const char iox_usage[] =
+    "usage: bench_iceoryx all|latency|throughput [options]\n"
+    "  iceoryx (C binding) between two processes pinned to cores 0 and 1;\n"
+    "  starts and stops its own iox-roudi.\n"
+    "  --size B           message bytes (default 256)\n"
+    "  latency:    --count N (200000) --warmup W (10000)\n"
+    "  throughput: --seconds S (1.5)  --sizes 64,256,2048 (all: these three)\n"
+    "  --hist FILE        latency: also append the raw histogram to FILE\n"
+    "Prints '@ key value' result lines (read by tools/scripts/bench.sh).\n";
+
+/* Parse "--sizes 64,256,2048" into sizes[]; entries out of range are
+ * skipped. Returns how many were taken. */
+static int parse_sizes(const char *list, uint32_t sizes[IOX_MAX_SIZES])
 {
-    fprintf(f,
-            "usage: bench_iceoryx all|latency|throughput [options]\n"
-            "  iceoryx (C binding) between two processes pinned to cores 0 and 1;\n"
-            "  starts and stops its own iox-roudi.\n"
-            "  --size B           message bytes (default 256)\n"
-            "  latency:    --count N (200000) --warmup W (10000)\n"
-            "  throughput: --seconds S (1.5)  --sizes 64,256,2048 (all: these three)\n"
-            "  --hist FILE        latency: also append the raw histogram to FILE\n"
-            "Prints '@ key value' result lines (read by tools/scripts/bench.sh).\n");
+    int n = 0;
+    for (const char *q = list; *q && n < IOX_MAX_SIZES;) {
+        char *end;
+        unsigned long v = strtoul(q, &end, 10);
+        if (end == q)
+            break;
+        if (v >= sizeof(bn_msg_t) && v <= IOX_MAX_SIZE)
+            sizes[n++] = (uint32_t)v; /* <= IOX_MAX_SIZE: fits */
+        q = *end == ',' ? end + 1 : end;
+    }
+    return n;
 }
 
-int main(int argc, char **argv)
+/* Every command: RouDi, then latency and/or throughput as argv[1] says. */
+static int iox_run(int argc, char **argv)
 {
-    if (argc < 2 || bn_opt_flag(argc, argv, "--help") || bn_opt_flag(argc, argv, "-h")) {
-        usage(argc < 2 ? stderr : stdout);
-        return argc < 2 ? 2 : 0;
-    }
-    setvbuf(stdout, NULL, _IOLBF, 0);
-    bn_hist_out = bn_opt_str(argc, argv, "--hist", NULL);
     const char *cmd = argv[1];
     bool all = strcmp(cmd, "all") == 0;
     bool lat = all || strcmp(cmd, "latency") == 0;
     bool tp = all || strcmp(cmd, "throughput") == 0;
-    if (!lat && !tp) {
-        usage(stderr);
-        return 2;
-    }
-    uint32_t size = (uint32_t)bn_opt_num(argc, argv, "--size", 256);
-    if (size < sizeof(bn_msg_t) || size > 2048) {
-        fprintf(stderr, "bench_iceoryx: --size must be %zu..2048\n", sizeof(bn_msg_t));
-        return 2;
-    }
-    int existing = running_roudi();
+    uint32_t size = (uint32_t)bn_opt_uint(argc, argv, "--size", 256, sizeof(bn_msg_t),
+                                          IOX_MAX_SIZE);
+    uint64_t warmup = bn_opt_uint(argc, argv, "--warmup", 10000, 0, BN_MAX_COUNT);
+    uint64_t count = bn_opt_uint(argc, argv, "--count", 200000, 1, BN_MAX_COUNT);
+    double seconds = bn_opt_num(argc, argv, "--seconds", 1.5, 0, BN_MAX_SECONDS);
+    /* --sizes 64,256,2048 (default for "all"), else --size. */
+    uint32_t sizes[IOX_MAX_SIZES];
+    int nsizes = 0;
+    const char *list = bn_opt_str(argc, argv, "--sizes", all ? "64,256,2048" : NULL);
+    if (list)
+        nsizes = parse_sizes(list, sizes);
+    else
+        sizes[nsizes++] = size;
+
+    int existing = roudi_find_running();
     int roudi = 0;
     if (existing) {
         printf("iceoryx: using the RouDi already running (pid %d)\n", existing);
@@ -297,41 +334,31 @@ int main(int argc, char **argv)
     if (lat && !bn_interrupted()) {
         ctx->size = size;
         bn_hist_t *h = malloc(sizeof *h);
-        int rc = bn_pattern_latency(&t, size, (uint64_t)bn_opt_num(argc, argv, "--warmup", 10000),
-                                    (uint64_t)bn_opt_num(argc, argv, "--count", 200000), h);
+        int rc = h ? bn_pattern_latency(&t, size, warmup, count, h) : 1;
         bn_report_latency("iceoryx", rc, h);
         failures += rc != 0;
         free(h);
     }
-    if (tp) {
-        /* --sizes 64,256,2048 (default for "all"), else --size. */
-        uint32_t sizes[8];
-        int nsizes = 0;
-        const char *list = bn_opt_str(argc, argv, "--sizes", all ? "64,256,2048" : NULL);
-        if (list) {
-            for (const char *q = list; *q && nsizes < 8;) {
-                char *end;
-                unsigned long v = strtoul(q, &end, 10);
-                if (end == q)
-                    break;
-                if (v >= sizeof(bn_msg_t) && v <= 2048)
-                    sizes[nsizes++] = (uint32_t)v;
-                q = *end == ',' ? end + 1 : end;
-            }
-        } else {
-            sizes[nsizes++] = size;
-        }
-        for (int i = 0; i < nsizes && !bn_interrupted(); i++) {
-            ctx->size = sizes[i];
-            double mps = 0;
-            int rc = bn_pattern_throughput(&t, sizes[i],
-                                           bn_opt_num(argc, argv, "--seconds", 1.5), &mps);
-            bn_report_throughput("iceoryx", sizes[i], rc, mps);
-            failures += rc != 0;
-        }
+    for (int i = 0; tp && i < nsizes && !bn_interrupted(); i++) {
+        ctx->size = sizes[i];
+        double mps = 0;
+        int rc = bn_pattern_throughput(&t, sizes[i], seconds, &mps);
+        bn_report_throughput("iceoryx", sizes[i], rc, mps);
+        failures += rc != 0;
     }
     if (roudi > 0)
         roudi_stop(roudi);
     bn_shared_free(ctx, sizeof *ctx);
     return failures ? 1 : 0;
 }
+
+static const bn_command_t iox_commands[] = {
+    {"all", iox_run},
+    {"latency", iox_run},
+    {"throughput", iox_run},
+    {NULL, NULL},
+};
+
+const bn_program_t bn_program = {
+    .name = "bench_iceoryx", .usage = iox_usage, .commands = iox_commands,
+};

@@ -49,6 +49,7 @@ typedef struct sub_res {
 } sub_res_t;
 
 typedef struct mem {
+    bool measured; /* false where /proc is absent: the figures are 0 */
     uint64_t shm_size, shm_rss, vm_rss, rss_anon, rss_file, rss_shmem;
 } mem_t;
 
@@ -70,7 +71,7 @@ typedef struct sh {
     _Atomic uint32_t ready;
     /* results */
     uint64_t sent, lat_sent, t_start, cpu_a, wall_a, pub_errors;
-    int failed_err;
+    nx_err_t failed_err;
     bn_hist_t hist;
     idle_res_t idle;
     sub_res_t sub[MAX_SUBS];
@@ -260,6 +261,7 @@ static int cmd_latency(sh_t *s)
     const bn_role_fn fns[2] = {role_ping, role_pong};
     char name[64];
     snprintf(name, sizeof name, "nexus_%s", mode_name(s->notify));
+    /* warmup + count <= 2 * BN_MAX_COUNT: the quotient fits an unsigned. */
     int rc = run(2, fns, s, 60 + (unsigned)((s->warmup + s->count) / 2000));
     if (rc == 0 && s->hist.count != s->count)
         rc = 1;
@@ -383,7 +385,7 @@ static int role_pub(void *arg, int idx)
     /* Paced phase (cpu, sbs, fan-out latency). */
     if (s->lat_rate > 0 && s->lat_seconds > 0) {
         bn_precise_timers();
-        uint64_t cnt = (uint64_t)(s->lat_rate * s->lat_seconds);
+        uint64_t cnt = (uint64_t)(s->lat_rate * s->lat_seconds); /* < 2^36 (options) */
         double period = 1e9 / s->lat_rate;
         uint64_t t0 = bn_now_ns() + 1000000u;
         uint64_t c0 = bn_cpu_ns();
@@ -406,7 +408,7 @@ static int role_pub(void *arg, int idx)
     if (s->seconds > 0) {
         m->kind = BN_MSG_DATA;
         uint64_t start = bn_now_ns();
-        uint64_t end = start + (uint64_t)(s->seconds * 1e9);
+        uint64_t end = start + bn_seconds_ns(s->seconds);
         s->t_start = start;
         uint64_t seq = 0;
         for (;;) {
@@ -439,7 +441,7 @@ static int run_pubsub(sh_t *s)
     fns[0] = role_pub;
     for (int i = 1; i <= s->nsubs; i++)
         fns[i] = role_sub;
-    unsigned timeout = 60 + (unsigned)((s->seconds + s->lat_seconds) * 4);
+    unsigned timeout = 60 + (unsigned)((s->seconds + s->lat_seconds) * 4); /* < 2^15 */
     int rc = run(s->nsubs + 1, fns, s, timeout);
     for (int i = 0; rc == 0 && i < s->nsubs; i++) {
         const sub_res_t *r = &s->sub[i];
@@ -517,7 +519,7 @@ static int cmd_paced(sh_t *s, const char *kind)
         return 0;
     }
     /* spin-before-sleep */
-    unsigned us = s->spin_us, rate = (unsigned)s->rate;
+    unsigned us = s->spin_us, rate = (unsigned)s->rate; /* <= BN_MAX_RATE */
     if (rc != 0) {
         printf("nexus spin_before_sleep %3u us at %6u msg/s: FAILED\n", us, rate);
         bn_result_null("spin_before_sleep.%u.%u.p50_ns", us, rate);
@@ -536,6 +538,10 @@ static int cmd_paced(sh_t *s, const char *kind)
     bn_result(round(sub * 1000) / 1000, "spin_before_sleep.%u.%u.sub_pct", us, rate);
     return 0;
 }
+
+static int cmd_cpu(sh_t *s) { return cmd_paced(s, "cpu"); }
+
+static int cmd_sbs(sh_t *s) { return cmd_paced(s, "sbs"); }
 
 static int cmd_fanout(sh_t *s)
 {
@@ -567,13 +573,23 @@ static int cmd_fanout(sh_t *s)
 
 /* ---- idle node: CPU and memory ----------------------------------------------- */
 
-static void read_memory(mem_t *out)
+/*
+ * The memory of this process, and how much of it is Nexus shared memory
+ * (mappings of /dev/shm/nexus.*), mapped and resident. Linux only: no API
+ * tells a process its resident set per mapping, so this reads the
+ * kernel's own accounts in /proc/self/smaps and /proc/self/status. It is
+ * a measurement of ourselves, not a way into Nexus' objects. Returns
+ * false (and out->measured false) where /proc is absent: "not measured".
+ */
+static bool memory_measure_self(mem_t *out)
 {
     memset(out, 0, sizeof *out);
     char line[512];
     FILE *f = fopen("/proc/self/smaps", "r");
+    if (!f)
+        return false;
     bool in_shm = false;
-    while (f && fgets(line, sizeof line, f)) {
+    while (fgets(line, sizeof line, f)) {
         unsigned long a, b;
         unsigned long long kb;
         if (sscanf(line, "%lx-%lx ", &a, &b) == 2 && strchr(line, ' ') > strchr(line, '-')) {
@@ -584,10 +600,11 @@ static void read_memory(mem_t *out)
             out->shm_rss += kb * 1024;
         }
     }
-    if (f)
-        fclose(f);
+    fclose(f);
     f = fopen("/proc/self/status", "r");
-    while (f && fgets(line, sizeof line, f)) {
+    if (!f)
+        return false;
+    while (fgets(line, sizeof line, f)) {
         unsigned long long kb;
         if (sscanf(line, "VmRSS: %llu kB", &kb) == 1)
             out->vm_rss = kb * 1024;
@@ -598,8 +615,9 @@ static void read_memory(mem_t *out)
         else if (sscanf(line, "RssShmem: %llu kB", &kb) == 1)
             out->rss_shmem = kb * 1024;
     }
-    if (f)
-        fclose(f);
+    fclose(f);
+    out->measured = true;
+    return true;
 }
 
 static int role_idle(void *arg, int idx)
@@ -614,13 +632,13 @@ static int role_idle(void *arg, int idx)
     nx_node_stats_t st0, st1;
     nx_node_stats(n, &st0);
     uint64_t c0 = bn_cpu_ns(), w0 = bn_now_ns();
-    bn_sleep_ns((uint64_t)(s->seconds * 1e9));
+    bn_sleep_ns(bn_seconds_ns(s->seconds));
     uint64_t c1 = bn_cpu_ns(), w1 = bn_now_ns();
     nx_node_stats(n, &st1);
     res->pct = 100.0 * (double)(c1 - c0) / (double)(w1 - w0);
     res->wakeups = st1.wakeups - st0.wakeups;
     res->timeouts = st1.timeouts - st0.timeouts;
-    read_memory(&res->mem);
+    memory_measure_self(&res->mem);
     nx_node_destroy(n);
     return 0;
 }
@@ -630,7 +648,7 @@ static int cmd_idle(sh_t *s)
     const bn_role_fn fns[1] = {role_idle};
     /* The idle node is meant to be quiet: nothing of ours runs beside it. */
     unsetenv("NEXUS_CONFIG");
-    int rc = run(1, fns, s, 30 + (unsigned)s->seconds);
+    int rc = run(1, fns, s, 30 + (unsigned)s->seconds); /* <= BN_MAX_SECONDS */
     const idle_res_t *r = &s->idle;
     if (rc != 0) {
         printf("nexus idle node: FAILED\n");
@@ -642,12 +660,20 @@ static int cmd_idle(sh_t *s)
     printf("nexus idle node (default config) over %.0f s: cpu %.3f %%  (%" PRIu64
            " timeouts, %" PRIu64 " wake-ups)\n",
            s->seconds, r->pct, r->timeouts, r->wakeups);
+    bn_result(round(r->pct * 10000) / 10000, "cpu.nexus_idle.pct");
+    if (!r->mem.measured) {
+        printf("nexus idle node memory: not measured (no /proc on this system)\n");
+        bn_result_null("memory.nexus_idle.shm_bytes");
+        bn_result_null("memory.nexus_idle.rss_bytes");
+        bn_result_null("memory.nexus_idle.shm_rss_bytes");
+        bn_result_null("memory.nexus_idle.rss_anon_bytes");
+        return 0;
+    }
     printf("nexus idle node memory: shared memory mapped %.1f MiB (resident %.0f KiB); "
            "RSS %.0f KiB (anon %.0f, file %.0f, shmem %.0f KiB)\n",
            (double)r->mem.shm_size / 1048576.0, (double)r->mem.shm_rss / 1024.0,
            (double)r->mem.vm_rss / 1024.0, (double)r->mem.rss_anon / 1024.0,
            (double)r->mem.rss_file / 1024.0, (double)r->mem.rss_shmem / 1024.0);
-    bn_result(round(r->pct * 10000) / 10000, "cpu.nexus_idle.pct");
     bn_result((double)r->mem.shm_size, "memory.nexus_idle.shm_bytes");
     bn_result((double)r->mem.vm_rss, "memory.nexus_idle.rss_bytes");
     bn_result((double)r->mem.shm_rss, "memory.nexus_idle.shm_rss_bytes");
@@ -765,7 +791,7 @@ static int role_lpub(void *arg, int idx)
             goto out;
         memset(buf, 0x5a, size);
     }
-    uint64_t start = bn_now_ns(), end = start + (uint64_t)(s->seconds * 1e9), seq = 0;
+    uint64_t start = bn_now_ns(), end = start + bn_seconds_ns(s->seconds), seq = 0;
     s->t_start = start;
     for (;;) {
         uint64_t next = seq + 1;
@@ -830,11 +856,11 @@ static double memcpy_mb_s(size_t size, size_t span, double seconds)
     memset(dst, 0, slots * size);
     uint64_t n = 0, t0 = bn_now_ns(), t1;
     do {
-        src[n % size] = (uint8_t)n;
+        src[n % size] = (uint8_t)(n & 0xffu);
         memcpy(dst + (n % slots) * size, src, size);
         n++;
         t1 = bn_now_ns();
-    } while (t1 - t0 < (uint64_t)(seconds * 1e9) || n < 3);
+    } while (t1 - t0 < bn_seconds_ns(seconds) || n < 3);
     volatile uint8_t sink = dst[size / 2];
     (void)sink;
     free(src);
@@ -858,7 +884,7 @@ static int cmd_large(sh_t *s)
         t->seconds = seconds;
         t->loan = loan;
         t->notify = s->notify;
-        int rc = run(2, fns, t, 60 + (unsigned)seconds * 4);
+        int rc = run(2, fns, t, 60 + (unsigned)seconds * 4); /* <= BN_MAX_SECONDS */
         const sub_res_t *r = &t->sub[0];
         errs[loan] = t->failed_err;
         if (rc == 0 && t->sent > 0 && r->received == t->sent && !r->errors &&
@@ -901,90 +927,149 @@ static int cmd_large(sh_t *s)
     return 0;
 }
 
-/* ---- main ------------------------------------------------------------------- */
+/* ---- the program ------------------------------------------------------------- */
 
-static void usage(FILE *f)
+#define STR_(x) #x
+#define STR(x) STR_(x)
+
+static const char nexus_usage[] =
+    "usage: bench_nexus <command> [options]\n"
+    "commands (each role a process; publisher/ping on core 0, peer on core 1):\n"
+    "  latency     ping-pong one-way latency (RTT/2)\n"
+    "                --notify semaphore|condvar|spin  --count N (200000)\n"
+    "                --warmup W (10000)  --size B (256)\n"
+    "  throughput  back-to-back, on_full=block  --size B (256) --seconds S (1.5)\n"
+    "  cpu         paced publisher  --notify M --rate R (1000) --seconds S (10)\n"
+    "  sbs         spin-before-sleep  --spin-us U (50) --rate R --seconds S (3)\n"
+    "  idle        idle default node: CPU % and memory  --seconds S (10)\n"
+    "  large       1 MiB/8 MiB frames, copy and loan paths, vs memcpy\n"
+    "                --size B (1048576) --seconds S (1)\n"
+    "  fanout      one publisher, N subscribers  --subs N (1.." STR(MAX_SUBS) ")\n"
+    "                --rate R (2000) --lat-seconds S (1) --seconds S (1.5)\n"
+    "  --hist FILE  latency: also append the raw histogram to FILE\n"
+    "Each test runs in a private domain (NEXUS_DOMAIN=b<tag>_<pid>_<n>), removed\n"
+    "afterwards. Prints '@ key value' result lines (read by tools/scripts/bench.sh).\n";
+
+/* The largest --size of `large` (a frame, and a memcpy source of that size). */
+#define LARGE_MAX_SIZE (UINT32_C(1) << 30)
+
+/*
+ * The options every command shares (--notify, --size) in a new sh_t, or
+ * NULL after a usage message. Message commands take --size up to MAX_MSG;
+ * `large` takes frames of 16 bytes (its sequence numbers) and up.
+ */
+static sh_t *sh_from_args(int argc, char **argv, bool large)
 {
-    fprintf(f,
-            "usage: bench_nexus <command> [options]\n"
-            "commands (each role a process; publisher/ping on core 0, peer on core 1):\n"
-            "  latency     ping-pong one-way latency (RTT/2)\n"
-            "                --notify semaphore|condvar|spin  --count N (200000)\n"
-            "                --warmup W (10000)  --size B (256)\n"
-            "  throughput  back-to-back, on_full=block  --size B (256) --seconds S (1.5)\n"
-            "  cpu         paced publisher  --notify M --rate R (1000) --seconds S (10)\n"
-            "  sbs         spin-before-sleep  --spin-us U (50) --rate R --seconds S (3)\n"
-            "  idle        idle default node: CPU %% and memory  --seconds S (10)\n"
-            "  large       1 MiB/8 MiB frames, copy and loan paths, vs memcpy\n"
-            "                --size B (1048576) --seconds S (1)\n"
-            "  fanout      one publisher, N subscribers  --subs N (1..%d)\n"
-            "                --rate R (2000) --lat-seconds S (1) --seconds S (1.5)\n"
-            "  --hist FILE  latency: also append the raw histogram to FILE\n"
-            "Each test runs in a private domain (NEXUS_DOMAIN=b<tag>_<pid>_<n>), removed\n"
-            "afterwards. Prints '@ key value' result lines (read by tools/scripts/bench.sh).\n",
-            MAX_SUBS);
+    const char *notify = bn_opt_str(argc, argv, "--notify", "semaphore");
+    nx_notify_mode_t mode;
+    if (strcmp(notify, "semaphore") == 0) {
+        mode = NX_NOTIFY_SEMAPHORE;
+    } else if (strcmp(notify, "condvar") == 0) {
+        mode = NX_NOTIFY_CONDVAR;
+    } else if (strcmp(notify, "spin") == 0) {
+        mode = NX_NOTIFY_SPIN;
+    } else {
+        fprintf(stderr, "bench_nexus: --notify must be semaphore, condvar or spin\n");
+        return NULL;
+    }
+    uint64_t size = large ? bn_opt_uint(argc, argv, "--size", 1048576, 16, LARGE_MAX_SIZE)
+                          : bn_opt_uint(argc, argv, "--size", 256, sizeof(bn_msg_t), MAX_MSG);
+    sh_t *s = sh_new();
+    s->notify = mode;
+    s->size = (uint32_t)size; /* <= LARGE_MAX_SIZE: fits */
+    return s;
 }
 
-int main(int argc, char **argv)
+/* Run cmd on s, then free s. */
+static int sh_run(sh_t *s, int (*cmd)(sh_t *s))
 {
-    if (argc < 2 || bn_opt_flag(argc, argv, "--help") || bn_opt_flag(argc, argv, "-h")) {
-        usage(argc < 2 ? stderr : stdout);
-        return argc < 2 ? 2 : 0;
-    }
-    setvbuf(stdout, NULL, _IOLBF, 0);
-    bn_hist_out = bn_opt_str(argc, argv, "--hist", NULL);
-    const char *cmd = argv[1];
-    sh_t *s = sh_new();
-    const char *notify = bn_opt_str(argc, argv, "--notify", "semaphore");
-    s->notify = strcmp(notify, "condvar") == 0 ? NX_NOTIFY_CONDVAR
-                : strcmp(notify, "spin") == 0  ? NX_NOTIFY_SPIN
-                                               : NX_NOTIFY_SEMAPHORE;
-    s->size = (uint32_t)bn_opt_num(argc, argv, "--size", 256);
-    int rc;
-    if (strcmp(cmd, "large") == 0) {
-        s->size = (uint32_t)bn_opt_num(argc, argv, "--size", 1048576);
-        s->seconds = bn_opt_num(argc, argv, "--seconds", 1);
-        if (s->size < 16) {
-            fprintf(stderr, "bench_nexus: --size must be at least 16\n");
-            return 2;
-        }
-        rc = cmd_large(s);
-    } else if (s->size < sizeof(bn_msg_t) || s->size > MAX_MSG) {
-        fprintf(stderr, "bench_nexus: --size must be %zu..%d\n", sizeof(bn_msg_t), MAX_MSG);
-        rc = 2;
-    } else if (strcmp(cmd, "latency") == 0) {
-        s->count = (uint64_t)bn_opt_num(argc, argv, "--count", 200000);
-        s->warmup = (uint64_t)bn_opt_num(argc, argv, "--warmup", 10000);
-        rc = cmd_latency(s);
-    } else if (strcmp(cmd, "throughput") == 0) {
-        s->seconds = bn_opt_num(argc, argv, "--seconds", 1.5);
-        rc = cmd_throughput(s);
-    } else if (strcmp(cmd, "cpu") == 0) {
-        s->rate = bn_opt_num(argc, argv, "--rate", 1000);
-        s->seconds = bn_opt_num(argc, argv, "--seconds", 10);
-        rc = cmd_paced(s, "cpu");
-    } else if (strcmp(cmd, "sbs") == 0) {
-        s->spin_us = (uint32_t)bn_opt_num(argc, argv, "--spin-us", 50);
-        s->rate = bn_opt_num(argc, argv, "--rate", 1000);
-        s->seconds = bn_opt_num(argc, argv, "--seconds", 3);
-        rc = cmd_paced(s, "sbs");
-    } else if (strcmp(cmd, "idle") == 0) {
-        s->seconds = bn_opt_num(argc, argv, "--seconds", 10);
-        rc = cmd_idle(s);
-    } else if (strcmp(cmd, "fanout") == 0) {
-        s->nsubs = (int)bn_opt_num(argc, argv, "--subs", 1);
-        if (s->nsubs < 1 || s->nsubs > MAX_SUBS) {
-            fprintf(stderr, "bench_nexus: --subs must be 1..%d\n", MAX_SUBS);
-            return 2;
-        }
-        s->lat_rate = bn_opt_num(argc, argv, "--rate", 2000);
-        s->lat_seconds = bn_opt_num(argc, argv, "--lat-seconds", 1);
-        s->seconds = bn_opt_num(argc, argv, "--seconds", 1.5);
-        rc = cmd_fanout(s);
-    } else {
-        usage(stderr);
-        rc = 2;
-    }
+    int rc = cmd(s);
     bn_shared_free(s, sizeof *s);
     return rc;
 }
+
+static int run_latency(int argc, char **argv)
+{
+    sh_t *s = sh_from_args(argc, argv, false);
+    if (!s)
+        return 2;
+    s->count = bn_opt_uint(argc, argv, "--count", 200000, 1, BN_MAX_COUNT);
+    s->warmup = bn_opt_uint(argc, argv, "--warmup", 10000, 0, BN_MAX_COUNT);
+    return sh_run(s, cmd_latency);
+}
+
+static int run_throughput(int argc, char **argv)
+{
+    sh_t *s = sh_from_args(argc, argv, false);
+    if (!s)
+        return 2;
+    s->seconds = bn_opt_num(argc, argv, "--seconds", 1.5, 0, BN_MAX_SECONDS);
+    return sh_run(s, cmd_throughput);
+}
+
+static int run_cpu(int argc, char **argv)
+{
+    sh_t *s = sh_from_args(argc, argv, false);
+    if (!s)
+        return 2;
+    s->rate = bn_opt_num(argc, argv, "--rate", 1000, 1, BN_MAX_RATE);
+    s->seconds = bn_opt_num(argc, argv, "--seconds", 10, 0, BN_MAX_SECONDS);
+    return sh_run(s, cmd_cpu);
+}
+
+static int run_sbs(int argc, char **argv)
+{
+    sh_t *s = sh_from_args(argc, argv, false);
+    if (!s)
+        return 2;
+    /* <= 1 s of spinning: fits the uint32_t of the node configuration. */
+    s->spin_us = (uint32_t)bn_opt_uint(argc, argv, "--spin-us", 50, 0, 1000000);
+    s->rate = bn_opt_num(argc, argv, "--rate", 1000, 1, BN_MAX_RATE);
+    s->seconds = bn_opt_num(argc, argv, "--seconds", 3, 0, BN_MAX_SECONDS);
+    return sh_run(s, cmd_sbs);
+}
+
+static int run_idle(int argc, char **argv)
+{
+    sh_t *s = sh_from_args(argc, argv, false);
+    if (!s)
+        return 2;
+    s->seconds = bn_opt_num(argc, argv, "--seconds", 10, 0, BN_MAX_SECONDS);
+    return sh_run(s, cmd_idle);
+}
+
+static int run_large(int argc, char **argv)
+{
+    sh_t *s = sh_from_args(argc, argv, true);
+    if (!s)
+        return 2;
+    s->seconds = bn_opt_num(argc, argv, "--seconds", 1, 0, BN_MAX_SECONDS);
+    return sh_run(s, cmd_large);
+}
+
+static int run_fanout(int argc, char **argv)
+{
+    sh_t *s = sh_from_args(argc, argv, false);
+    if (!s)
+        return 2;
+    s->nsubs = (int)bn_opt_uint(argc, argv, "--subs", 1, 1, MAX_SUBS); /* <= MAX_SUBS */
+    s->lat_rate = bn_opt_num(argc, argv, "--rate", 2000, 0, BN_MAX_RATE);
+    s->lat_seconds = bn_opt_num(argc, argv, "--lat-seconds", 1, 0, BN_MAX_SECONDS);
+    s->seconds = bn_opt_num(argc, argv, "--seconds", 1.5, 0, BN_MAX_SECONDS);
+    return sh_run(s, cmd_fanout);
+}
+
+static const bn_command_t nexus_commands[] = {
+    {"latency", run_latency},
+    {"throughput", run_throughput},
+    {"cpu", run_cpu},
+    {"sbs", run_sbs},
+    {"idle", run_idle},
+    {"large", run_large},
+    {"fanout", run_fanout},
+    {NULL, NULL},
+};
+
+const bn_program_t bn_program = {
+    .name = "bench_nexus", .usage = nexus_usage, .commands = nexus_commands,
+};

@@ -1,5 +1,6 @@
 /*
- * common.h: what every benchmark program shares: clocks, CPU pinning, a
+ * common.h: what every benchmark program shares: the program's commands
+ * (main.c holds the one main()), validated options, clocks, CPU pinning, a
  * log-linear latency histogram, CPU accounting, a supervisor that runs the
  * measured roles as child processes (killed by pid on timeout or signal,
  * never by name), private Nexus domains that are removed afterwards, and
@@ -24,6 +25,27 @@
 #define BN_PRINTF(f, a)
 #endif
 
+/* ---- the program: commands and the shared main ------------------------ */
+
+/** One command of a program: argv[1] selects it. */
+typedef struct bn_command {
+    const char *name;
+    /** Runs the command (argv[1] is its name); returns the exit status:
+     * 0 measured, 1 the measurement failed, 2 usage error. */
+    int (*run)(int argc, char **argv);
+} bn_command_t;
+
+/** What a benchmark program is: main.c does the rest (--help, the
+ * command look-up, --hist, line-buffered stdout). */
+typedef struct bn_program {
+    const char *name;               /**< for messages, e.g. "floor_ring" */
+    const char *usage;              /**< the --help text, printed as is */
+    const bn_command_t *commands;   /**< ends with {NULL, NULL} */
+} bn_program_t;
+
+/** Each program file defines exactly one (main.c reads it). */
+extern const bn_program_t bn_program;
+
 /* ---- time, CPU ------------------------------------------------------- */
 
 /** CLOCK_MONOTONIC now, in ns (the clock Nexus stamps messages with). */
@@ -31,6 +53,9 @@ uint64_t bn_now_ns(void);
 
 /** Sleep until the absolute CLOCK_MONOTONIC time t_ns. */
 void bn_sleep_until(uint64_t t_ns);
+
+/** s seconds in ns, s clamped to 0..BN_MAX_SECONDS so that it fits. */
+uint64_t bn_seconds_ns(double s);
 
 /** Sleep for ns nanoseconds. */
 void bn_sleep_ns(uint64_t ns);
@@ -141,14 +166,38 @@ bool bn_interrupted(void);
  * NXBENCH_TAG (set by bench.sh to its pid) or this process's pid.
  */
 const char *bn_domain_new(void);
-/** Remove every /dev/shm/nexus.<domain>.* object of the current domain. */
+/**
+ * Remove every shared-memory object of the current domain, through the
+ * runtime's public API (never by listing /dev/shm). Call it once every
+ * role of the domain has exited.
+ */
 void bn_domain_cleanup(void);
 
 /* ---- options --------------------------------------------------------------- */
 
+/*
+ * Options are "--name V" anywhere after the command. A value that is not a
+ * number, or out of [min, max], is a usage error: the functions print
+ * "<program>: --name must be min..max" and exit with status 2 (they are
+ * only called before any role starts).
+ */
+
+/* Bounds of the options every program shares. Within them every figure
+ * derived from the options fits the integer it is converted to: a timeout
+ * in s (seconds * 8 < 2^15), a message count (rate * seconds < 2^36), a
+ * duration in ns (< 2^42). */
+#define BN_MAX_COUNT 100000000u  /* --count, --warmup: round trips */
+#define BN_MAX_SECONDS 3600.0    /* --seconds */
+#define BN_MAX_RATE 10000000.0   /* --rate, msg/s */
+
 /** Value of "--name V" in argv, or def. */
 const char *bn_opt_str(int argc, char **argv, const char *name, const char *def);
-double bn_opt_num(int argc, char **argv, const char *name, double def);
+/** A number in [min, max] (both finite), or def when absent. */
+double bn_opt_num(int argc, char **argv, const char *name, double def, double min,
+                  double max);
+/** A whole number in [min, max] (max <= 2^53, exact as a double), or def. */
+uint64_t bn_opt_uint(int argc, char **argv, const char *name, uint64_t def, uint64_t min,
+                     uint64_t max);
 bool bn_opt_flag(int argc, char **argv, const char *name);
 
 /* ---- a process-shared wait for one event (start/stop handshakes) ---------- */

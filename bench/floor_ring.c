@@ -84,7 +84,7 @@ static int floor_send(void *arg, int side, const void *buf, size_t len)
             bn_relax();
     }
     uint8_t *slot = r->slots + (size_t)(e->mine & (CAPACITY - 1)) * c->stride;
-    *(uint32_t *)slot = (uint32_t)len;
+    *(uint32_t *)slot = (uint32_t)len; /* len < stride, checked above */
     memcpy(slot + SLOT_HDR, buf, len);
     e->mine++;
     atomic_store_explicit(&r->head, e->mine, memory_order_release);
@@ -132,41 +132,33 @@ static int floor_recv(void *arg, int side, void *buf, size_t cap, size_t *len)
     return 0;
 }
 
-static void usage(FILE *f)
-{
-    fprintf(f,
-            "usage: floor_ring latency|throughput|cpu [options]\n"
-            "  Bare shared-memory SPSC ring pair between two processes pinned to\n"
-            "  cores 0 and 1: the floor Nexus is measured against.\n"
-            "  --wake sem|spin    receiver sleeps on a semaphore (floor_semaphore) or\n"
-            "                     busy-polls (floor_spin); default sem\n"
-            "  --size B           message bytes (default 256)\n"
-            "  latency:    --count N (200000) --warmup W (10000)\n"
-            "  throughput: --seconds S (1.5)\n"
-            "  cpu:        --rate R msg/s (1000) --seconds S (10)\n"
-            "  --hist FILE        latency: also append the raw histogram to FILE\n"
-            "Prints '@ key value' result lines (read by tools/scripts/bench.sh).\n");
-}
+static const char ring_usage[] =
+    "usage: floor_ring latency|throughput|cpu [options]\n"
+    "  Bare shared-memory SPSC ring pair between two processes pinned to\n"
+    "  cores 0 and 1: the floor Nexus is measured against.\n"
+    "  --wake sem|spin    receiver sleeps on a semaphore (floor_semaphore) or\n"
+    "                     busy-polls (floor_spin); default sem\n"
+    "  --size B           message bytes (default 256)\n"
+    "  latency:    --count N (200000) --warmup W (10000)\n"
+    "  throughput: --seconds S (1.5)\n"
+    "  cpu:        --rate R msg/s (1000) --seconds S (10)\n"
+    "  --hist FILE        latency: also append the raw histogram to FILE\n"
+    "Prints '@ key value' result lines (read by tools/scripts/bench.sh).\n";
 
-int main(int argc, char **argv)
+/* Every command: the ring pair, then the pattern argv[1] names. */
+static int ring_run(int argc, char **argv)
 {
-    if (argc < 2 || bn_opt_flag(argc, argv, "--help") || bn_opt_flag(argc, argv, "-h")) {
-        usage(argc < 2 ? stderr : stdout);
-        return argc < 2 ? 2 : 0;
-    }
-    setvbuf(stdout, NULL, _IOLBF, 0);
-    bn_hist_out = bn_opt_str(argc, argv, "--hist", NULL);
-    const char *cmd = argv[1];
-    bool spin = strcmp(bn_opt_str(argc, argv, "--wake", "sem"), "spin") == 0;
-    const char *name = spin ? "floor_spin" : "floor_semaphore";
-    uint32_t size = (uint32_t)bn_opt_num(argc, argv, "--size", 256);
-    if (size < sizeof(bn_msg_t) || size > 65536) {
-        fprintf(stderr, "floor_ring: --size must be %zu..65536\n", sizeof(bn_msg_t));
+    const char *wake = bn_opt_str(argc, argv, "--wake", "sem");
+    bool spin = strcmp(wake, "spin") == 0;
+    if (!spin && strcmp(wake, "sem") != 0) {
+        fprintf(stderr, "floor_ring: --wake must be sem or spin\n");
         return 2;
     }
+    const char *name = spin ? "floor_spin" : "floor_semaphore";
+    uint32_t size = (uint32_t)bn_opt_uint(argc, argv, "--size", 256, sizeof(bn_msg_t), 65536);
 
     floor_ctx_t ctx = {.spin = spin};
-    ctx.stride = (uint32_t)((size + SLOT_HDR + 63u) & ~63u);
+    ctx.stride = (size + SLOT_HDR + 63u) & ~63u; /* size <= 65536: no overflow */
     size_t ring_bytes = sizeof(ring_hdr_t) + (size_t)CAPACITY * ctx.stride;
     ring_bytes = (ring_bytes + 4095u) & ~(size_t)4095u;
     uint8_t *mem = bn_shm_anon_file(2 * ring_bytes);
@@ -179,13 +171,20 @@ int main(int argc, char **argv)
     }
     bn_transport_t t = {.name = name, .open = floor_open, .send = floor_send,
                         .recv = floor_recv, .close = floor_close, .ctx = &ctx};
-    int rc = bn_pattern_run(&t, cmd, size, argc, argv);
-    if (rc < 0) {
-        usage(stderr);
-        return 2;
-    }
+    int rc = bn_pattern_run(&t, argv[1], size, argc, argv);
     for (int i = 0; i < 2; i++)
         sem_destroy(&ctx.ring[i]->sem);
     bn_shared_free(mem, 2 * ring_bytes);
-    return rc == 0 ? 0 : 1;
+    return rc == 0 ? 0 : rc < 0 ? 2 : 1;
 }
+
+static const bn_command_t ring_commands[] = {
+    {"latency", ring_run},
+    {"throughput", ring_run},
+    {"cpu", ring_run},
+    {NULL, NULL},
+};
+
+const bn_program_t bn_program = {
+    .name = "floor_ring", .usage = ring_usage, .commands = ring_commands,
+};

@@ -61,48 +61,41 @@ static int uds_recv(void *arg, int side, void *buf, size_t cap, size_t *len)
     }
 }
 
-static void usage(FILE *f)
-{
-    fprintf(f,
-            "usage: floor_uds latency|throughput|cpu [options]\n"
-            "  Unix domain socket pair (SOCK_SEQPACKET) between two processes pinned\n"
-            "  to cores 0 and 1.\n"
-            "  --size B           message bytes (default 256)\n"
-            "  latency:    --count N (200000) --warmup W (10000)\n"
-            "  throughput: --seconds S (1.5)\n"
-            "  cpu:        --rate R msg/s (1000) --seconds S (10)\n"
-            "  --hist FILE        latency: also append the raw histogram to FILE\n"
-            "Prints '@ key value' result lines (read by tools/scripts/bench.sh).\n");
-}
+static const char uds_usage[] =
+    "usage: floor_uds latency|throughput|cpu [options]\n"
+    "  Unix domain socket pair (SOCK_SEQPACKET) between two processes pinned\n"
+    "  to cores 0 and 1.\n"
+    "  --size B           message bytes (default 256)\n"
+    "  latency:    --count N (200000) --warmup W (10000)\n"
+    "  throughput: --seconds S (1.5)\n"
+    "  cpu:        --rate R msg/s (1000) --seconds S (10)\n"
+    "  --hist FILE        latency: also append the raw histogram to FILE\n"
+    "Prints '@ key value' result lines (read by tools/scripts/bench.sh).\n";
 
-int main(int argc, char **argv)
+/* Every command: the socket pair, then the pattern argv[1] names. */
+static int uds_run(int argc, char **argv)
 {
-    if (argc < 2 || bn_opt_flag(argc, argv, "--help") || bn_opt_flag(argc, argv, "-h")) {
-        usage(argc < 2 ? stderr : stdout);
-        return argc < 2 ? 2 : 0;
-    }
-    setvbuf(stdout, NULL, _IOLBF, 0);
-    bn_hist_out = bn_opt_str(argc, argv, "--hist", NULL);
-    const char *cmd = argv[1];
-    const char *name = "uds";
-    uint32_t size = (uint32_t)bn_opt_num(argc, argv, "--size", 256);
-    if (size < sizeof(bn_msg_t) || size > 65536) {
-        fprintf(stderr, "floor_uds: --size must be %zu..65536\n", sizeof(bn_msg_t));
-        return 2;
-    }
+    uint32_t size = (uint32_t)bn_opt_uint(argc, argv, "--size", 256, sizeof(bn_msg_t), 65536);
     uds_ctx_t ctx;
     if (socketpair(AF_UNIX, SOCK_SEQPACKET, 0, ctx.fd) != 0) {
         perror("floor_uds: socketpair");
         return 1;
     }
-    bn_transport_t t = {.name = name, .open = uds_open, .send = uds_send,
+    bn_transport_t t = {.name = "uds", .open = uds_open, .send = uds_send,
                         .recv = uds_recv, .close = uds_close, .ctx = &ctx};
-    int rc = bn_pattern_run(&t, cmd, size, argc, argv);
-    if (rc < 0) {
-        usage(stderr);
-        return 2;
-    }
+    int rc = bn_pattern_run(&t, argv[1], size, argc, argv);
     close(ctx.fd[0]);
     close(ctx.fd[1]);
-    return rc == 0 ? 0 : 1;
+    return rc == 0 ? 0 : rc < 0 ? 2 : 1;
 }
+
+static const bn_command_t uds_commands[] = {
+    {"latency", uds_run},
+    {"throughput", uds_run},
+    {"cpu", uds_run},
+    {NULL, NULL},
+};
+
+const bn_program_t bn_program = {
+    .name = "floor_uds", .usage = uds_usage, .commands = uds_commands,
+};

@@ -117,6 +117,7 @@ int bn_pattern_latency(const bn_transport_t *t, uint32_t size, uint64_t warmup,
     p->warmup = warmup;
     p->count = count;
     const bn_role_fn fns[2] = {lat_a, lat_b};
+    /* warmup + count <= 2 * BN_MAX_COUNT: the quotient fits an unsigned. */
     unsigned timeout = 60 + (unsigned)((warmup + count) / 2000);
     int rc = bn_run_roles(2, fns, p, k_cores, timeout);
     if (rc == 0 && p->hist.count != count)
@@ -144,7 +145,7 @@ static int tp_a(void *arg, int side)
     bn_msg_t *m = (bn_msg_t *)buf;
     m->kind = BN_MSG_DATA;
     uint64_t start = bn_now_ns();
-    uint64_t end = start + (uint64_t)(p->seconds * 1e9);
+    uint64_t end = start + bn_seconds_ns(p->seconds);
     p->t_start = start;
     uint64_t seq = 0;
     for (;;) {
@@ -204,6 +205,7 @@ int bn_pattern_throughput(const bn_transport_t *t, uint32_t size, double seconds
     pat_t *p = pat_new(t, size);
     p->seconds = seconds;
     const bn_role_fn fns[2] = {tp_a, tp_b};
+    /* seconds <= BN_MAX_SECONDS (the options): the timeout fits. */
     int rc = bn_run_roles(2, fns, p, k_cores, 60 + (unsigned)seconds * 4);
     if (rc == 0 && (p->received != p->sent || p->t_end <= p->t_start)) {
         fprintf(stderr, "%s: sent %" PRIu64 " received %" PRIu64 "\n", t->name, p->sent,
@@ -233,7 +235,7 @@ static int paced_a(void *arg, int side)
     fill(buf, p->size);
     bn_msg_t *m = (bn_msg_t *)buf;
     m->kind = BN_MSG_DATA;
-    uint64_t n = (uint64_t)(p->rate * p->seconds);
+    uint64_t n = (uint64_t)(p->rate * p->seconds); /* < 2^36 (the options) */
     double period = 1e9 / p->rate;
     uint64_t t0 = bn_now_ns() + 1000000u;
     uint64_t c0 = bn_cpu_ns();
@@ -308,6 +310,7 @@ int bn_pattern_paced(const bn_transport_t *t, uint32_t size, double rate,
     p->rate = rate;
     p->seconds = seconds;
     const bn_role_fn fns[2] = {paced_a, paced_b};
+    /* seconds <= BN_MAX_SECONDS (the options): the timeout fits. */
     int rc = bn_run_roles(2, fns, p, k_cores, 60 + (unsigned)seconds * 3);
     out->hist = p->hist;
     out->rate = rate;
@@ -376,20 +379,22 @@ int bn_pattern_run(const bn_transport_t *t, const char *cmd, uint32_t size, int 
 {
     int rc;
     if (strcmp(cmd, "latency") == 0) {
-        uint64_t count = (uint64_t)bn_opt_num(argc, argv, "--count", 200000);
-        uint64_t warmup = (uint64_t)bn_opt_num(argc, argv, "--warmup", 10000);
+        uint64_t count = bn_opt_uint(argc, argv, "--count", 200000, 1, BN_MAX_COUNT);
+        uint64_t warmup = bn_opt_uint(argc, argv, "--warmup", 10000, 0, BN_MAX_COUNT);
         bn_hist_t *h = malloc(sizeof *h);
-        rc = bn_pattern_latency(t, size, warmup, count, h);
+        rc = h ? bn_pattern_latency(t, size, warmup, count, h) : 1;
         bn_report_latency(t->name, rc, h);
         free(h);
     } else if (strcmp(cmd, "throughput") == 0) {
         double mps = 0;
-        rc = bn_pattern_throughput(t, size, bn_opt_num(argc, argv, "--seconds", 1.5), &mps);
+        rc = bn_pattern_throughput(
+            t, size, bn_opt_num(argc, argv, "--seconds", 1.5, 0, BN_MAX_SECONDS), &mps);
         bn_report_throughput(t->name, size, rc, mps);
     } else if (strcmp(cmd, "cpu") == 0) {
+        double rate = bn_opt_num(argc, argv, "--rate", 1000, 1, BN_MAX_RATE);
+        double seconds = bn_opt_num(argc, argv, "--seconds", 10, 0, BN_MAX_SECONDS);
         bn_paced_result_t *r = malloc(sizeof *r);
-        rc = bn_pattern_paced(t, size, bn_opt_num(argc, argv, "--rate", 1000),
-                              bn_opt_num(argc, argv, "--seconds", 10), r);
+        rc = r ? bn_pattern_paced(t, size, rate, seconds, r) : 1;
         bn_report_cpu(t->name, rc, r);
         free(r);
     } else {
