@@ -17,7 +17,7 @@
  *   idle       one default node, no traffic: CPU % over --seconds, shared
  *              memory mapped and resident set (from /proc/self/smaps).
  *   large      1 MiB / 8 MiB frames: copy path (nx_send_large_data) and
- *              loan path (nx_topic_loan + nx_topic_publish_loan), plus a
+ *              loan path (nx_loan_take + nx_loan_publish), plus a
  *              plain memcpy of the same bytes in the same run.
  *   fanout     one publisher, N subscriber processes: one-way latency at a
  *              paced rate (each subscriber: its clock - the publisher's
@@ -797,11 +797,11 @@ static int role_lpub(void *arg, int idx)
         uint64_t next = seq + 1;
         if (s->loan) {
             void *p = NULL;
-            err = nx_topic_loan(n, &frame_topic, &p);
+            err = nx_loan_take(n, &frame_topic, &p);
             if (err == NX_OK) {
                 memcpy(p, &next, 8);
                 memcpy((uint8_t *)p + size - 8, &next, 8);
-                err = nx_topic_publish_loan(n, &frame_topic, p);
+                err = nx_loan_publish(n, &frame_topic, p);
             }
         } else {
             memcpy(buf, &next, 8);
@@ -910,7 +910,7 @@ static int cmd_large(sh_t *s)
     double hot = memcpy_mb_s(size, size, 0.3);
     printf("large %u B: memcpy %.0f MB/s into a %zu MiB region (as into the ring), "
            "%.0f MB/s into one hot buffer\n", size, mc, span >> 20, hot);
-    const char *what[2] = {"copy (nx_send_large_data)", "loan (nx_topic_loan)"};
+    const char *what[2] = {"copy (nx_send_large_data)", "loan (nx_loan_take)"};
     for (int i = 0; i < 2; i++) {
         if (isnan(res[i][0]))
             printf("large %u B %s: not available (%s)\n", size, what[i], nx_err_name(errs[i]));

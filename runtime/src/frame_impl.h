@@ -45,7 +45,7 @@ static inline bool nx__frame_check(const nx_msg_hdr_t *h, size_t max_payload)
 }
 
 /* The receiver's view of one delivered message. ref is the runtime's
- * record of the delivery (nx_delivery_t), for nx_msg_hold(). */
+ * record of the delivery (nx_delivery_t), for nx_hold_take(). */
 static inline nx_msg_info_t nx__frame_info(const char *sender, uint32_t sender_pid,
                                            uint64_t seq, uint64_t send_time_ns,
                                            uint64_t recv_time_ns, uint32_t flags,

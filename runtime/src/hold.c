@@ -1,7 +1,7 @@
 /*
- * hold.c: holds. nx_msg_hold() lets a message outlive its callback: a
+ * hold.c: holds. nx_hold_take() lets a message outlive its callback: a
  * large-data chunk of another process stays in place (zero copy) with our
- * holder bit kept set until nx_msg_release(); any other message is copied
+ * holder bit kept set until nx_hold_release(); any other message is copied
  * into process memory. Holds are released from any thread (atomics only).
  */
 #include "hold_impl.h"
@@ -20,7 +20,7 @@ struct nx_hold {
     void *copy;              /* otherwise: our own copy */
 };
 
-nx_err_t nx_msg_hold(nx_node_t *node, const nx_msg_info_t *info, nx_hold_t **out)
+nx_err_t nx_hold_take(nx_node_t *node, const nx_msg_info_t *info, nx_hold_t **out)
 {
     if (!node || !info || !info->ref || !out)
         return NX_EINVAL;
@@ -56,7 +56,7 @@ nx_err_t nx_msg_hold(nx_node_t *node, const nx_msg_info_t *info, nx_hold_t **out
 const void *nx_hold_data(const nx_hold_t *hold) { return hold ? hold->data : NULL; }
 size_t nx_hold_size(const nx_hold_t *hold) { return hold ? hold->size : 0; }
 
-void nx_msg_release(nx_node_t *node, nx_hold_t *hold)
+void nx_hold_release(nx_node_t *node, nx_hold_t *hold)
 {
     (void)node;
     if (!hold)

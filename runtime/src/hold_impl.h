@@ -1,7 +1,7 @@
 /*
  * hold_impl.h: the runtime's record of one delivery (hold.c). Every
  * callback's nx_msg_info_t.ref points to one, on the delivering thread's
- * stack; nx_msg_hold() takes the message over from it so that it outlives
+ * stack; nx_hold_take() takes the message over from it so that it outlives
  * the callback (zero copy for a large-data chunk, a private copy
  * otherwise).
  */
@@ -22,7 +22,7 @@ typedef struct nx_delivery {
     struct nx_large_map *map; /* a large message from another process, or NULL */
     nx_chunk_hdr_t *chunk;
     uint64_t bit;             /* our holder bit in the chunk */
-    bool held;                /* nx_msg_hold() took it over */
+    bool held;                /* nx_hold_take() took it over */
 } nx_delivery_t;
 
 #endif /* NX_HOLD_IMPL_H */

@@ -13,7 +13,7 @@
 
 #include <stdlib.h>
 
-nx_err_t nx_topic_loan(nx_node_t *node, const nx_topic_desc_t *topic, void **out)
+nx_err_t nx_loan_take(nx_node_t *node, const nx_topic_desc_t *topic, void **out)
 {
     if (!node || !topic || !topic->type || !out || topic->type->size == 0 ||
         !nx__topic_name_ok(topic->name, false))
@@ -80,7 +80,7 @@ static void loan_free(nx_loan_t *l)
     free(l);
 }
 
-nx_err_t nx_topic_publish_loan(nx_node_t *node, const nx_topic_desc_t *topic, void *msg)
+nx_err_t nx_loan_publish(nx_node_t *node, const nx_topic_desc_t *topic, void *msg)
 {
     if (!node || !topic || !msg)
         return NX_EINVAL;

@@ -187,7 +187,7 @@ nx_err_t golden_base_ping_loan(nx_node_t *node, golden_base_Ping **out)
     if (out == NULL)
         return NX_EINVAL;
     void *buf = NULL;
-    nx_err_t err = nx_topic_loan(node, &golden_base_ping_topic, &buf);
+    nx_err_t err = nx_loan_take(node, &golden_base_ping_topic, &buf);
     if (err == NX_OK)
         *out = (golden_base_Ping *)buf;
     return err;
@@ -195,7 +195,7 @@ nx_err_t golden_base_ping_loan(nx_node_t *node, golden_base_Ping **out)
 
 nx_err_t golden_base_ping_publish_loan(nx_node_t *node, golden_base_Ping *msg)
 {
-    return nx_topic_publish_loan(node, &golden_base_ping_topic, msg);
+    return nx_loan_publish(node, &golden_base_ping_topic, msg);
 }
 
 nx_err_t golden_base_ping_loan_release(nx_node_t *node, golden_base_Ping *msg)

@@ -178,7 +178,7 @@ nx_err_t golden_base_ping_subscribe(nx_node_t *node, golden_base_ping_fn fn, voi
 /** End the subscription: fn is not called any more; see nx_topic_unsubscribe(). */
 nx_err_t golden_base_ping_unsubscribe(nx_node_t *node);
 
-/** Borrow a buffer (not cleared: start with _init()) to fill in place; see nx_topic_loan(). */
+/** Borrow a buffer (not cleared: start with _init()) to fill in place; see nx_loan_take(). */
 nx_err_t golden_base_ping_loan(nx_node_t *node, golden_base_Ping **out);
 
 /** Publish a loaned message without copying it; the loan ends either way. */

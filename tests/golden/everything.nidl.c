@@ -645,7 +645,7 @@ nx_err_t golden_all_everything_loan(nx_node_t *node, golden_all_Everything **out
     if (out == NULL)
         return NX_EINVAL;
     void *buf = NULL;
-    nx_err_t err = nx_topic_loan(node, &golden_all_everything_topic, &buf);
+    nx_err_t err = nx_loan_take(node, &golden_all_everything_topic, &buf);
     if (err == NX_OK)
         *out = (golden_all_Everything *)buf;
     return err;
@@ -653,7 +653,7 @@ nx_err_t golden_all_everything_loan(nx_node_t *node, golden_all_Everything **out
 
 nx_err_t golden_all_everything_publish_loan(nx_node_t *node, golden_all_Everything *msg)
 {
-    return nx_topic_publish_loan(node, &golden_all_everything_topic, msg);
+    return nx_loan_publish(node, &golden_all_everything_topic, msg);
 }
 
 nx_err_t golden_all_everything_loan_release(nx_node_t *node, golden_all_Everything *msg)
@@ -697,7 +697,7 @@ nx_err_t golden_all_everything_block_loan(nx_node_t *node, golden_all_Everything
     if (out == NULL)
         return NX_EINVAL;
     void *buf = NULL;
-    nx_err_t err = nx_topic_loan(node, &golden_all_everything_block_topic, &buf);
+    nx_err_t err = nx_loan_take(node, &golden_all_everything_block_topic, &buf);
     if (err == NX_OK)
         *out = (golden_all_Everything *)buf;
     return err;
@@ -705,7 +705,7 @@ nx_err_t golden_all_everything_block_loan(nx_node_t *node, golden_all_Everything
 
 nx_err_t golden_all_everything_block_publish_loan(nx_node_t *node, golden_all_Everything *msg)
 {
-    return nx_topic_publish_loan(node, &golden_all_everything_block_topic, msg);
+    return nx_loan_publish(node, &golden_all_everything_block_topic, msg);
 }
 
 nx_err_t golden_all_everything_block_loan_release(nx_node_t *node, golden_all_Everything *msg)
@@ -749,7 +749,7 @@ nx_err_t golden_all_holders_loan(nx_node_t *node, golden_all_Holder **out)
     if (out == NULL)
         return NX_EINVAL;
     void *buf = NULL;
-    nx_err_t err = nx_topic_loan(node, &golden_all_holders_topic, &buf);
+    nx_err_t err = nx_loan_take(node, &golden_all_holders_topic, &buf);
     if (err == NX_OK)
         *out = (golden_all_Holder *)buf;
     return err;
@@ -757,7 +757,7 @@ nx_err_t golden_all_holders_loan(nx_node_t *node, golden_all_Holder **out)
 
 nx_err_t golden_all_holders_publish_loan(nx_node_t *node, golden_all_Holder *msg)
 {
-    return nx_topic_publish_loan(node, &golden_all_holders_topic, msg);
+    return nx_loan_publish(node, &golden_all_holders_topic, msg);
 }
 
 nx_err_t golden_all_holders_loan_release(nx_node_t *node, golden_all_Holder *msg)
@@ -801,7 +801,7 @@ nx_err_t golden_all_pings_loan(nx_node_t *node, golden_base_Ping **out)
     if (out == NULL)
         return NX_EINVAL;
     void *buf = NULL;
-    nx_err_t err = nx_topic_loan(node, &golden_all_pings_topic, &buf);
+    nx_err_t err = nx_loan_take(node, &golden_all_pings_topic, &buf);
     if (err == NX_OK)
         *out = (golden_base_Ping *)buf;
     return err;
@@ -809,7 +809,7 @@ nx_err_t golden_all_pings_loan(nx_node_t *node, golden_base_Ping **out)
 
 nx_err_t golden_all_pings_publish_loan(nx_node_t *node, golden_base_Ping *msg)
 {
-    return nx_topic_publish_loan(node, &golden_all_pings_topic, msg);
+    return nx_loan_publish(node, &golden_all_pings_topic, msg);
 }
 
 nx_err_t golden_all_pings_loan_release(nx_node_t *node, golden_base_Ping *msg)

@@ -339,7 +339,7 @@ nx_err_t golden_all_everything_subscribe(nx_node_t *node, golden_all_everything_
 /** End the subscription: fn is not called any more; see nx_topic_unsubscribe(). */
 nx_err_t golden_all_everything_unsubscribe(nx_node_t *node);
 
-/** Borrow a buffer (not cleared: start with _init()) to fill in place; see nx_topic_loan(). */
+/** Borrow a buffer (not cleared: start with _init()) to fill in place; see nx_loan_take(). */
 nx_err_t golden_all_everything_loan(nx_node_t *node, golden_all_Everything **out);
 
 /** Publish a loaned message without copying it; the loan ends either way. */
@@ -365,7 +365,7 @@ nx_err_t golden_all_everything_block_subscribe(nx_node_t *node, golden_all_every
 /** End the subscription: fn is not called any more; see nx_topic_unsubscribe(). */
 nx_err_t golden_all_everything_block_unsubscribe(nx_node_t *node);
 
-/** Borrow a buffer (not cleared: start with _init()) to fill in place; see nx_topic_loan(). */
+/** Borrow a buffer (not cleared: start with _init()) to fill in place; see nx_loan_take(). */
 nx_err_t golden_all_everything_block_loan(nx_node_t *node, golden_all_Everything **out);
 
 /** Publish a loaned message without copying it; the loan ends either way. */
@@ -391,7 +391,7 @@ nx_err_t golden_all_holders_subscribe(nx_node_t *node, golden_all_holders_fn fn,
 /** End the subscription: fn is not called any more; see nx_topic_unsubscribe(). */
 nx_err_t golden_all_holders_unsubscribe(nx_node_t *node);
 
-/** Borrow a buffer (not cleared: start with _init()) to fill in place; see nx_topic_loan(). */
+/** Borrow a buffer (not cleared: start with _init()) to fill in place; see nx_loan_take(). */
 nx_err_t golden_all_holders_loan(nx_node_t *node, golden_all_Holder **out);
 
 /** Publish a loaned message without copying it; the loan ends either way. */
@@ -417,7 +417,7 @@ nx_err_t golden_all_pings_subscribe(nx_node_t *node, golden_all_pings_fn fn, voi
 /** End the subscription: fn is not called any more; see nx_topic_unsubscribe(). */
 nx_err_t golden_all_pings_unsubscribe(nx_node_t *node);
 
-/** Borrow a buffer (not cleared: start with _init()) to fill in place; see nx_topic_loan(). */
+/** Borrow a buffer (not cleared: start with _init()) to fill in place; see nx_loan_take(). */
 nx_err_t golden_all_pings_loan(nx_node_t *node, golden_base_Ping **out);
 
 /** Publish a loaned message without copying it; the loan ends either way. */

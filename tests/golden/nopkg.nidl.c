@@ -113,7 +113,7 @@ nx_err_t pixels_loan(nx_node_t *node, Pixel **out)
     if (out == NULL)
         return NX_EINVAL;
     void *buf = NULL;
-    nx_err_t err = nx_topic_loan(node, &pixels_topic, &buf);
+    nx_err_t err = nx_loan_take(node, &pixels_topic, &buf);
     if (err == NX_OK)
         *out = (Pixel *)buf;
     return err;
@@ -121,7 +121,7 @@ nx_err_t pixels_loan(nx_node_t *node, Pixel **out)
 
 nx_err_t pixels_publish_loan(nx_node_t *node, Pixel *msg)
 {
-    return nx_topic_publish_loan(node, &pixels_topic, msg);
+    return nx_loan_publish(node, &pixels_topic, msg);
 }
 
 nx_err_t pixels_loan_release(nx_node_t *node, Pixel *msg)

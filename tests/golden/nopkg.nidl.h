@@ -69,7 +69,7 @@ nx_err_t pixels_subscribe(nx_node_t *node, pixels_fn fn, void *user);
 /** End the subscription: fn is not called any more; see nx_topic_unsubscribe(). */
 nx_err_t pixels_unsubscribe(nx_node_t *node);
 
-/** Borrow a buffer (not cleared: start with _init()) to fill in place; see nx_topic_loan(). */
+/** Borrow a buffer (not cleared: start with _init()) to fill in place; see nx_loan_take(). */
 nx_err_t pixels_loan(nx_node_t *node, Pixel **out);
 
 /** Publish a loaned message without copying it; the loan ends either way. */

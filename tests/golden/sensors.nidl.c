@@ -260,7 +260,7 @@ nx_err_t vehicle_sensors_cabin_temp_loan(nx_node_t *node, vehicle_sensors_Temper
     if (out == NULL)
         return NX_EINVAL;
     void *buf = NULL;
-    nx_err_t err = nx_topic_loan(node, &vehicle_sensors_cabin_temp_topic, &buf);
+    nx_err_t err = nx_loan_take(node, &vehicle_sensors_cabin_temp_topic, &buf);
     if (err == NX_OK)
         *out = (vehicle_sensors_Temperature *)buf;
     return err;
@@ -268,7 +268,7 @@ nx_err_t vehicle_sensors_cabin_temp_loan(nx_node_t *node, vehicle_sensors_Temper
 
 nx_err_t vehicle_sensors_cabin_temp_publish_loan(nx_node_t *node, vehicle_sensors_Temperature *msg)
 {
-    return nx_topic_publish_loan(node, &vehicle_sensors_cabin_temp_topic, msg);
+    return nx_loan_publish(node, &vehicle_sensors_cabin_temp_topic, msg);
 }
 
 nx_err_t vehicle_sensors_cabin_temp_loan_release(nx_node_t *node, vehicle_sensors_Temperature *msg)
@@ -312,7 +312,7 @@ nx_err_t vehicle_sensors_engine_temp_loan(nx_node_t *node, vehicle_sensors_Tempe
     if (out == NULL)
         return NX_EINVAL;
     void *buf = NULL;
-    nx_err_t err = nx_topic_loan(node, &vehicle_sensors_engine_temp_topic, &buf);
+    nx_err_t err = nx_loan_take(node, &vehicle_sensors_engine_temp_topic, &buf);
     if (err == NX_OK)
         *out = (vehicle_sensors_Temperature *)buf;
     return err;
@@ -320,7 +320,7 @@ nx_err_t vehicle_sensors_engine_temp_loan(nx_node_t *node, vehicle_sensors_Tempe
 
 nx_err_t vehicle_sensors_engine_temp_publish_loan(nx_node_t *node, vehicle_sensors_Temperature *msg)
 {
-    return nx_topic_publish_loan(node, &vehicle_sensors_engine_temp_topic, msg);
+    return nx_loan_publish(node, &vehicle_sensors_engine_temp_topic, msg);
 }
 
 nx_err_t vehicle_sensors_engine_temp_loan_release(nx_node_t *node, vehicle_sensors_Temperature *msg)
@@ -364,7 +364,7 @@ nx_err_t vehicle_sensors_front_camera_loan(nx_node_t *node, vehicle_sensors_Came
     if (out == NULL)
         return NX_EINVAL;
     void *buf = NULL;
-    nx_err_t err = nx_topic_loan(node, &vehicle_sensors_front_camera_topic, &buf);
+    nx_err_t err = nx_loan_take(node, &vehicle_sensors_front_camera_topic, &buf);
     if (err == NX_OK)
         *out = (vehicle_sensors_CameraFrame *)buf;
     return err;
@@ -372,7 +372,7 @@ nx_err_t vehicle_sensors_front_camera_loan(nx_node_t *node, vehicle_sensors_Came
 
 nx_err_t vehicle_sensors_front_camera_publish_loan(nx_node_t *node, vehicle_sensors_CameraFrame *msg)
 {
-    return nx_topic_publish_loan(node, &vehicle_sensors_front_camera_topic, msg);
+    return nx_loan_publish(node, &vehicle_sensors_front_camera_topic, msg);
 }
 
 nx_err_t vehicle_sensors_front_camera_loan_release(nx_node_t *node, vehicle_sensors_CameraFrame *msg)

@@ -157,7 +157,7 @@ nx_err_t vehicle_sensors_cabin_temp_subscribe(nx_node_t *node, vehicle_sensors_c
 /** End the subscription: fn is not called any more; see nx_topic_unsubscribe(). */
 nx_err_t vehicle_sensors_cabin_temp_unsubscribe(nx_node_t *node);
 
-/** Borrow a buffer (not cleared: start with _init()) to fill in place; see nx_topic_loan(). */
+/** Borrow a buffer (not cleared: start with _init()) to fill in place; see nx_loan_take(). */
 nx_err_t vehicle_sensors_cabin_temp_loan(nx_node_t *node, vehicle_sensors_Temperature **out);
 
 /** Publish a loaned message without copying it; the loan ends either way. */
@@ -183,7 +183,7 @@ nx_err_t vehicle_sensors_engine_temp_subscribe(nx_node_t *node, vehicle_sensors_
 /** End the subscription: fn is not called any more; see nx_topic_unsubscribe(). */
 nx_err_t vehicle_sensors_engine_temp_unsubscribe(nx_node_t *node);
 
-/** Borrow a buffer (not cleared: start with _init()) to fill in place; see nx_topic_loan(). */
+/** Borrow a buffer (not cleared: start with _init()) to fill in place; see nx_loan_take(). */
 nx_err_t vehicle_sensors_engine_temp_loan(nx_node_t *node, vehicle_sensors_Temperature **out);
 
 /** Publish a loaned message without copying it; the loan ends either way. */
@@ -209,7 +209,7 @@ nx_err_t vehicle_sensors_front_camera_subscribe(nx_node_t *node, vehicle_sensors
 /** End the subscription: fn is not called any more; see nx_topic_unsubscribe(). */
 nx_err_t vehicle_sensors_front_camera_unsubscribe(nx_node_t *node);
 
-/** Borrow a buffer (not cleared: start with _init()) to fill in place; see nx_topic_loan(). */
+/** Borrow a buffer (not cleared: start with _init()) to fill in place; see nx_loan_take(). */
 nx_err_t vehicle_sensors_front_camera_loan(nx_node_t *node, vehicle_sensors_CameraFrame **out);
 
 /** Publish a loaned message without copying it; the loan ends either way. */

@@ -199,7 +199,7 @@ static int hostile(const char *victim, const char *topic)
     static nx_type_desc_t t = {.name = "x.Dummy", .size = 4096, .align = 8, .fingerprint = 9};
     static nx_topic_desc_t td = {.name = "dummy", .type = &t};
     void *loan;
-    if (nx_topic_loan(me, &td, &loan) != NX_OK)
+    if (nx_loan_take(me, &td, &loan) != NX_OK)
         return 1;
     nx_loan_release(me, loan);
 

@@ -132,7 +132,7 @@ static void release_holds(unsigned keep)
         memmove(holds, holds + 1, --nholds * sizeof holds[0]);
         if (!frame_ok(nx_hold_data(h), nx_hold_size(h)))
             bad++;
-        nx_msg_release(sub_node, h);
+        nx_hold_release(sub_node, h);
         released++;
     }
     pthread_mutex_unlock(&lock);
@@ -168,7 +168,7 @@ static void check(const void *data, size_t size, const nx_msg_info_t *info)
         /* Keep the chunk: forever (a subscriber that never lets go), or
          * until the main thread releases it. */
         nx_hold_t *hold;
-        if (nx_msg_hold(sub_node, info, &hold) != NX_OK) {
+        if (nx_hold_take(sub_node, info, &hold) != NX_OK) {
             fprintf(stderr, "hold failed\n");
         } else if (opt.hold_release) {
             for (;;) {
@@ -262,10 +262,10 @@ static int run_pub(void)
         nx_err_t err;
         if (opt.loan) {
             void *msg;
-            err = nx_topic_loan(node, &frame_topic, &msg);
+            err = nx_loan_take(node, &frame_topic, &msg);
             if (err == NX_OK) {
                 fill(msg, seq, opt.loan);
-                err = nx_topic_publish_loan(node, &frame_topic, msg);
+                err = nx_loan_publish(node, &frame_topic, msg);
             }
         } else {
             fill(buf, seq, size_of(seq));

@@ -336,17 +336,17 @@ static void typed_topic_round_trip_and_mismatch(void **state)
     void *loan = NULL;
     NX_ASSERT_OK(nx_topic_subscribe(n, &point_topic, point_dispatch, (nx_generic_fn)on_point,
                                     NULL));
-    NX_ASSERT_OK(nx_topic_loan(n, &point_topic, &loan));
+    NX_ASSERT_OK(nx_loan_take(n, &point_topic, &loan));
     assert_non_null(loan);
     *(point_t *)loan = (point_t){42, 0, "loan"}; /* a loan is not cleared */
-    NX_ASSERT_OK(nx_topic_publish_loan(n, &point_topic, loan));
+    NX_ASSERT_OK(nx_loan_publish(n, &point_topic, loan));
     assert_int_equal(points_seen, 2);
     assert_int_equal(last_point.x, 42);
-    NX_ASSERT_ERR(NX_EINVAL, nx_topic_publish_loan(n, &point_topic, loan)); /* ended */
-    NX_ASSERT_OK(nx_topic_loan(n, &point_topic, &loan));
+    NX_ASSERT_ERR(NX_EINVAL, nx_loan_publish(n, &point_topic, loan)); /* ended */
+    NX_ASSERT_OK(nx_loan_take(n, &point_topic, &loan));
     NX_ASSERT_OK(nx_loan_release(n, loan));
     NX_ASSERT_ERR(NX_EINVAL, nx_loan_release(n, loan));
-    NX_ASSERT_OK(nx_topic_loan(n, &point_topic, &loan)); /* left for destroy */
+    NX_ASSERT_OK(nx_loan_take(n, &point_topic, &loan)); /* left for destroy */
     nx_node_destroy(n);
 }
 
@@ -361,8 +361,8 @@ static void hold_it(const void *data, size_t size, const nx_msg_info_t *info, vo
     (void)data;
     (void)size;
     holder_t *h = user;
-    NX_ASSERT_OK(nx_msg_hold(h->node, info, &h->hold));
-    h->again = nx_msg_hold(h->node, info, &h->hold); /* once only */
+    NX_ASSERT_OK(nx_hold_take(h->node, info, &h->hold));
+    h->again = nx_hold_take(h->node, info, &h->hold); /* once only */
 }
 
 static void hold_keeps_a_message_past_its_callback(void **state)
@@ -379,11 +379,11 @@ static void hold_keeps_a_message_past_its_callback(void **state)
     memset(msg, 0, sizeof msg); /* the publisher's buffer is gone */
     assert_int_equal(nx_hold_size(h.hold), 32);
     assert_string_equal(nx_hold_data(h.hold), "kept after return");
-    nx_msg_release(h.node, h.hold);
-    nx_msg_release(h.node, NULL);
+    nx_hold_release(h.node, h.hold);
+    nx_hold_release(h.node, NULL);
     nx_msg_info_t fake = {0};
     nx_hold_t *none = NULL;
-    NX_ASSERT_ERR(NX_EINVAL, nx_msg_hold(h.node, &fake, &none));
+    NX_ASSERT_ERR(NX_EINVAL, nx_hold_take(h.node, &fake, &none));
     assert_null(none);
     nx_node_destroy(h.node);
 }

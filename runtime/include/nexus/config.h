@@ -56,7 +56,7 @@ typedef struct nx_config {
 } nx_config_t;
 
 /** Fill cfg with the documented defaults. cfg must not be NULL. */
-NX_API void nx_config_default(nx_config_t *cfg);
+NX_API void nx_config_default(nx_config_t *cfg) NX_ATTR_NONNULL(1);
 
 /**
  * Load a YAML file over the defaults. Every key is optional.
@@ -69,14 +69,14 @@ NX_API void nx_config_default(nx_config_t *cfg);
  * @retval NX_ECONFIG  The file does not exist, is not valid YAML, has an
  *                     unknown key, a value of the wrong type or out of range.
  */
-NX_API nx_err_t nx_config_load(const char *yaml_path, nx_config_t *cfg);
+NX_API NX_ATTR_WARN_UNUSED nx_err_t nx_config_load(const char *yaml_path, nx_config_t *cfg);
 
 /**
  * As nx_config_load(), and also write the error message into msg
  * (truncated to msg_size, always NUL-terminated; "" on success).
  * msg may be NULL when msg_size is 0.
  */
-NX_API nx_err_t nx_config_load_msg(const char *yaml_path, nx_config_t *cfg,
+NX_API NX_ATTR_WARN_UNUSED nx_err_t nx_config_load_msg(const char *yaml_path, nx_config_t *cfg,
                                    char *msg, size_t msg_size);
 
 /**

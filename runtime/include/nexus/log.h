@@ -56,7 +56,7 @@ NX_API bool nx_log_enabled(nx_log_level_t level);
  * Parse a level name ("error", "warn", "info", "debug", "trace").
  * @retval true  *out set.  @retval false  unknown name, *out untouched.
  */
-NX_API bool nx_log_level_parse(const char *name, nx_log_level_t *out);
+NX_API NX_ATTR_WARN_UNUSED bool nx_log_level_parse(const char *name, nx_log_level_t *out);
 
 /** The name of a level; "?" for an unknown value. */
 NX_API const char *nx_log_level_name(nx_log_level_t level);

@@ -61,7 +61,7 @@ extern "C" {
  * @retval NX_EVERSION  The registry has another layout or ABI.
  * @retval NX_ESYS      Another system call failed (see the log).
  */
-NX_API nx_err_t nx_node_create(const char *name, const nx_config_t *cfg,
+NX_API NX_ATTR_WARN_UNUSED nx_err_t nx_node_create(const char *name, const nx_config_t *cfg,
                                nx_node_t **out);
 
 /**
@@ -166,7 +166,7 @@ NX_API nx_err_t nx_subscriber_count(nx_node_t *node, const char *group,
  * @retval NX_ENOTFOUND No live node of that name.
  * @retval NX_EINVAL    Bad node or name.
  */
-NX_API nx_err_t nx_node_find(nx_node_t *node, const char *name, uint32_t *pid);
+NX_API NX_ATTR_WARN_UNUSED nx_err_t nx_node_find(nx_node_t *node, const char *name, uint32_t *pid);
 
 /**
  * Remove what crashed processes left in a domain: node and large-data
@@ -185,7 +185,7 @@ NX_API nx_err_t nx_domain_clean(const char *domain, uint32_t *removed);
 
 /* ---- Holding a message past its callback ------------------------------ */
 
-/** A message kept after its callback returned; see nx_msg_hold(). */
+/** A message kept after its callback returned; see nx_hold_take(). */
 typedef struct nx_hold nx_hold_t;
 
 /**
@@ -196,22 +196,22 @@ typedef struct nx_hold nx_hold_t;
  * soon. Other messages are copied.
  *
  * @param[out] out  The hold; read it with nx_hold_data()/nx_hold_size(),
- *                  end it with nx_msg_release().
+ *                  end it with nx_hold_release().
  * @retval NX_OK      Held.
  * @retval NX_EINVAL  Not called from a callback's info, or held already.
  * @retval NX_ENOMEM  No memory for the hold.
  */
-NX_API nx_err_t nx_msg_hold(nx_node_t *node, const nx_msg_info_t *info,
+NX_API NX_ATTR_WARN_UNUSED nx_err_t nx_hold_take(nx_node_t *node, const nx_msg_info_t *info,
                             nx_hold_t **out);
 
-/** The bytes of a held message; valid until nx_msg_release(). */
+/** The bytes of a held message; valid until nx_hold_release(). */
 NX_API const void *nx_hold_data(const nx_hold_t *hold);
 
 /** The size of a held message. */
 NX_API size_t nx_hold_size(const nx_hold_t *hold);
 
 /** End a hold (any thread). Accepts NULL. */
-NX_API void nx_msg_release(nx_node_t *node, nx_hold_t *hold);
+NX_API void nx_hold_release(nx_node_t *node, nx_hold_t *hold);
 
 /* ---- Typed entry points, called by the code nexus-idlc generates ------- */
 
@@ -242,7 +242,7 @@ NX_API nx_err_t nx_topic_unsubscribe(nx_node_t *node,
 
 /**
  * Borrow a buffer for one message of the topic, to be filled in place and
- * published without a copy by nx_topic_publish_loan(). The buffer is NOT
+ * published without a copy by nx_loan_publish(). The buffer is NOT
  * cleared (clearing 8 MiB would cost what the loan saves): initialise it
  * with the type's _init() or write every field. It lives in the node's
  * large-data ring when the channel is enabled (zero copy to other
@@ -255,17 +255,17 @@ NX_API nx_err_t nx_topic_unsubscribe(nx_node_t *node,
  *                     (at once for on_full=fail, after block_ms for block).
  * @retval NX_ETOOBIG  The type is larger than the large-data ring.
  */
-NX_API nx_err_t nx_topic_loan(nx_node_t *node, const nx_topic_desc_t *topic,
+NX_API NX_ATTR_WARN_UNUSED nx_err_t nx_loan_take(nx_node_t *node, const nx_topic_desc_t *topic,
                               void **out);
 
 /**
- * Publish a buffer obtained from nx_topic_loan() for the same topic. The
+ * Publish a buffer obtained from nx_loan_take() for the same topic. The
  * loan ends in every case: on success and on failure alike the buffer
  * must not be touched again.
  * @retval NX_OK, NX_ETIMEOUT  as nx_topic_publish().
  * @retval NX_EINVAL  msg is not an outstanding loan of this node and topic.
  */
-NX_API nx_err_t nx_topic_publish_loan(nx_node_t *node,
+NX_API nx_err_t nx_loan_publish(nx_node_t *node,
                                       const nx_topic_desc_t *topic, void *msg);
 
 /**

@@ -42,7 +42,7 @@ typedef struct nx_msg_info {
     uint64_t fingerprint;   /**< type fingerprint of the writer, 0 if raw */
     uint32_t sender_pid;    /**< process id of the sender */
     uint32_t flags;         /**< NX_MSG_* bits */
-    const void *ref;        /**< the runtime's handle of this delivery, for nx_msg_hold() */
+    const void *ref;        /**< the runtime's handle of this delivery, for nx_hold_take() */
 } nx_msg_info_t;
 
 /**
