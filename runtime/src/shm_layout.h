@@ -110,6 +110,21 @@ typedef struct nx_registry_shm {
 
 /* ---- node segment --------------------------------------------------- */
 
+/* Geometry limits of a node segment: what the configuration accepts
+ * (config.c) and what a peer's header must respect (segment.c). */
+#define NX_SEG_MAX_QUEUES 1024u        /* inbound queues per node */
+#define NX_SEG_MIN_CAPACITY 2u         /* slots per queue, power of two */
+#define NX_SEG_MAX_CAPACITY 65536u
+#define NX_SEG_MIN_MESSAGE 128u        /* slot bytes: 64-byte header + 64 */
+#define NX_SEG_MAX_MESSAGE (1u << 20)
+#define NX_SEG_MESSAGE_ALIGN 64u       /* slot bytes are a multiple of this */
+
+/* States of a node segment (nx_seg_header_t.state). */
+enum {
+    NX_SEG_RUNNING = 1, /* its owner uses it */
+    NX_SEG_CLOSING = 2, /* its owner left; the name is unlinked */
+};
+
 /* Queue flags. A queue is owned by one sending node. */
 enum {
     NX_Q_CLAIMING = 1u << 0, /* a sender is setting it up */
@@ -170,7 +185,7 @@ typedef struct nx_seg_header {
     uint64_t slots_offset;      /* slots of queue q at slots_offset + q * capacity * message_size */
     char name[NX_NODE_NAME_MAX + 1];
     _Atomic uint32_t ref_count; /* processes that map it (owner included) */
-    _Atomic uint32_t state;     /* 1 running, 2 closing */
+    _Atomic uint32_t state;     /* NX_SEG_RUNNING, NX_SEG_CLOSING */
     _Atomic uint64_t heartbeat_ns;
     _Atomic uint32_t queues_gen; /* bumped when a queue is claimed or freed */
     alignas(NX_CACHELINE) nx_doorbell_t bell;
