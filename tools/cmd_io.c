@@ -124,11 +124,11 @@ static int check_names(const char *cmd, const char *group, const char *topic)
 {
     if (!topic)
         return tool_usage_err(cmd, "missing TOPIC");
-    if (!nx__topic_name_ok(topic, false))
+    if (!nx_name_valid(NX_NAME_TOPIC, topic))
         return tool_usage_err(cmd, "bad topic name '%.*s': 1..%d characters of "
                               "[A-Za-z0-9_/.-]", NX_TOPIC_NAME_MAX, topic,
                               NX_TOPIC_NAME_MAX);
-    if (!nx__topic_name_ok(group, true))
+    if (!nx_name_valid(NX_NAME_GROUP, group))
         return tool_usage_err(cmd, "bad group name '%.*s': up to %d characters of "
                               "[A-Za-z0-9_/.-]", NX_TOPIC_NAME_MAX, group,
                               NX_TOPIC_NAME_MAX);
@@ -288,7 +288,7 @@ int tool_cmd_echo(tool_ctx_t *ctx, tool_args_t *a)
     fprintf(stderr, "nexus echo: listening to '%s%s%s' in domain '%s' as node '%s'\n",
             group, group[0] ? "/" : "", topic, ctx->domain, nx_node_name(node));
 
-    uint64_t start = nx__plat_now_ns();
+    uint64_t start = tool_now_ns();
     uint64_t deadline = timeout_s > 0 ? start + (uint64_t)(timeout_s * 1e9) : 0;
     bool timed_out = false, interrupted = false;
     for (;;) {
@@ -296,7 +296,7 @@ int tool_cmd_echo(tool_ctx_t *ctx, tool_args_t *a)
             break;
         if (atomic_load(&st.write_failed))
             break;
-        uint64_t now = nx__plat_now_ns();
+        uint64_t now = tool_now_ns();
         if (deadline && now >= deadline) {
             timed_out = true;
             break;
@@ -422,23 +422,23 @@ static bool read_file(const char *path, uint8_t **out, size_t *len, char *why, s
 static void pub_warn_typed(const tool_ctx_t *ctx, const char *cmd, const char *group,
                            const char *topic)
 {
-    tool_reg_t reg;
-    char why[256];
-    if (tool_reg_load(ctx->domain, &reg, why, sizeof why) != TOOL_REG_OK)
+    nx_snapshot_opts_t o;
+    nx_snapshot_opts_init(&o);
+    o.segments = false;
+    nx_snapshot_t *snap;
+    if (nx_snapshot_take(ctx->domain, &o, &snap) != NX_OK)
         return;
-    for (uint32_t i = 0; i < NX_REG_MAX_TOPICS; i++) {
-        const nx_reg_topic_t *tp = &reg.copy->topics[i];
-        if (tp->used && tp->fingerprint && strcmp(tp->group, group) == 0 &&
+    for (size_t i = 0; i < nx_snapshot_topic_count(snap); i++) {
+        const nx_inspect_topic_t *tp = nx_snapshot_topic(snap, i);
+        if (tp->fingerprint && strcmp(tp->group, group) == 0 &&
             strcmp(tp->name, topic) == 0) {
-            char type[NX_TYPE_NAME_MAX + 1];
-            tool_sanitize(type, sizeof type, tp->type_name);
             tool_err(cmd, "warning: '%s' carries type %s (%" PRIu32 " bytes); typed "
                      "subscribers drop raw messages, only raw subscribers get them",
-                     topic, type, tp->type_size);
+                     topic, tp->type_name, tp->type_size);
             break;
         }
     }
-    tool_reg_free(&reg);
+    nx_snapshot_free(snap);
 }
 
 int tool_cmd_pub(tool_ctx_t *ctx, tool_args_t *a)
@@ -496,9 +496,9 @@ int tool_cmd_pub(tool_ctx_t *ctx, tool_args_t *a)
                                       val);
             break;
         case OPT_WAIT:
-            if (!tool_parse_u64(val, 0, NX_REG_MAX_NODES, &wait_subs))
+            if (!tool_parse_u64(val, 0, TOOL_MAX_NODES, &wait_subs))
                 return tool_usage_err(a->cmd, "--wait-subscribers wants 0..%u, not '%s'",
-                                      NX_REG_MAX_NODES, val);
+                                      TOOL_MAX_NODES, val);
             break;
         case OPT_TIMEOUT:
             if (!tool_parse_double(val, 1e7, &timeout_s) || timeout_s <= 0)
@@ -551,7 +551,7 @@ int tool_cmd_pub(tool_ctx_t *ctx, tool_args_t *a)
     size_t subs = 0;
     bool interrupted = false;
     /* Wait for subscribers first if asked. */
-    uint64_t deadline = nx__plat_now_ns() + (uint64_t)(timeout_s * 1e9);
+    uint64_t deadline = tool_now_ns() + (uint64_t)(timeout_s * 1e9);
     for (;;) {
         nx_err_t err = nx_subscriber_count(node, group, topic, &subs);
         if (err != NX_OK) {
@@ -561,7 +561,7 @@ int tool_cmd_pub(tool_ctx_t *ctx, tool_args_t *a)
         }
         if (subs >= wait_subs)
             break;
-        if (nx__plat_now_ns() >= deadline) {
+        if (tool_now_ns() >= deadline) {
             tool_err(a->cmd, "%zu of %" PRIu64 " subscribers after %g s; nothing published",
                      subs, wait_subs, timeout_s);
             rc = TOOL_ERR;
@@ -584,10 +584,10 @@ int tool_cmd_pub(tool_ctx_t *ctx, tool_args_t *a)
         goto out;
     }
     uint64_t period = rate > 0 ? (uint64_t)(1e9 / rate) : 0;
-    uint64_t start = nx__plat_now_ns();
+    uint64_t start = tool_now_ns();
     for (uint64_t i = 0; count == 0 || i < count; i++) {
         if (i && period) {
-            uint64_t next = start + i * period, now = nx__plat_now_ns();
+            uint64_t next = start + i * period, now = tool_now_ns();
             if (next > now && signals_wait(&sigs, next - now)) {
                 interrupted = true;
                 break;

@@ -1,15 +1,13 @@
 /*
  * cmd_view.c: the commands that only look: domains, nodes, topics, stats.
- * They read the registry through a private copy and node segments through
- * read-only mappings (shmview.c); they never lock or write anything.
+ * They read one snapshot of the domain (<nexus/inspect.h>); they never
+ * lock or write anything.
  */
 #include "tool.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define DEFAULT_HUNG_MS 5000u
 
 static const char domains_help[] =
     "Usage: nexus domains [--json]\n"
@@ -25,9 +23,9 @@ static const char nodes_help[] =
     "List the node table of the domain's registry: name, pid, state, notify\n"
     "mode, inbound queues in use / configured, heartbeat age and segment.\n"
     "\n"
-    "State: alive; hung (the process runs but its heartbeat is older than\n"
-    "--hung-ms, default 5000); dead (the process is gone: 'nexus clean'\n"
-    "removes what it left).\n";
+    "State: alive; hung (the process runs but its heartbeat is older than the\n"
+    "node's own heartbeat_timeout_ms, as its peers judge it, or than --hung-ms\n"
+    "when given); dead (the process is gone: 'nexus clean' removes what it left).\n";
 
 static const char topics_help[] =
     "Usage: nexus topics [--domain D] [--json]\n"
@@ -42,7 +40,8 @@ static const char stats_help[] =
     "For each node (or only NODE), read its segment and list its inbound queues,\n"
     "one per sending node: sender, capacity, pending, sent, received, dropped\n"
     "(queue full), rejected (failed validation) and the high-water mark.\n"
-    "A sender marked (left) has closed its queue; (gone) means its process died.\n";
+    "A sender marked (left) has closed its queue; (gone) means its process died.\n"
+    "A node's state is judged as 'nexus nodes' does.\n";
 
 /* Parse arguments made of common options only, plus at most max_pos
  * positionals stored in pos[]. Returns -1 to go on, else an exit status. */
@@ -95,17 +94,28 @@ static int report_missing(const tool_ctx_t *ctx, const char *cmd, const char *li
     return TOOL_OK;
 }
 
-/* Load the domain's registry; returns -1 when loaded, else an exit status. */
-static int load_registry(const tool_ctx_t *ctx, const char *cmd, const char *list,
-                         tool_reg_t *reg)
+/* Take the domain's snapshot; returns -1 when its registry is usable,
+ * else an exit status (the snapshot is freed then). */
+static int load_snapshot(const tool_ctx_t *ctx, const char *cmd, const char *list,
+                         uint32_t hung_ms, bool segments, nx_snapshot_t **snap)
 {
-    char why[256];
-    tool_reg_status_t st = tool_reg_load(ctx->domain, reg, why, sizeof why);
-    if (st == TOOL_REG_OK)
+    nx_snapshot_opts_t o;
+    nx_snapshot_opts_init(&o);
+    o.hung_ms = hung_ms;
+    o.segments = segments;
+    nx_err_t err = nx_snapshot_take(ctx->domain, &o, snap);
+    if (err != NX_OK) {
+        tool_err(cmd, "cannot inspect domain '%s': %s", ctx->domain, nx_strerror(err));
+        return TOOL_ERR;
+    }
+    const nx_inspect_domain_t *d = nx_snapshot_domain(*snap);
+    if (d->registry == NX_REGISTRY_OK)
         return -1;
-    if (st == TOOL_REG_MISSING)
-        return report_missing(ctx, cmd, list);
-    return tool_report_reg_problem(cmd, reg, st, why);
+    int rc = d->registry == NX_REGISTRY_MISSING ? report_missing(ctx, cmd, list)
+                                                : tool_report_reg_problem(cmd, d);
+    nx_snapshot_free(*snap);
+    *snap = NULL;
+    return rc;
 }
 
 static const char *notify_name(uint32_t mode)
@@ -115,12 +125,6 @@ static const char *notify_name(uint32_t mode)
 
 /* ---- domains ------------------------------------------------------------------ */
 
-typedef struct domain_info {
-    char name[NX_DOMAIN_NAME_MAX + 1];
-    size_t objects;
-    bool has_registry;
-} domain_info_t;
-
 int tool_cmd_domains(tool_ctx_t *ctx, tool_args_t *a)
 {
     int npos;
@@ -128,37 +132,12 @@ int tool_cmd_domains(tool_ctx_t *ctx, tool_args_t *a)
     if (rc != -1)
         return rc;
 
-    char **names;
-    size_t n = tool_shm_names("nexus.", &names);
-    domain_info_t *doms = calloc(n ? n : 1, sizeof *doms);
-    size_t ndoms = 0;
-    if (!doms) {
-        tool_names_free(names, n);
+    char **doms;
+    size_t ndoms;
+    if (nx_domains_list(&doms, &ndoms) != NX_OK) {
         tool_err(a->cmd, "out of memory");
         return TOOL_ERR;
     }
-    for (size_t i = 0; i < n; i++) {
-        const char *d = names[i] + strlen("nexus.");
-        const char *dot = strchr(d, '.');
-        size_t len = dot ? (size_t)(dot - d) : 0;
-        if (len == 0 || len > NX_DOMAIN_NAME_MAX)
-            continue;
-        char dom[NX_DOMAIN_NAME_MAX + 1];
-        memcpy(dom, d, len);
-        dom[len] = '\0';
-        if (!nx__domain_name_ok(dom))
-            continue;
-        size_t k = 0;
-        while (k < ndoms && strcmp(doms[k].name, dom) != 0)
-            k++;
-        if (k == ndoms)
-            memcpy(doms[ndoms++].name, dom, len + 1);
-        doms[k].objects++;
-        if (strcmp(dot, ".registry") == 0)
-            doms[k].has_registry = true;
-    }
-    tool_names_free(names, n);
-
     tool_table_t t;
     tool_table_init(&t, 6);
     tool_table_cell(&t, "DOMAIN");
@@ -171,75 +150,67 @@ int tool_cmd_domains(tool_ctx_t *ctx, tool_args_t *a)
     if (ctx->json)
         fputs("{\"domains\":[", stdout);
     for (size_t k = 0; k < ndoms; k++) {
-        uint32_t live = 0, dead = 0, topics = 0;
-        char status[320] = "ok";
-        char why[256] = "";
-        tool_reg_status_t st = TOOL_REG_MISSING;
-        if (doms[k].has_registry) {
-            tool_reg_t reg;
-            st = tool_reg_load(doms[k].name, &reg, why, sizeof why);
-            if (st == TOOL_REG_OK) {
-                for (uint32_t i = 0; i < NX_REG_MAX_NODES; i++) {
-                    const nx_reg_node_t *nd = &reg.copy->nodes[i];
-                    if (nd->state == NX_NODE_FREE)
-                        continue;
-                    uint64_t age;
-                    if (tool_node_liveness(doms[k].name, nd, UINT64_MAX, &age) ==
-                        TOOL_NODE_DEAD)
-                        dead++;
-                    else
-                        live++;
-                }
-                for (uint32_t i = 0; i < NX_REG_MAX_TOPICS; i++)
-                    topics += reg.copy->topics[i].used != 0;
-                tool_reg_free(&reg);
-            }
+        nx_snapshot_opts_t o;
+        nx_snapshot_opts_init(&o);
+        o.segments = false;
+        nx_snapshot_t *snap;
+        if (nx_snapshot_take(doms[k], &o, &snap) != NX_OK)
+            continue;
+        const nx_inspect_domain_t *d = nx_snapshot_domain(snap);
+        size_t live = 0, dead = 0;
+        for (size_t i = 0; i < nx_snapshot_node_count(snap); i++) {
+            if (nx_snapshot_node(snap, i)->state == NX_NODE_STATE_DEAD)
+                dead++;
+            else
+                live++;
         }
-        const char *st_name = st == TOOL_REG_OK        ? "ok"
-                              : st == TOOL_REG_MISSING ? "missing"
-                              : st == TOOL_REG_BAD     ? "bad"
-                                                       : "unreadable";
-        if (st == TOOL_REG_MISSING)
+        size_t topics = nx_snapshot_topic_count(snap);
+        char status[NX_PROBLEM_MAX + 64] = "ok";
+        const char *st_name = nx_registry_status_name(d->registry);
+        if (d->registry == NX_REGISTRY_MISSING)
             snprintf(status, sizeof status, "missing (leftovers: nexus clean --domain %s)",
-                     doms[k].name);
-        else if (st != TOOL_REG_OK)
-            snprintf(status, sizeof status, "%s: %s", st_name, why);
+                     d->name);
+        else if (d->registry != NX_REGISTRY_OK)
+            snprintf(status, sizeof status, "%s: %s", st_name, d->problem);
         if (ctx->json) {
             bool first = true;
             fputs(first_dom ? "{" : ",{", stdout);
             first_dom = false;
-            tool_json_kv_str(stdout, &first, "domain", doms[k].name);
+            tool_json_kv_str(stdout, &first, "domain", d->name);
             tool_json_kv_str(stdout, &first, "registry", st_name);
-            if (st != TOOL_REG_OK && st != TOOL_REG_MISSING)
-                tool_json_kv_str(stdout, &first, "problem", why);
+            if (d->registry != NX_REGISTRY_OK && d->registry != NX_REGISTRY_MISSING)
+                tool_json_kv_str(stdout, &first, "problem", d->problem);
             tool_json_kv_u64(stdout, &first, "live_nodes", live);
             tool_json_kv_u64(stdout, &first, "dead_nodes", dead);
             tool_json_kv_u64(stdout, &first, "topics", topics);
-            tool_json_kv_u64(stdout, &first, "objects", doms[k].objects);
+            tool_json_kv_u64(stdout, &first, "objects", d->object_count);
             fputc('}', stdout);
         } else {
-            bool ok = st == TOOL_REG_OK;
-            tool_table_cell(&t, "%s", doms[k].name);
-            if (ok) {
-                tool_table_cell(&t, "%" PRIu32, live);
-                tool_table_cell(&t, "%" PRIu32, dead);
-                tool_table_cell(&t, "%" PRIu32, topics);
+            tool_table_cell(&t, "%s", d->name);
+            if (d->registry == NX_REGISTRY_OK) {
+                tool_table_cell(&t, "%zu", live);
+                tool_table_cell(&t, "%zu", dead);
+                tool_table_cell(&t, "%zu", topics);
             } else {
                 for (int c = 0; c < 3; c++)
                     tool_table_cell(&t, "-");
             }
-            tool_table_cell(&t, "%zu", doms[k].objects);
+            tool_table_cell(&t, "%zu", d->object_count);
             tool_table_cell(&t, "%s", status);
         }
+        nx_snapshot_free(snap);
     }
-    if (ctx->json)
+    if (ctx->json) {
         fputs("]}\n", stdout);
-    else if (ndoms == 0)
-        printf("no Nexus domain has objects in %s\n", nx__plat_shm_dir());
-    else
+    } else if (ndoms == 0) {
+        nx_layout_info_t li;
+        nx_layout_info(&li);
+        printf("no Nexus domain has objects in %s\n", li.shm_dir);
+    } else {
         tool_table_print(&t, stdout, "");
+    }
     tool_table_free(&t);
-    free(doms);
+    nx_domain_objects_free(doms, ndoms);
     return TOOL_OK;
 }
 
@@ -262,13 +233,13 @@ int tool_cmd_nodes(tool_ctx_t *ctx, tool_args_t *a)
         {"hung-ms", 0, true, OPT_HUNG_MS},
         {NULL, 0, false, 0},
     };
-    uint64_t hung_ms = DEFAULT_HUNG_MS;
+    uint64_t hung_ms = 0; /* 0: each node's own timeout */
     int npos;
     int rc = parse_simple(ctx, a, opts, nodes_help, NULL, 0, &npos, nodes_opt, &hung_ms);
     if (rc != -1)
         return rc;
-    tool_reg_t reg;
-    rc = load_registry(ctx, a->cmd, "nodes", &reg);
+    nx_snapshot_t *snap;
+    rc = load_snapshot(ctx, a->cmd, "nodes", (uint32_t)hung_ms, true, &snap);
     if (rc != -1)
         return rc;
 
@@ -284,45 +255,38 @@ int tool_cmd_nodes(tool_ctx_t *ctx, tool_args_t *a)
         fputc('{', stdout);
         tool_json_kv_str(stdout, &first, "domain", ctx->domain);
         tool_json_kv_bool(stdout, &first, "registry", true);
-        tool_json_kv_u64(stdout, &first, "generation", reg.generation);
+        tool_json_kv_u64(stdout, &first, "generation", nx_snapshot_domain(snap)->generation);
         tool_json_key(stdout, &first, "nodes");
         fputc('[', stdout);
     }
-    for (uint32_t i = 0; i < NX_REG_MAX_NODES; i++) {
-        const nx_reg_node_t *n = &reg.copy->nodes[i];
-        if (n->state == NX_NODE_FREE)
-            continue;
-        uint64_t age;
-        tool_liveness_t l = tool_node_liveness(ctx->domain, n, hung_ms * 1000000u, &age);
-        counts[l]++;
-        tool_seg_t seg;
-        char why[256];
-        bool seg_ok = tool_seg_open(ctx->domain, n->segment, n, &seg, why, sizeof why) ==
-                      NX_OK;
-        uint32_t used = seg_ok ? tool_seg_queues_used(&seg) : 0;
-        if (seg_ok)
-            tool_seg_close(&seg);
+    for (size_t i = 0; i < nx_snapshot_node_count(snap); i++) {
+        const nx_inspect_node_t *n = nx_snapshot_node(snap, i);
+        counts[n->state <= NX_NODE_STATE_DEAD ? n->state : NX_NODE_STATE_DEAD]++;
+        bool seg_ok = n->segment_err == NX_OK;
+        uint64_t age = n->heartbeat_age_ns;
         if (ctx->json) {
             bool first = true;
             fputs(first_node ? "{" : ",{", stdout);
             first_node = false;
-            tool_json_kv_u64(stdout, &first, "slot", i);
+            tool_json_kv_u64(stdout, &first, "slot", n->slot);
             tool_json_kv_str(stdout, &first, "name", n->name);
             tool_json_kv_u64(stdout, &first, "pid", n->pid);
-            tool_json_kv_str(stdout, &first, "state", tool_liveness_name(l));
-            tool_json_kv_bool(stdout, &first, "process_alive", l != TOOL_NODE_DEAD);
+            tool_json_kv_str(stdout, &first, "state", nx_node_state_name(n->state));
+            tool_json_kv_bool(stdout, &first, "process_alive", n->process_alive);
             tool_json_kv_str(stdout, &first, "notify", notify_name(n->notify));
             if (seg_ok)
-                tool_json_kv_u64(stdout, &first, "queues_used", used);
+                tool_json_kv_u64(stdout, &first, "queues_used", n->queue_count);
             else
                 tool_json_kv_null(stdout, &first, "queues_used");
             tool_json_kv_u64(stdout, &first, "max_queues", n->max_queues);
             tool_json_kv_u64(stdout, &first, "queue_capacity", n->queue_capacity);
             tool_json_kv_u64(stdout, &first, "message_size", n->message_size);
             tool_json_kv_u64(stdout, &first, "heartbeat_age_ms", age / 1000000u);
+            tool_json_kv_u64(stdout, &first, "heartbeat_timeout_ms", n->heartbeat_timeout_ms);
+            tool_json_kv_u64(stdout, &first, "hung_ms", n->hung_ms);
             tool_json_kv_str(stdout, &first, "segment", n->segment);
             if (!seg_ok)
-                tool_json_kv_str(stdout, &first, "segment_problem", why);
+                tool_json_kv_str(stdout, &first, "segment_problem", n->segment_problem);
             tool_json_kv_str(stdout, &first, "large_segment", n->large_segment);
             fputc('}', stdout);
         } else {
@@ -330,10 +294,10 @@ int tool_cmd_nodes(tool_ctx_t *ctx, tool_args_t *a)
             tool_fmt_duration(beat, sizeof beat, age);
             tool_table_cell(&t, "%s", n->name);
             tool_table_cell(&t, "%" PRIu32, n->pid);
-            tool_table_cell(&t, "%s", tool_liveness_name(l));
+            tool_table_cell(&t, "%s", nx_node_state_name(n->state));
             tool_table_cell(&t, "%s", notify_name(n->notify));
             if (seg_ok)
-                tool_table_cell(&t, "%" PRIu32 "/%" PRIu32, used, n->max_queues);
+                tool_table_cell(&t, "%zu/%" PRIu32, n->queue_count, n->max_queues);
             else
                 tool_table_cell(&t, "-/%" PRIu32, n->max_queues);
             tool_table_cell(&t, "%s", beat);
@@ -349,34 +313,34 @@ int tool_cmd_nodes(tool_ctx_t *ctx, tool_args_t *a)
                counts[1], counts[2]);
         if (total)
             tool_table_print(&t, stdout, "");
-        if (counts[TOOL_NODE_DEAD])
+        if (counts[NX_NODE_STATE_DEAD])
             printf("dead: the process is gone; 'nexus clean --domain %s' removes what "
                    "it left\n", ctx->domain);
-        if (counts[TOOL_NODE_HUNG])
+        if (counts[NX_NODE_STATE_HUNG] && hung_ms)
             printf("hung: the process runs but its heartbeat is older than %" PRIu64
                    " ms\n", hung_ms);
+        else if (counts[NX_NODE_STATE_HUNG])
+            printf("hung: the process runs but its heartbeat is older than its "
+                   "heartbeat_timeout_ms\n");
     }
     tool_table_free(&t);
-    tool_reg_free(&reg);
+    nx_snapshot_free(snap);
     return TOOL_OK;
 }
 
 /* ---- topics ---------------------------------------------------------------------- */
 
-/* Append the names of the nodes whose bits are set, comma-separated. */
-static void node_list(const nx_registry_shm_t *s, const bool *alive, const uint64_t *bits,
-                      char *buf, size_t size)
+/* The names of the endpoints, comma-separated. */
+static void node_list(const nx_inspect_endpoint_t *e, size_t n, char *buf, size_t size)
 {
     size_t len = 0;
     buf[0] = '\0';
-    for (uint32_t i = 0; i < NX_REG_MAX_NODES; i++) {
-        if (!((bits[i / 64] >> (i % 64)) & 1u))
-            continue;
-        const nx_reg_node_t *n = &s->nodes[i];
-        int w = n->state == NX_NODE_ALIVE
-                    ? snprintf(buf + len, size - len, "%s%s%s", len ? "," : "", n->name,
-                               alive[i] ? "" : "(dead)")
-                    : snprintf(buf + len, size - len, "%s#%u?", len ? "," : "", i);
+    for (size_t i = 0; i < n; i++) {
+        int w = e[i].node ? snprintf(buf + len, size - len, "%s%s%s", len ? "," : "",
+                                     e[i].node->name,
+                                     e[i].node->process_alive ? "" : "(dead)")
+                          : snprintf(buf + len, size - len, "%s#%" PRIu32 "?",
+                                     len ? "," : "", e[i].slot);
         if (w < 0 || (size_t)w >= size - len)
             break;
         len += (size_t)w;
@@ -385,23 +349,17 @@ static void node_list(const nx_registry_shm_t *s, const bool *alive, const uint6
         snprintf(buf, size, "-");
 }
 
-static void json_node_list(const nx_registry_shm_t *s, const bool *alive,
-                           const uint64_t *bits)
+static void json_node_list(const nx_inspect_endpoint_t *e, size_t n)
 {
-    bool first_el = true;
     fputc('[', stdout);
-    for (uint32_t i = 0; i < NX_REG_MAX_NODES; i++) {
-        if (!((bits[i / 64] >> (i % 64)) & 1u))
-            continue;
-        const nx_reg_node_t *n = &s->nodes[i];
+    for (size_t i = 0; i < n; i++) {
         bool first = true;
-        fputs(first_el ? "{" : ",{", stdout);
-        first_el = false;
-        tool_json_kv_u64(stdout, &first, "slot", i);
-        if (n->state == NX_NODE_ALIVE) {
-            tool_json_kv_str(stdout, &first, "name", n->name);
-            tool_json_kv_u64(stdout, &first, "pid", n->pid);
-            tool_json_kv_bool(stdout, &first, "alive", alive[i]);
+        fputs(i ? ",{" : "{", stdout);
+        tool_json_kv_u64(stdout, &first, "slot", e[i].slot);
+        if (e[i].node) {
+            tool_json_kv_str(stdout, &first, "name", e[i].node->name);
+            tool_json_kv_u64(stdout, &first, "pid", e[i].node->pid);
+            tool_json_kv_bool(stdout, &first, "alive", e[i].node->process_alive);
         } else {
             tool_json_kv_null(stdout, &first, "name");
         }
@@ -416,48 +374,37 @@ int tool_cmd_topics(tool_ctx_t *ctx, tool_args_t *a)
     int rc = parse_simple(ctx, a, NULL, topics_help, NULL, 0, &npos, NULL, NULL);
     if (rc != -1)
         return rc;
-    tool_reg_t reg;
-    rc = load_registry(ctx, a->cmd, "topics", &reg);
+    nx_snapshot_t *snap;
+    rc = load_snapshot(ctx, a->cmd, "topics", 0, false, &snap);
     if (rc != -1)
         return rc;
-    const nx_registry_shm_t *s = reg.copy;
-    /* Whose process still runs: a name is marked (dead) otherwise. */
-    bool alive[NX_REG_MAX_NODES];
-    for (uint32_t i = 0; i < NX_REG_MAX_NODES; i++)
-        alive[i] = s->nodes[i].state == NX_NODE_ALIVE &&
-                   tool_node_process_alive(ctx->domain, &s->nodes[i]);
     tool_table_t t;
     tool_table_init(&t, 6);
     const char *head[] = {"GROUP", "TOPIC", "TYPE", "FINGERPRINT", "PUBLISHERS",
                           "SUBSCRIBERS"};
     for (size_t i = 0; i < 6; i++)
         tool_table_cell(&t, "%s", head[i]);
-    uint32_t count = 0;
-    bool first_topic = true;
+    size_t count = nx_snapshot_topic_count(snap);
     if (ctx->json) {
         bool first = true;
         fputc('{', stdout);
         tool_json_kv_str(stdout, &first, "domain", ctx->domain);
         tool_json_kv_bool(stdout, &first, "registry", true);
-        tool_json_kv_u64(stdout, &first, "generation", reg.generation);
+        tool_json_kv_u64(stdout, &first, "generation", nx_snapshot_domain(snap)->generation);
         tool_json_key(stdout, &first, "topics");
         fputc('[', stdout);
     }
-    /* Big enough for 128 names of 63 characters and their commas. */
-    static char pubs[NX_REG_MAX_NODES * (NX_NODE_NAME_MAX + 1) + 1];
+    /* Big enough for every node's name of 63 characters and their commas. */
+    static char pubs[TOOL_MAX_NODES * (NX_NODE_NAME_MAX + 8) + 1];
     static char subs[sizeof pubs];
-    for (uint32_t i = 0; i < NX_REG_MAX_TOPICS; i++) {
-        const nx_reg_topic_t *tp = &s->topics[i];
-        if (!tp->used)
-            continue;
-        count++;
+    for (size_t i = 0; i < count; i++) {
+        const nx_inspect_topic_t *tp = nx_snapshot_topic(snap, i);
         char fp[24];
         snprintf(fp, sizeof fp, "0x%016" PRIx64, tp->fingerprint);
         if (ctx->json) {
             bool first = true;
-            fputs(first_topic ? "{" : ",{", stdout);
-            first_topic = false;
-            tool_json_kv_u64(stdout, &first, "slot", i);
+            fputs(i ? ",{" : "{", stdout);
+            tool_json_kv_u64(stdout, &first, "slot", tp->slot);
             tool_json_kv_str(stdout, &first, "group", tp->group);
             tool_json_kv_str(stdout, &first, "name", tp->name);
             if (tp->fingerprint) {
@@ -469,13 +416,13 @@ int tool_cmd_topics(tool_ctx_t *ctx, tool_args_t *a)
                 tool_json_kv_null(stdout, &first, "fingerprint");
             }
             tool_json_key(stdout, &first, "publishers");
-            json_node_list(s, alive, tp->pubs);
+            json_node_list(tp->publishers, tp->publisher_count);
             tool_json_key(stdout, &first, "subscribers");
-            json_node_list(s, alive, tp->subs);
+            json_node_list(tp->subscribers, tp->subscriber_count);
             fputc('}', stdout);
         } else {
-            node_list(s, alive, tp->pubs, pubs, sizeof pubs);
-            node_list(s, alive, tp->subs, subs, sizeof subs);
+            node_list(tp->publishers, tp->publisher_count, pubs, sizeof pubs);
+            node_list(tp->subscribers, tp->subscriber_count, subs, sizeof subs);
             tool_table_cell(&t, "%s", tp->group[0] ? tp->group : "-");
             tool_table_cell(&t, "%s", tp->name);
             tool_table_cell(&t, "%s", tp->fingerprint ? tp->type_name : "-");
@@ -487,130 +434,156 @@ int tool_cmd_topics(tool_ctx_t *ctx, tool_args_t *a)
     if (ctx->json) {
         fputs("]}\n", stdout);
     } else {
-        printf("domain '%s': %" PRIu32 " topic%s\n", ctx->domain, count,
-               count == 1 ? "" : "s");
+        printf("domain '%s': %zu topic%s\n", ctx->domain, count, count == 1 ? "" : "s");
         if (count)
             tool_table_print(&t, stdout, "");
     }
     tool_table_free(&t);
-    tool_reg_free(&reg);
+    nx_snapshot_free(snap);
     return TOOL_OK;
 }
 
 /* ---- stats ---------------------------------------------------------------------- */
 
-static void stats_json_queue(const tool_queue_t *q)
+static void stats_json_queue(const nx_inspect_queue_t *q)
 {
     bool first = true;
     fputc('{', stdout);
     tool_json_kv_u64(stdout, &first, "index", q->index);
-    tool_json_kv_str(stdout, &first, "sender", q->sender);
-    tool_json_kv_u64(stdout, &first, "sender_pid", q->sender_pid);
+    tool_json_kv_str(stdout, &first, "sender", q->stats.peer);
+    tool_json_kv_u64(stdout, &first, "sender_pid", q->stats.peer_pid);
     tool_json_kv_bool(stdout, &first, "sender_alive", q->sender_alive);
-    tool_json_kv_bool(stdout, &first, "closed", (q->flags & NX_Q_CLOSED) != 0);
-    tool_json_kv_u64(stdout, &first, "capacity", q->capacity);
-    if (q->pending >= 0)
-        tool_json_kv_i64(stdout, &first, "pending", q->pending);
+    tool_json_kv_bool(stdout, &first, "closed", q->closed);
+    tool_json_kv_u64(stdout, &first, "capacity", q->stats.capacity);
+    if (q->pending_valid)
+        tool_json_kv_u64(stdout, &first, "pending", q->stats.pending);
     else
         tool_json_kv_null(stdout, &first, "pending");
-    tool_json_kv_u64(stdout, &first, "sent", q->sent);
-    tool_json_kv_u64(stdout, &first, "received", q->received);
-    tool_json_kv_u64(stdout, &first, "dropped", q->dropped);
-    tool_json_kv_u64(stdout, &first, "rejected", q->rejected);
-    tool_json_kv_u64(stdout, &first, "high_water", q->high_water);
+    tool_json_kv_u64(stdout, &first, "sent", q->stats.sent);
+    tool_json_kv_u64(stdout, &first, "received", q->stats.received);
+    tool_json_kv_u64(stdout, &first, "dropped", q->stats.dropped);
+    tool_json_kv_u64(stdout, &first, "rejected", q->stats.rejected);
+    tool_json_kv_u64(stdout, &first, "high_water", q->stats.high_water);
+    fputc('}', stdout);
+}
+
+static void stats_json_large(const nx_inspect_node_t *n)
+{
+    bool first = true;
+    const nx_large_stats_t *l = &n->large;
+    fputc('{', stdout);
+    tool_json_kv_str(stdout, &first, "segment", n->large_segment);
+    if (n->large_err != NX_OK) {
+        tool_json_kv_str(stdout, &first, "problem", n->large_problem);
+    } else {
+        tool_json_kv_u64(stdout, &first, "ring_size", l->ring_size);
+        tool_json_kv_u64(stdout, &first, "used", l->used);
+        tool_json_kv_u64(stdout, &first, "chunks", l->chunks);
+        tool_json_kv_u64(stdout, &first, "full_events", l->full_events);
+        tool_json_key(stdout, &first, "readers");
+        fputc('[', stdout);
+        for (uint32_t i = 0; i < l->reader_count && i < NX_LARGE_STATS_READERS; i++) {
+            const nx_large_reader_stats_t *r = &l->readers[i];
+            bool f = true;
+            fputs(i ? ",{" : "{", stdout);
+            tool_json_kv_str(stdout, &f, "name", r->name);
+            tool_json_kv_u64(stdout, &f, "pid", r->pid);
+            tool_json_kv_u64(stdout, &f, "delivered", r->delivered);
+            tool_json_kv_u64(stdout, &f, "released", r->released);
+            tool_json_kv_u64(stdout, &f, "stalls", r->stalls);
+            tool_json_kv_u64(stdout, &f, "dropped", r->dropped);
+            fputc('}', stdout);
+        }
+        fputc(']', stdout);
+    }
     fputc('}', stdout);
 }
 
 /* Print one node's queues. Returns false if its segment is unreadable. */
-static bool stats_node(const tool_ctx_t *ctx, const nx_reg_node_t *n, bool *first_node)
+static bool stats_node(const tool_ctx_t *ctx, const nx_inspect_node_t *n, bool *first_node)
 {
-    uint64_t age;
-    tool_liveness_t l = tool_node_liveness(ctx->domain, n, DEFAULT_HUNG_MS * 1000000u,
-                                           &age);
-    tool_seg_t seg;
-    char why[256];
-    nx_err_t err = tool_seg_open(ctx->domain, n->segment, n, &seg, why, sizeof why);
+    bool ok = n->segment_err == NX_OK;
+    const char *state = nx_node_state_name(n->state);
     if (ctx->json) {
         bool first = true;
         fputs(*first_node ? "{" : ",{", stdout);
         tool_json_kv_str(stdout, &first, "name", n->name);
         tool_json_kv_u64(stdout, &first, "pid", n->pid);
-        tool_json_kv_str(stdout, &first, "state", tool_liveness_name(l));
+        tool_json_kv_str(stdout, &first, "state", state);
         tool_json_kv_str(stdout, &first, "segment", n->segment);
-        if (err == NX_OK) {
-            tool_json_kv_u64(stdout, &first, "max_queues", seg.max_queues);
-            tool_json_kv_u64(stdout, &first, "queue_capacity", seg.capacity);
-            tool_json_kv_u64(stdout, &first, "message_size", seg.message_size);
-            tool_json_kv_u64(stdout, &first, "ref_count", seg.ref_count);
+        if (ok) {
+            tool_json_kv_u64(stdout, &first, "max_queues", n->seg_max_queues);
+            tool_json_kv_u64(stdout, &first, "queue_capacity", n->seg_queue_capacity);
+            tool_json_kv_u64(stdout, &first, "message_size", n->seg_message_size);
+            tool_json_kv_u64(stdout, &first, "ref_count", n->seg_ref_count);
         } else {
-            tool_json_kv_str(stdout, &first, "problem", why);
+            tool_json_kv_str(stdout, &first, "problem", n->segment_problem);
         }
         tool_json_key(stdout, &first, "queues");
         fputc('[', stdout);
-        bool first_q = true;
-        tool_queue_t q;
-        for (uint32_t i = 0; err == NX_OK && i < seg.max_queues; i++) {
-            if (!tool_seg_queue(&seg, i, &q))
-                continue;
-            if (!first_q)
+        for (size_t i = 0; i < n->queue_count; i++) {
+            if (i)
                 fputc(',', stdout);
-            first_q = false;
-            stats_json_queue(&q);
+            stats_json_queue(&n->queues[i]);
         }
-        fputs("]}", stdout);
+        fputc(']', stdout);
+        if (n->large_segment[0]) {
+            tool_json_key(stdout, &first, "large");
+            stats_json_large(n);
+        }
+        fputc('}', stdout);
     } else {
-        /* Printed directly, not through a table: sanitise by hand. */
-        char name[NX_NODE_NAME_MAX + 1], segname[NX_SEG_NAME_MAX], reason[sizeof why];
-        tool_sanitize(name, sizeof name, n->name);
-        tool_sanitize(segname, sizeof segname, n->segment);
-        tool_sanitize(reason, sizeof reason, why);
         if (!*first_node)
             fputc('\n', stdout);
-        if (err != NX_OK) {
-            printf("%s (pid %" PRIu32 ", %s): segment %s: %s\n", name, n->pid,
-                   tool_liveness_name(l), segname, reason);
+        if (!ok) {
+            printf("%s (pid %" PRIu32 ", %s): segment %s: %s\n", n->name, n->pid, state,
+                   n->segment, n->segment_problem);
         } else {
-            uint32_t used = tool_seg_queues_used(&seg);
-            printf("%s (pid %" PRIu32 ", %s): %" PRIu32 " queue%s in use of %" PRIu32
+            size_t used = n->queue_count;
+            printf("%s (pid %" PRIu32 ", %s): %zu queue%s in use of %" PRIu32
                    " (%" PRIu32 " slots x %" PRIu32 " bytes), segment %s\n",
-                   name, n->pid, tool_liveness_name(l), used, used == 1 ? "" : "s",
-                   seg.max_queues, seg.capacity, seg.message_size, segname);
+                   n->name, n->pid, state, used, used == 1 ? "" : "s", n->seg_max_queues,
+                   n->seg_queue_capacity, n->seg_message_size, n->segment);
             tool_table_t t;
             tool_table_init(&t, 10);
             const char *head[] = {"QUEUE", "SENDER", "PID", "CAPACITY", "PENDING",
                                   "SENT", "RECEIVED", "DROPPED", "REJECTED", "HIGH-WATER"};
             for (size_t i = 0; i < 10; i++)
                 tool_table_cell(&t, "%s", head[i]);
-            tool_queue_t q;
-            for (uint32_t i = 0; i < seg.max_queues; i++) {
-                if (!tool_seg_queue(&seg, i, &q))
-                    continue;
-                tool_table_cell(&t, "%" PRIu32, q.index);
-                tool_table_cell(&t, "%s%s", q.sender,
-                                !q.sender_alive               ? " (gone)"
-                                : (q.flags & NX_Q_CLOSED) != 0 ? " (left)"
-                                                               : "");
-                tool_table_cell(&t, "%" PRIu32, q.sender_pid);
-                tool_table_cell(&t, "%" PRIu32, q.capacity);
-                if (q.pending >= 0)
-                    tool_table_cell(&t, "%" PRId64, q.pending);
+            for (size_t i = 0; i < used; i++) {
+                const nx_inspect_queue_t *q = &n->queues[i];
+                tool_table_cell(&t, "%" PRIu32, q->index);
+                tool_table_cell(&t, "%s%s", q->stats.peer,
+                                !q->sender_alive ? " (gone)"
+                                : q->closed      ? " (left)"
+                                                 : "");
+                tool_table_cell(&t, "%" PRIu32, q->stats.peer_pid);
+                tool_table_cell(&t, "%" PRIu32, q->stats.capacity);
+                if (q->pending_valid)
+                    tool_table_cell(&t, "%" PRIu64, q->stats.pending);
                 else
                     tool_table_cell(&t, "? (corrupt indices)");
-                tool_table_cell(&t, "%" PRIu64, q.sent);
-                tool_table_cell(&t, "%" PRIu64, q.received);
-                tool_table_cell(&t, "%" PRIu64, q.dropped);
-                tool_table_cell(&t, "%" PRIu64, q.rejected);
-                tool_table_cell(&t, "%" PRIu64, q.high_water);
+                tool_table_cell(&t, "%" PRIu64, q->stats.sent);
+                tool_table_cell(&t, "%" PRIu64, q->stats.received);
+                tool_table_cell(&t, "%" PRIu64, q->stats.dropped);
+                tool_table_cell(&t, "%" PRIu64, q->stats.rejected);
+                tool_table_cell(&t, "%" PRIu64, q->stats.high_water);
             }
             if (used)
                 tool_table_print(&t, stdout, "  ");
             tool_table_free(&t);
+            if (n->large_segment[0] && n->large_err == NX_OK)
+                printf("  large-data ring %s: %" PRIu64 " of %" PRIu64 " bytes used, %"
+                       PRIu64 " chunks, full %" PRIu64 " times, %" PRIu32 " reader%s\n",
+                       n->large_segment, n->large.used, n->large.ring_size,
+                       n->large.chunks, n->large.full_events, n->large.reader_count,
+                       n->large.reader_count == 1 ? "" : "s");
+            else if (n->large_segment[0])
+                printf("  large-data ring %s: %s\n", n->large_segment, n->large_problem);
         }
     }
     *first_node = false;
-    if (err == NX_OK)
-        tool_seg_close(&seg);
-    return err == NX_OK;
+    return ok;
 }
 
 int tool_cmd_stats(tool_ctx_t *ctx, tool_args_t *a)
@@ -621,8 +594,8 @@ int tool_cmd_stats(tool_ctx_t *ctx, tool_args_t *a)
     if (rc != -1)
         return rc;
     const char *only = npos ? pos[0] : NULL;
-    tool_reg_t reg;
-    rc = load_registry(ctx, a->cmd, "nodes", &reg);
+    nx_snapshot_t *snap;
+    rc = load_snapshot(ctx, a->cmd, "nodes", 0, true, &snap);
     if (rc != -1) {
         if (rc == TOOL_OK && only) {
             char shown[NX_NODE_NAME_MAX + 1];
@@ -641,9 +614,9 @@ int tool_cmd_stats(tool_ctx_t *ctx, tool_args_t *a)
         fputc('[', stdout);
     }
     bool first_node = true, found = false, all_ok = true;
-    for (uint32_t i = 0; i < NX_REG_MAX_NODES; i++) {
-        const nx_reg_node_t *n = &reg.copy->nodes[i];
-        if (n->state == NX_NODE_FREE || (only && strcmp(n->name, only) != 0))
+    for (size_t i = 0; i < nx_snapshot_node_count(snap); i++) {
+        const nx_inspect_node_t *n = nx_snapshot_node(snap, i);
+        if (only && strcmp(n->name, only) != 0)
             continue;
         found = true;
         all_ok &= stats_node(ctx, n, &first_node);
@@ -652,7 +625,7 @@ int tool_cmd_stats(tool_ctx_t *ctx, tool_args_t *a)
         fputs("]}\n", stdout);
     else if (!found && !only)
         printf("domain '%s' has no node\n", ctx->domain);
-    tool_reg_free(&reg);
+    nx_snapshot_free(snap);
     if (only && !found) {
         char shown[NX_NODE_NAME_MAX + 1];
         tool_sanitize(shown, sizeof shown, only);

@@ -83,22 +83,24 @@ static int cmd_version(tool_ctx_t *ctx, tool_args_t *a)
         if (tool_apply_common(ctx, id, val) != TOOL_OK)
             return TOOL_USAGE;
     }
+    nx_layout_info_t li;
+    nx_layout_info(&li);
     if (ctx->json) {
         bool first = true;
         fputc('{', stdout);
         tool_json_kv_str(stdout, &first, "version", NX_VERSION_STRING);
-        tool_json_kv_u64(stdout, &first, "layout_version", NX_LAYOUT_VERSION);
+        tool_json_kv_u64(stdout, &first, "layout_version", li.layout_version);
         char abi[16];
-        snprintf(abi, sizeof abi, "0x%08x", (unsigned)NX_ABI_WORD);
+        snprintf(abi, sizeof abi, "0x%08x", (unsigned)li.abi_word);
         tool_json_kv_str(stdout, &first, "abi", abi);
-        tool_json_kv_str(stdout, &first, "libc", nx__plat_libc_id());
-        tool_json_kv_str(stdout, &first, "shm_dir", nx__plat_shm_dir());
+        tool_json_kv_str(stdout, &first, "libc", li.libc);
+        tool_json_kv_str(stdout, &first, "shm_dir", li.shm_dir);
         fputs("}\n", stdout);
     } else {
         printf("nexus %s (shared-memory layout %u, ABI word 0x%08x, C library %s, "
                "objects in %s)\n",
-               NX_VERSION_STRING, NX_LAYOUT_VERSION, (unsigned)NX_ABI_WORD,
-               nx__plat_libc_id(), nx__plat_shm_dir());
+               NX_VERSION_STRING, (unsigned)li.layout_version, (unsigned)li.abi_word,
+               li.libc, li.shm_dir);
     }
     return TOOL_OK;
 }

@@ -3,16 +3,14 @@
  *
  *   nexus.c      main: global options, subcommand dispatch, usage
  *   util.c       option parsing, number parsing, tables, JSON, sanitising
- *   shmview.c    read-only views of the registry and of node segments
  *   cmd_view.c   domains, nodes, topics, stats
  *   cmd_io.c     echo, pub
  *   cmd_clean.c  clean
  *
- * Everything read from shared memory is untrusted: the registry is copied
- * into private memory and every string of the copy terminated before use;
- * node segments are mapped read-only and validated like the runtime does
- * before a single queue header is read. The tool never writes to shared
- * memory except through the runtime (echo, pub and clean).
+ * The tool uses public headers only: it sees a domain through the
+ * snapshot of <nexus/inspect.h> (validated and sanitised by the library,
+ * by the runtime's own rules) and cleans it with nx_domain_cleanup(). It
+ * never reads or writes shared memory itself.
  *
  * The tool is single-threaded apart from the receive thread of the node
  * that `echo` creates.
@@ -22,10 +20,10 @@
 
 #include <nexus/nexus.h>
 
-#include "registry_impl.h"
-#include "shm_layout.h"
-
 #include <stdio.h>
+
+/* The most nodes a domain holds (the registry's node table). */
+#define TOOL_MAX_NODES 128
 
 /* Exit statuses. */
 enum {
@@ -148,118 +146,12 @@ void tool_table_free(tool_table_t *t);
 /* Format a duration in ns as "0.4s", "12ms", "3.2us"... */
 void tool_fmt_duration(char *buf, size_t size, uint64_t ns);
 
-/* ---- shared-memory views (shmview.c) ------------------------------------- */
+/* CLOCK_MONOTONIC in ns. */
+uint64_t tool_now_ns(void);
 
-/* Result of opening a registry. */
-typedef enum tool_reg_status {
-    TOOL_REG_OK = 0,
-    TOOL_REG_MISSING, /* no registry object: no node runs in the domain */
-    TOOL_REG_BAD,     /* exists but failed validation (why says how) */
-    TOOL_REG_ERROR,   /* cannot be opened (permission, system error) */
-} tool_reg_status_t;
-
-/* A private, sanitised copy of a domain's registry. */
-typedef struct tool_reg {
-    char domain[NX_DOMAIN_NAME_MAX + 1];
-    char shm_name[NX_SHM_NAME_MAX];      /* "/nexus.D.registry" */
-    nx_registry_shm_t *copy;             /* malloc'd; strings terminated */
-    uint64_t generation;
-    bool consistent;                     /* generation did not move during the copy */
-} tool_reg_t;
-
-/*
- * Copy the registry of `domain` without locking it (a hung node holding
- * the lock must not hang the tool): the copy is retried while the
- * generation moves, then every string is terminated. On TOOL_REG_BAD and
- * TOOL_REG_ERROR, why describes the problem. reg->copy is NULL unless OK.
- */
-tool_reg_status_t tool_reg_load(const char *domain, tool_reg_t *reg, char *why,
-                                size_t why_size);
-void tool_reg_free(tool_reg_t *reg);
-
-/* Build "/nexus.D.registry". */
-void tool_reg_name(char *buf, size_t size, const char *domain);
-
-/* How a registry node entry is doing. */
-typedef enum tool_liveness {
-    TOOL_NODE_ALIVE = 0,
-    TOOL_NODE_HUNG,  /* process runs, heartbeat older than the timeout */
-    TOOL_NODE_DEAD,  /* process gone (or the entry says dead) */
-} tool_liveness_t;
-
-/* Is the owner of a registry entry (from a tool_reg copy) alive? Same
- * checks as the runtime: liveness lock on its segment, pid + start time. */
-bool tool_node_process_alive(const char *domain, const nx_reg_node_t *n);
-
-/* Liveness of an ALIVE or DEAD entry; *age_ns gets its heartbeat age. */
-tool_liveness_t tool_node_liveness(const char *domain, const nx_reg_node_t *n,
-                                   uint64_t hung_ns, uint64_t *age_ns);
-
-const char *tool_liveness_name(tool_liveness_t l);
-
-/* Is name "/nexus.D.n.*" or "/nexus.D.l.*" (or without the slash when
- * slash is false), with no further '/'? Segment names from the registry
- * are checked before they are opened, so a hostile entry cannot point
- * the tool at another object. */
-bool tool_segment_name_ok(const char *domain, const char *name, char kind, bool slash);
-
-/* One inbound queue as read from a segment. */
-typedef struct tool_queue {
-    uint32_t index;
-    uint32_t flags;
-    char sender[NX_NODE_NAME_MAX + 1]; /* sanitised */
-    uint32_t sender_pid;
-    bool sender_alive;
-    uint32_t capacity;
-    int64_t pending;      /* -1: the indices are impossible (corrupt) */
-    uint64_t sent, received, dropped, rejected, high_water;
-} tool_queue_t;
-
-/* A node segment mapped read-only, validated. */
-typedef struct tool_seg {
-    int fd;
-    void *base;
-    size_t map_size;      /* bytes mapped: header and queue headers only */
-    size_t size;          /* bytes of the object */
-    nx_seg_header_t *h;
-    nx_queue_hdr_t *queues;
-    uint32_t max_queues, capacity, message_size;
-    uint32_t pid;
-    uint32_t ref_count, state, bell_mode;
-    uint64_t heartbeat_ns;
-} tool_seg_t;
-
-/*
- * Map node segment `name` read-only and validate its header (magic,
- * version, ABI, size, geometry, offsets; and pid and incarnation against
- * entry when it is not NULL). NX_ENOTFOUND if it does not exist; on other
- * failures why says what is wrong.
- */
-nx_err_t tool_seg_open(const char *domain, const char *name, const nx_reg_node_t *entry,
-                       tool_seg_t *seg, char *why, size_t why_size);
-void tool_seg_close(tool_seg_t *seg);
-
-/* Read queue i (false if it is not in use). */
-bool tool_seg_queue(const tool_seg_t *seg, uint32_t i, tool_queue_t *out);
-
-/* Count queues in use. */
-uint32_t tool_seg_queues_used(const tool_seg_t *seg);
-
-/* Names of the /dev/shm objects starting with prefix (no leading '/'),
- * sorted. Returns the count; *names malloc'd (free with tool_names_free). */
-size_t tool_shm_names(const char *prefix, char ***names);
-void tool_names_free(char **names, size_t n);
-
-/* Does /dev/shm hold `name` (no leading '/')? */
-bool tool_shm_exists(const char *name);
-
-/* ---- runtime internals the tool calls ----------------------------------- */
-
-/* sub.c (declared in node_impl.h): is s a valid topic or group name? */
-bool nx__topic_name_ok(const char *s, bool allow_empty);
-/* node.c: remove node and large-data segments of the domain whose owner
- * process is gone; returns how many were removed. */
-uint32_t nx__orphans_remove(const char *domain);
+/* Print why the snapshot of a domain has no usable registry (BAD or
+ * UNREADABLE); returns TOOL_ERR. */
+int tool_report_reg_problem(const char *cmd, const nx_inspect_domain_t *d);
 
 /* ---- subcommands ---------------------------------------------------------- */
 
@@ -270,9 +162,5 @@ int tool_cmd_stats(tool_ctx_t *ctx, tool_args_t *a);
 int tool_cmd_echo(tool_ctx_t *ctx, tool_args_t *a);
 int tool_cmd_pub(tool_ctx_t *ctx, tool_args_t *a);
 int tool_cmd_clean(tool_ctx_t *ctx, tool_args_t *a);
-
-/* Print the report of a registry that failed to load; returns TOOL_ERR. */
-int tool_report_reg_problem(const char *cmd, const tool_reg_t *reg,
-                            tool_reg_status_t st, const char *why);
 
 #endif /* NEXUS_TOOL_H */

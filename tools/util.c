@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* ---- messages ------------------------------------------------------------ */
 
@@ -126,7 +127,7 @@ int tool_apply_common(tool_ctx_t *ctx, int id, const char *val)
 {
     switch (id) {
     case TOOL_OPT_DOMAIN:
-        if (!nx__domain_name_ok(val))
+        if (!nx_name_valid(NX_NAME_DOMAIN, val))
             return tool_usage_err("nexus", "bad domain name '%s': 1..%d characters "
                                   "of [A-Za-z0-9_-]", val, NX_DOMAIN_NAME_MAX);
         snprintf(ctx->domain, sizeof ctx->domain, "%s", val);
@@ -158,7 +159,7 @@ int tool_resolve_domain(tool_ctx_t *ctx, const char *cmd)
     char shown[48];
     const char *env = getenv("NEXUS_DOMAIN");
     if (env && env[0]) {
-        if (!nx__domain_name_ok(env)) {
+        if (!nx_name_valid(NX_NAME_DOMAIN, env)) {
             tool_sanitize(shown, sizeof shown, env);
             return tool_usage_err(cmd, "NEXUS_DOMAIN='%s' is not a domain name "
                                   "(1..%d characters of [A-Za-z0-9_-])", shown,
@@ -366,4 +367,24 @@ void tool_fmt_duration(char *buf, size_t size, uint64_t ns)
         snprintf(buf, size, "%.1fus", (double)ns / 1e3);
     else
         snprintf(buf, size, "%" PRIu64 "ns", ns);
+}
+
+uint64_t tool_now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+int tool_report_reg_problem(const char *cmd, const nx_inspect_domain_t *d)
+{
+    if (d->registry == NX_REGISTRY_BAD)
+        tool_err(cmd, "the registry %s of domain '%s' failed validation: %s.\n"
+                 "No node can join the domain while it is there. If no node of the "
+                 "domain runs, remove it with: nexus clean --force --domain %s",
+                 d->registry_name, d->name, d->problem, d->name);
+    else
+        tool_err(cmd, "cannot read the registry %s of domain '%s': %s", d->registry_name,
+                 d->name, d->problem);
+    return TOOL_ERR;
 }

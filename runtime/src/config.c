@@ -11,6 +11,7 @@
  */
 #include "log_impl.h"
 #include "names_impl.h"
+#include "shm_layout.h"
 
 #include <nexus/config.h>
 
@@ -155,7 +156,7 @@ static bool cfg_range(cfg_diag_t *d, const unsigned *lines, enum cfg_key k,
 }
 
 /* Smallest slot: the 64-byte message header plus 64 bytes of payload. */
-#define CFG_MIN_MESSAGE_SIZE 128u
+#define CFG_MIN_MESSAGE_SIZE NX_SEG_MIN_MESSAGE
 
 static nx_err_t cfg_check(const nx_config_t *c, const unsigned *lines,
                           cfg_diag_t *d)
@@ -167,10 +168,11 @@ static nx_err_t cfg_check(const nx_config_t *c, const unsigned *lines,
         return NX_EINVAL;
     }
     if (!cfg_range(d, lines, K_MAX_INBOUND_QUEUES, c->node.max_inbound_queues,
-                   1, 1024))
+                   1, NX_SEG_MAX_QUEUES))
         return NX_EINVAL;
-    if (!is_pow2(c->node.queue_capacity) || c->node.queue_capacity < 2 ||
-        c->node.queue_capacity > 65536) {
+    if (!is_pow2(c->node.queue_capacity) ||
+        c->node.queue_capacity < NX_SEG_MIN_CAPACITY ||
+        c->node.queue_capacity > NX_SEG_MAX_CAPACITY) {
         cfg_fail(d, lines[K_QUEUE_CAPACITY],
                  "node.queue_capacity: %" PRIu32
                  " is not a power of two in 2..65536",
@@ -178,7 +180,8 @@ static nx_err_t cfg_check(const nx_config_t *c, const unsigned *lines,
         return NX_EINVAL;
     }
     if (c->node.message_size < CFG_MIN_MESSAGE_SIZE ||
-        c->node.message_size > (1u << 20) || c->node.message_size % 64 != 0) {
+        c->node.message_size > NX_SEG_MAX_MESSAGE ||
+        c->node.message_size % NX_SEG_MESSAGE_ALIGN != 0) {
         cfg_fail(d, lines[K_MESSAGE_SIZE],
                  "node.message_size: %" PRIu32
                  " must be a multiple of 64 in %u..1048576 (the slot "

@@ -7,6 +7,7 @@
  */
 #include "node_impl.h"
 
+#include "domain_impl.h"
 #include "inproc_impl.h"
 #include "large_impl.h"
 #include "loan_impl.h"
@@ -95,72 +96,6 @@ static nx_reg_node_info_t node_reg_info(const nx_node_t *node)
         .heartbeat_timeout_ms = node->cfg.node.heartbeat_timeout_ms,
     };
     return info;
-}
-
-/* ---- orphans -------------------------------------------------------- */
-
-typedef struct orphan_scan {
-    const char *prefix;
-    uint32_t removed;
-} orphan_scan_t;
-
-/* Remove a node or large-data segment whose owner is gone. Names end in
- * ".PID.SEQ"; the owner is gone when the liveness lock is free and that
- * pid no longer runs with the start time recorded in the header. */
-static bool orphan_check(const char *name, void *user)
-{
-    orphan_scan_t *s = user;
-    const char *dot2 = strrchr(name, '.');
-    if (!dot2)
-        return true;
-    const char *dot1 = dot2 - 1;
-    while (dot1 > name && *dot1 != '.')
-        dot1--;
-    long pid = strtol(dot1 + 1, NULL, 10);
-    char path[NX_SHM_NAME_MAX + 2];
-    snprintf(path, sizeof path, "/%s", name);
-    int fd;
-    size_t size;
-    if (nx__plat_shm_open(path, &fd, &size) != NX_OK)
-        return true; /* another user's, or gone already */
-    int held = nx__plat_live_lock_held(fd);
-    /* The owner's start time, from whichever header this object has. */
-    uint64_t start = 0;
-    size_t need = sizeof(nx_seg_header_t) > sizeof(nx_large_hdr_t) ? sizeof(nx_seg_header_t)
-                                                                   : sizeof(nx_large_hdr_t);
-    if (size >= need) {
-        void *p = mmap(NULL, need, PROT_READ, MAP_SHARED, fd, 0);
-        if (p != MAP_FAILED) {
-            uint64_t magic = *(const uint64_t *)p;
-            if (magic == NX_SEG_MAGIC)
-                start = ((const nx_seg_header_t *)p)->start_time;
-            else if (magic == NX_LARGE_MAGIC)
-                start = ((const nx_large_hdr_t *)p)->owner_start;
-            munmap(p, need);
-        }
-    }
-    close(fd);
-    if (held == 1)
-        return true;
-    bool alive = pid > 0 && nx__plat_proc_alive((pid_t)pid, start);
-    if (held == 0 && !alive) {
-        nx__plat_shm_unlink(path);
-        s->removed++;
-        NX_LOGI("node", "removed %s left by process %ld", path, pid);
-    }
-    return true;
-}
-
-uint32_t nx__orphans_remove(const char *domain);
-uint32_t nx__orphans_remove(const char *domain)
-{
-    char prefix[NX_SHM_NAME_MAX];
-    orphan_scan_t s = {prefix, 0};
-    snprintf(prefix, sizeof prefix, "nexus.%s.n.", domain);
-    nx__plat_shm_list(prefix, orphan_check, &s);
-    snprintf(prefix, sizeof prefix, "nexus.%s.l.", domain);
-    nx__plat_shm_list(prefix, orphan_check, &s);
-    return s.removed;
 }
 
 /*
@@ -354,36 +289,4 @@ nx_err_t nx_node_find(nx_node_t *node, const char *name, uint32_t *pid)
     return nx__registry_node_pid(node->reg, name, pid);
 }
 
-nx_err_t nx_domain_clean(const char *domain, uint32_t *removed)
-{
-    if (!domain) {
-        domain = getenv("NEXUS_DOMAIN");
-        if (!domain || !domain[0])
-            domain = "default";
-    }
-    if (!nx__domain_name_ok(domain))
-        return NX_EINVAL;
-    uint32_t n = 0;
-    char reg_name[NX_SHM_NAME_MAX];
-    snprintf(reg_name, sizeof reg_name, "/nexus.%s.registry", domain);
-    int fd;
-    size_t size;
-    nx_err_t err = nx__plat_shm_open(reg_name, &fd, &size);
-    if (err == NX_OK) {
-        close(fd);
-        nx_registry_t *reg;
-        err = nx__registry_open(domain, 0600, &reg);
-        if (err == NX_OK) {
-            /* Only nodes whose process is gone: no heartbeat verdicts here. */
-            n += nx__registry_reap(reg, nx__plat_now_ns(), 0, UINT32_MAX);
-            nx__registry_close(reg, true);
-        }
-    } else if (err == NX_ENOTFOUND) {
-        err = NX_OK;
-    }
-    n += nx__orphans_remove(domain);
-    if (removed)
-        *removed = n;
-    return err;
-}
 

@@ -12,6 +12,7 @@
 #include "node_impl.h"
 #include "notify_impl.h"
 #include "platform/platform.h"
+#include "segment_impl.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -31,36 +32,6 @@ void nx__peer_put(nx_peer_t *p)
     if (p->fd >= 0)
         close(p->fd);
     free(p);
-}
-
-/* Validate a peer's segment header against its registry entry. */
-static nx_err_t peer_check(const nx_seg_header_t *h, size_t size,
-                           const nx_reg_node_t *n)
-{
-    if (size < sizeof *h)
-        return NX_ECORRUPT;
-    if (atomic_load_explicit((_Atomic uint64_t *)&h->magic, memory_order_acquire) !=
-        NX_SEG_MAGIC)
-        return NX_ECORRUPT;
-    if (h->version != NX_LAYOUT_VERSION || h->abi != NX_ABI_WORD)
-        return NX_EVERSION;
-    if (h->size != size || h->pid != n->pid || h->incarnation != n->incarnation)
-        return NX_ECORRUPT;
-    uint32_t q = h->max_queues, cap = h->queue_capacity, ms = h->message_size;
-    if (q == 0 || q > 1024 || cap < 2 || cap > 65536 || (cap & (cap - 1)) ||
-        ms < 128 || ms > (1u << 20) || ms % 64)
-        return NX_ECORRUPT;
-    uint64_t qoff = h->queues_offset, soff = h->slots_offset;
-    uint64_t qend = qoff + (uint64_t)q * sizeof(nx_queue_hdr_t);
-    uint64_t send = soff + (uint64_t)q * cap * ms;
-    if (qoff < sizeof *h || qoff % NX_CACHELINE || qend > soff || soff % NX_CACHELINE ||
-        send > size)
-        return NX_ECORRUPT;
-    /* Condvar layouts differ between C library versions (rule 12). */
-    if (h->bell.mode == NX_NOTIFY_CONDVAR &&
-        strncmp(h->libc, nx__plat_libc_id(), sizeof h->libc) != 0)
-        return NX_EVERSION;
-    return NX_OK;
 }
 
 /* Claim a free queue in the peer's segment for us. */
@@ -128,7 +99,7 @@ static nx_peer_t *peer_open(nx_node_t *node, uint32_t slot, const nx_reg_node_t 
         err = nx__plat_shm_map(p->fd, size, (void **)&p->seg);
     if (err == NX_OK) {
         p->seg_size = size;
-        err = peer_check(p->seg, size, n);
+        err = nx__segment_check(p->seg, size, n, NULL, 0);
     }
     if (err == NX_OK) {
         err = peer_claim(node, p);

@@ -6,6 +6,7 @@
  */
 #include "registry_impl.h"
 
+#include "domain_impl.h"
 #include "log_impl.h"
 #include "notify_impl.h"
 
@@ -286,26 +287,10 @@ void nx__registry_close(nx_registry_t *r, bool unlink_if_empty)
 
 bool nx__registry_node_alive_locked(nx_registry_t *r, const nx_reg_node_t *n)
 {
-    (void)r;
-    if (n->state != NX_NODE_ALIVE)
-        return false;
-    /* The liveness lock on the node's segment goes when its process dies
-     * (rule 10); pid + start time cover a missing or renamed segment. */
-    char seg[NX_SEG_NAME_MAX + 1];
-    copy_name(seg, sizeof seg, n->segment);
-    if (seg[0] == '/') {
-        int fd;
-        size_t size;
-        if (nx__plat_shm_open(seg, &fd, &size) == NX_OK) {
-            int held = nx__plat_live_lock_held(fd);
-            close(fd);
-            if (held == 0)
-                return false;
-            if (held == 1)
-                return nx__plat_proc_alive((pid_t)n->pid, n->start_time);
-        }
-    }
-    return nx__plat_proc_alive((pid_t)n->pid, n->start_time);
+    /* The one rule (domain.c): the liveness lock on the node's segment
+     * goes when its process dies (rule 10); pid + start time cover a
+     * missing segment and a recycled pid. */
+    return n->state == NX_NODE_ALIVE && nx__node_process_alive(r->domain, n);
 }
 
 /* Free a node slot: drop its bits, free topics nobody uses. Lock held. */

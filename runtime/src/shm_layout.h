@@ -110,6 +110,21 @@ typedef struct nx_registry_shm {
 
 /* ---- node segment --------------------------------------------------- */
 
+/* Geometry limits of a node segment: what the configuration accepts
+ * (config.c) and what a peer's header must respect (segment.c). */
+#define NX_SEG_MAX_QUEUES 1024u        /* inbound queues per node */
+#define NX_SEG_MIN_CAPACITY 2u         /* slots per queue, power of two */
+#define NX_SEG_MAX_CAPACITY 65536u
+#define NX_SEG_MIN_MESSAGE 128u        /* slot bytes: 64-byte header + 64 */
+#define NX_SEG_MAX_MESSAGE (1u << 20)
+#define NX_SEG_MESSAGE_ALIGN 64u       /* slot bytes are a multiple of this */
+
+/* States of a node segment (nx_seg_header_t.state). */
+enum {
+    NX_SEG_RUNNING = 1, /* its owner uses it */
+    NX_SEG_CLOSING = 2, /* its owner left; the name is unlinked */
+};
+
 /* Queue flags. A queue is owned by one sending node. */
 enum {
     NX_Q_CLAIMING = 1u << 0, /* a sender is setting it up */
@@ -152,12 +167,6 @@ typedef struct nx_doorbell {
     alignas(16) pthread_mutex_t mutex; /* condvar mode: robust, process-shared */
     alignas(16) pthread_cond_t cond;   /* condvar mode: CLOCK_MONOTONIC */
 } nx_doorbell_t;
-
-/* Node segment states (nx_seg_header_t.state). */
-enum {
-    NX_SEG_RUNNING = 1, /* its node runs */
-    NX_SEG_CLOSING = 2, /* its node left: unlinked, mapped until the last peer lets go */
-};
 
 typedef struct nx_seg_header {
     uint64_t magic;             /* NX_SEG_MAGIC, stored last at creation */

@@ -1,8 +1,10 @@
 /*
  * test_tool.c: the `nexus` command-line tool against real processes.
  *
- * Usage: test_tool PATH-TO-nexus [GROUP]   (GROUP selects the tests whose
- * name starts with it; meson registers one test per group.)
+ * Usage: test_tool PATH-TO-nexus PATH-TO-nx_hostile [GROUP]   (GROUP
+ * selects the tests whose name starts with it; meson registers one test
+ * per group.) Public headers only: hostile shared memory is written by
+ * nx_hostile (tests/runtime), which may know the private layout.
  *
  * Each test runs in a domain of its own (tool_<pid>_<n>, exported as
  * NEXUS_DOMAIN so that the tool and every node use it), runs the nexus
@@ -20,10 +22,6 @@
 
 #include <nexus/nexus.h>
 
-/* The layout, to build hostile objects (private header of the runtime). */
-#include "shm_layout.h"
-
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -46,6 +44,7 @@
     } while (0)
 
 static const char *nexus_bin;
+static const char *hostile_bin;
 static char domain[32];
 static unsigned domain_seq;
 
@@ -465,26 +464,28 @@ static void wait_subscribers(nx_node_t *node, const char *group, const char *top
 
 /* Count (and with unlink, remove) the objects of the domain; with `like`,
  * only those whose name starts with "nexus.<domain>.<like>". */
+/* Count (and with unlink, remove) the domain's objects whose name after
+ * "nexus.D." starts with like (NULL: all), through the public listing. */
 static int shm_objects(const char *like, bool unlink)
 {
     char prefix[96];
     snprintf(prefix, sizeof prefix, "nexus.%s.%s", domain, like ? like : "");
-    DIR *d = opendir("/dev/shm");
-    if (!d)
+    char **names;
+    size_t count;
+    if (nx_domain_objects(domain, &names, &count) != NX_OK)
         return 0;
     int n = 0;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL) {
-        if (strncmp(e->d_name, prefix, strlen(prefix)) != 0)
+    for (size_t i = 0; i < count; i++) {
+        if (strncmp(names[i], prefix, strlen(prefix)) != 0)
             continue;
         n++;
         if (unlink) {
             char path[300];
-            snprintf(path, sizeof path, "/%s", e->d_name);
+            snprintf(path, sizeof path, "/%s", names[i]);
             shm_unlink(path);
         }
     }
-    closedir(d);
+    nx_domain_objects_free(names, count);
     return n;
 }
 
@@ -928,6 +929,83 @@ static void clean_live_removes_killed_keeps_live(void **state)
     assert_int_equal(shm_count(NULL), 0);
 }
 
+/* A child node that beats every 100 ms and counts as hung after 1 s. */
+static void body_quick(int in, int out, const void *arg)
+{
+    (void)arg;
+    nx_config_t cfg;
+    nx_config_default(&cfg);
+    cfg.node.heartbeat_ms = 100;
+    cfg.node.heartbeat_timeout_ms = 1000;
+    nx_node_t *node;
+    if (nx_node_create("quick", &cfg, &node) != NX_OK)
+        _exit(10);
+    kid_byte(out, 'R');
+    char c;
+    while (read(in, &c, 1) < 0 && errno == EINTR) {
+    }
+    nx_node_destroy(node);
+    _exit(0);
+}
+
+/* The state the snapshot API gives the node named name (-1: not listed). */
+static int snapshot_state(const char *name)
+{
+    nx_snapshot_t *snap;
+    NX_ASSERT_OK(nx_snapshot_take(domain, NULL, &snap));
+    const nx_inspect_node_t *n = nx_snapshot_find_node(snap, name);
+    int st = n ? (int)n->state : -1;
+    nx_snapshot_free(snap);
+    return st;
+}
+
+/* `nexus nodes --json` and `nexus stats --json` both say name is `state`. */
+static void assert_tool_state(const char *name, pid_t pid, const char *state)
+{
+    char want[160];
+    snprintf(want, sizeof want, "\"name\":\"%s\",\"pid\":%d,\"state\":\"%s\"", name,
+             (int)pid, state);
+    run_t *r = NEXUS("nodes", "--json");
+    assert_exit(r, 0);
+    assert_contains(r->out, want, r);
+    r = NEXUS("stats", "--json");
+    assert_exit(r, 0);
+    assert_contains(r->out, want, r);
+}
+
+static void hung_nodes_and_stats_agree(void **state)
+{
+    (void)state;
+    kid_t *k = kid_start(body_quick, NULL);
+    assert_int_equal(kid_read(k, 15000), 'R');
+    /* Stopped: its process runs, its heartbeat stops. */
+    kill(k->pid, SIGSTOP);
+    sleep_ms(1600);
+    assert_int_equal(snapshot_state("quick"), NX_NODE_STATE_HUNG);
+    assert_tool_state("quick", k->pid, "hung");
+    run_t *r = NEXUS("nodes");
+    assert_contains(r->out, "(0 alive, 1 hung, 0 dead)", r);
+    assert_contains(r->out, "older than its heartbeat_timeout_ms", r);
+    kill(k->pid, SIGCONT);
+    long long end = now_ms() + 5000;
+    while (snapshot_state("quick") != NX_NODE_STATE_ALIVE && now_ms() < end)
+        sleep_ms(20);
+    assert_int_equal(snapshot_state("quick"), NX_NODE_STATE_ALIVE);
+    assert_tool_state("quick", k->pid, "alive");
+
+    /* A healthy node with the default 1 s heartbeat and 5 s timeout is
+     * alive for both commands whenever they look (stats once judged it
+     * against a threshold that overflowed 32 bits to 0.7 s). */
+    node_new("steady");
+    for (int i = 0; i < 12; i++) {
+        assert_tool_state("steady", getpid(), "alive");
+        sleep_ms(120);
+    }
+    kid_send(k, 'q');
+    int status = kid_wait(k, 15000);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
 static void hung_node_reported_and_kept_by_clean(void **state)
 {
     (void)state;
@@ -1119,60 +1197,19 @@ static void corrupt_registry_reported_and_forced_out(void **state)
 
 /* ---- hostile shared memory ------------------------------------------------------ */
 
-static uint64_t rng = 0x9e3779b97f4a7c15u;
-
-static void fill_random(void *p, size_t n)
+/* Run nx_hostile: a hostile registry and segments in our domain. */
+static void make_hostile_domain(void)
 {
-    uint8_t *b = p;
-    for (size_t i = 0; i < n; i++) {
-        rng ^= rng << 13;
-        rng ^= rng >> 7;
-        rng ^= rng << 17;
-        b[i] = (uint8_t)rng;
+    fflush(NULL);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        execl(hostile_bin, hostile_bin, domain, (char *)NULL);
+        _exit(127);
     }
-}
-
-/* Create /nexus.<domain>.<suffix> of size bytes and map it. */
-static void *make_object(const char *suffix, size_t size)
-{
-    char name[160];
-    snprintf(name, sizeof name, "/nexus.%s.%s", domain, suffix);
-    int fd = shm_open(name, O_RDWR | O_CREAT | O_EXCL, 0600);
-    assert_true(fd >= 0);
-    assert_int_equal(ftruncate(fd, (off_t)size), 0);
-    void *p = size ? mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0) : NULL;
-    close(fd);
-    assert_true(p != MAP_FAILED);
-    return p;
-}
-
-/* Write "/nexus.<domain>.<rest>" into a registry string field. */
-static void set_field(char *dst, size_t size, const char *rest)
-{
-    memset(dst, 0, size);
-    snprintf(dst, size, "/nexus.%s.%s", domain, rest);
-}
-
-/* A node segment header that passes validation, with a given geometry. */
-static nx_seg_header_t *make_segment(const char *name, uint32_t pid, uint32_t inc,
-                                     uint32_t queues, uint64_t qoff, uint64_t soff)
-{
-    char suffix[96];
-    snprintf(suffix, sizeof suffix, "n.%s", name);
-    size_t size = 16384; /* room for 4 queues of 2 slots of 128 bytes after 8192 */
-    nx_seg_header_t *h = make_object(suffix, size);
-    h->magic = NX_SEG_MAGIC;
-    h->version = NX_LAYOUT_VERSION;
-    h->abi = NX_ABI_WORD;
-    h->size = size;
-    h->pid = pid;
-    h->incarnation = inc;
-    h->max_queues = queues;
-    h->queue_capacity = 2;
-    h->message_size = 128;
-    h->queues_offset = qoff;
-    h->slots_offset = soff;
-    return h;
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 }
 
 static void assert_sane_run(const run_t *r)
@@ -1191,65 +1228,7 @@ static void assert_sane_run(const run_t *r)
 static void hostile_registry_and_segments_never_crash(void **state)
 {
     (void)state;
-    nx_registry_shm_t *reg = make_object("registry", sizeof *reg);
-    fill_random(reg, sizeof *reg);
-    memset(&reg->hdr, 0, sizeof reg->hdr);
-    reg->hdr.version = NX_LAYOUT_VERSION;
-    reg->hdr.abi = NX_ABI_WORD;
-    reg->hdr.size = sizeof *reg;
-    reg->hdr.max_nodes = NX_REG_MAX_NODES;
-    reg->hdr.max_topics = NX_REG_MAX_TOPICS;
-    pthread_mutexattr_t ma;
-    pthread_mutexattr_init(&ma);
-    pthread_mutexattr_setpshared(&ma, PTHREAD_PROCESS_SHARED);
-    pthread_mutexattr_setrobust(&ma, PTHREAD_MUTEX_ROBUST);
-    pthread_mutex_init(&reg->hdr.lock, &ma);
-    pthread_mutexattr_destroy(&ma);
-    for (uint32_t i = 0; i < NX_REG_MAX_NODES; i++) {
-        nx_reg_node_t *n = &reg->nodes[i];
-        n->state = i % 4; /* free, alive, dead and an impossible 3 */
-        n->pid = i % 8 == 1 ? 0x7fffff00u + i : n->pid; /* some pids that cannot exist */
-        memset(n->name, 0xff, sizeof n->name);          /* unterminated, not ASCII */
-    }
-    /* Segment names that must not be followed, and segments that must be refused. */
-    set_field(reg->nodes[1].segment, sizeof reg->nodes[1].segment,
-              "n.evil/../../../etc/passwd");
-    set_field(reg->nodes[5].segment, sizeof reg->nodes[5].segment, "registry");
-    memset(reg->nodes[9].segment, 'A', sizeof reg->nodes[9].segment); /* unterminated */
-    const char *bad[] = {"garbage.1.0", "short.1.0", "geometry.1.0", "offsets.1.0",
-                         "queues.1.0", "mismatch.1.0"};
-    for (uint32_t k = 0; k < 6; k++) {
-        nx_reg_node_t *n = &reg->nodes[13 + 4 * k]; /* state 1: alive */
-        char rest[64];
-        snprintf(rest, sizeof rest, "n.%s", bad[k]);
-        set_field(n->segment, sizeof n->segment, rest);
-        n->pid = 0x7ffffff0u;
-        n->incarnation = 7;
-    }
-    uint8_t *g = make_object("n.garbage.1.0", 8192);
-    fill_random(g, 8192);
-    make_object("n.short.1.0", 10);
-    make_segment("geometry.1.0", 0x7ffffff0u, 7, 5000, 4096, 8192);
-    make_segment("offsets.1.0", 0x7ffffff0u, 7, 4, 4096, UINT64_C(1) << 40);
-    nx_seg_header_t *q = make_segment("queues.1.0", 0x7ffffff0u, 7, 4, 4096, 8192);
-    nx_queue_hdr_t *qs = (nx_queue_hdr_t *)((uint8_t *)q + 4096);
-    for (uint32_t k = 0; k < 4; k++) {
-        fill_random(&qs[k], sizeof qs[k]);
-        atomic_store(&qs[k].flags, NX_Q_VALID | (k ? NX_Q_CLOSED : 0));
-        memset(qs[k].owner_name, k ? 0x1b : 0xfe, sizeof qs[k].owner_name); /* ESC */
-        atomic_store(&qs[k].head, k == 2 ? 1 : UINT64_C(5));
-        atomic_store(&qs[k].tail, k == 2 ? UINT64_C(9) : 4);
-    }
-    make_segment("mismatch.1.0", 1, 8, 4, 4096, 8192);
-    for (uint32_t t = 0; t < NX_REG_MAX_TOPICS; t++) {
-        nx_reg_topic_t *tp = &reg->topics[t];
-        tp->used = t % 3 == 0 ? 1 : t % 3 == 1 ? 0 : 77;
-        if (t % 2)
-            memset(tp->name, 0x07, sizeof tp->name); /* BEL, unterminated */
-    }
-    /* The magic last, as the runtime does. */
-    atomic_store((_Atomic uint64_t *)&reg->hdr.magic, NX_REG_MAGIC);
-    munmap(reg, sizeof *reg);
+    make_hostile_domain();
 
     const char *const cmds[][4] = {
         {"nodes", NULL}, {"--json", "nodes", NULL}, {"topics", NULL},
@@ -1267,6 +1246,11 @@ static void hostile_registry_and_segments_never_crash(void **state)
     assert_contains(r->out, "only 10 bytes long", r);
     assert_contains(r->out, "is not a node segment name", r);
     assert_contains(r->out, "belongs to pid 1 incarnation 8", r);
+    /* Bounds that wrap around 2^64 are refused too. */
+    char want[160];
+    snprintf(want, sizeof want, "\"segment\":\"/nexus.%s.n.wrap.1.0\",\"problem\":"
+             "\"impossible offsets", domain);
+    assert_contains(r->out, want, r);
     /* The runtime's own clean copes too; --force leaves nothing. */
     assert_sane_run(NEXUS("clean"));
     assert_exit(NEXUS("clean", "--force"), 0);
@@ -1309,11 +1293,12 @@ static void domains_lists_live_domain(void **state)
 
 int main(int argc, char **argv)
 {
-    if (argc < 2) {
-        fprintf(stderr, "usage: %s PATH-TO-nexus [GROUP]\n", argv[0]);
+    if (argc < 3) {
+        fprintf(stderr, "usage: %s PATH-TO-nexus PATH-TO-nx_hostile [GROUP]\n", argv[0]);
         return 2;
     }
     nexus_bin = argv[1];
+    hostile_bin = argv[2];
     unsetenv("NEXUS_CONFIG");
     signal(SIGPIPE, SIG_IGN);
     const struct CMUnitTest tests[] = {
@@ -1329,6 +1314,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(clean_live_removes_killed_keeps_live, setup, teardown),
         cmocka_unit_test_setup_teardown(hung_node_reported_and_kept_by_clean, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(hung_nodes_and_stats_agree, setup, teardown),
         cmocka_unit_test_setup_teardown(clean_dead_removes_everything, setup, teardown),
         cmocka_unit_test_setup_teardown(clean_force_removes_live_objects, setup, teardown),
         cmocka_unit_test_setup_teardown(corrupt_registry_reported_and_forced_out, setup,
@@ -1337,10 +1323,10 @@ int main(int argc, char **argv)
                                         teardown),
         cmocka_unit_test_setup_teardown(domains_lists_live_domain, setup, teardown),
     };
-    if (argc > 2) {
+    if (argc > 3) {
         /* Meson's group names are the first word of the test names. */
         static char filter[64];
-        snprintf(filter, sizeof filter, "%s*", argv[2]);
+        snprintf(filter, sizeof filter, "%s*", argv[3]);
         cmocka_set_test_filter(filter);
     }
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -19,5 +19,6 @@
 #include <nexus/types.h>
 #include <nexus/node.h>
 #include <nexus/stats.h>
+#include <nexus/inspect.h>
 
 #endif /* NEXUS_NEXUS_H */
