@@ -468,15 +468,14 @@ void bn_domain_cleanup(void)
     if (!g_domain[0])
         return;
     /*
-     * Every role of the domain has exited, so every object of it has a
-     * dead owner: nx_domain_clean() drops their registry entries, removes
-     * their node and large-data segments and then the registry, which is
-     * all a domain holds. A registry that fails validation would be kept
-     * (NX_ECORRUPT); bench.sh's `nexus clean --force` catches that.
+     * Every role of the domain has exited (or was killed): remove every
+     * object of the domain, whatever its state, the registry included
+     * even if it fails validation.
      */
-    /* MERGE: switch to nx_domain_cleanup(force) */
-    uint32_t removed = 0;
-    nx_err_t err = nx_domain_clean(g_domain, &removed);
+    nx_clean_opts_t opts;
+    nx_clean_opts_init(&opts);
+    opts.force = true;
+    nx_err_t err = nx_domain_cleanup(g_domain, &opts, NULL);
     if (err != NX_OK)
         fprintf(stderr, "bench: removing domain %s: %s\n", g_domain, nx_err_name(err));
 }

@@ -378,7 +378,8 @@ static void faults_registry_with_wrong_magic_or_version_is_refused(void **state)
     /* The same size as a registry, but garbage inside. */
     nx_node_t *n;
     NX_ASSERT_OK(nx_node_create("probe", NULL, &n));
-    /* MERGE: POSIX shm_open by name (no /dev/shm path); no public API maps a registry */
+    /* Opened by its POSIX name, as a hostile process would: no public call
+     * maps a registry for writing, by design. */
     int fd = shm_open(name, O_RDWR, 0);
     assert_true(fd >= 0);
     struct stat st;

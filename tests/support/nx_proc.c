@@ -2,7 +2,8 @@
 #define _GNU_SOURCE
 #include "nx_proc.h"
 
-#include <dirent.h>
+#include <nexus/nexus.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -140,52 +141,33 @@ void nx_proc_free(nx_proc_t *p)
     free(p);
 }
 
-/*
- * The domain's shared-memory objects. The two functions below are the only
- * place that knows where they live; each becomes one call of the public
- * API when it lands (tests linked against the shared library cannot use
- * the runtime's platform contract).
- */
-
-/* Call fn(name, user) for each object of the domain (name without the
- * leading '/'); returns how many there were. */
-/* MERGE: nx_domain_objects / nx_domain_cleanup(force) */
+/* Call fn(name, user) for each shared-memory object of the domain (name
+ * without the leading '/'), through the public inspection API; returns
+ * how many there were. */
 static int proc_objects(const char *domain, void (*fn)(const char *name, void *user),
                         void *user)
 {
-    char prefix[64];
-    snprintf(prefix, sizeof prefix, "nexus.%s.", domain);
-    DIR *d = opendir("/dev/shm");
-    int n = 0;
-    if (!d)
-        return 0;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL)
-        if (strncmp(e->d_name, prefix, strlen(prefix)) == 0) {
-            if (fn)
-                fn(e->d_name, user);
-            n++;
-        }
-    closedir(d);
-    return n;
+    char **names = NULL;
+    size_t count = 0;
+    if (nx_domain_objects(domain, &names, &count) != NX_OK) {
+        fprintf(stderr, "nx_proc: cannot list the objects of domain %s\n", domain);
+        return -1;
+    }
+    for (size_t i = 0; i < count && fn; i++)
+        fn(names[i], user);
+    nx_domain_objects_free(names, count);
+    return (int)count;
 }
 
 /* Remove every object of the domain, whatever state its owner is in. */
-/* MERGE: nx_domain_objects / nx_domain_cleanup(force) */
 static void proc_remove_objects(const char *domain)
 {
-    char prefix[64], path[300];
-    snprintf(prefix, sizeof prefix, "nexus.%s.", domain);
-    DIR *d = opendir("/dev/shm");
-    if (!d)
-        return;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL)
-        if (strncmp(e->d_name, prefix, strlen(prefix)) == 0) {
-            snprintf(path, sizeof path, "/%s", e->d_name);
-            shm_unlink(path);
-        }
-    closedir(d);
+    nx_clean_opts_t opts;
+    nx_clean_opts_init(&opts);
+    opts.force = true;
+    nx_err_t err = nx_domain_cleanup(domain, &opts, NULL);
+    if (err != NX_OK)
+        fprintf(stderr, "nx_proc: cleaning domain %s: %s\n", domain, nx_err_name(err));
 }
 
 static void report_left(const char *name, void *user)

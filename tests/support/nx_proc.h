@@ -40,7 +40,8 @@ void nx_proc_signal(nx_proc_t *p, int sig);
 /* Free (kills the child first if it still runs). */
 void nx_proc_free(nx_proc_t *p);
 
-/* Number of shared-memory objects of the domain; each is named on stderr
+/* Number of shared-memory objects of the domain (nx_domain_objects), -1 if
+ * they cannot be listed; each is named on stderr
  * as left behind (a test that expects 0 shows what it found). */
 int nx_proc_shm_count(const char *domain);
 
