@@ -15,6 +15,7 @@
 #include "names_impl.h"
 #include "notify_impl.h"
 #include "platform/platform.h"
+#include "segment_impl.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -23,63 +24,20 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-static _Atomic uint32_t segment_seq;
-
 const char *nx_node_name(const nx_node_t *node) { return node ? node->name : ""; }
 const char *nx_node_domain(const nx_node_t *node) { return node ? node->domain : ""; }
 
 /* ---- the segment ----------------------------------------------------- */
 
-static size_t align_up(size_t v, size_t a) { return (v + a - 1) / a * a; }
-
 static nx_err_t segment_create(nx_node_t *node)
 {
-    const nx_config_t *c = &node->cfg;
-    size_t qoff = align_up(sizeof(nx_seg_header_t), 4096);
-    size_t soff = align_up(qoff + (size_t)c->node.max_inbound_queues * sizeof(nx_queue_hdr_t),
-                           4096);
-    size_t size = soff + (size_t)c->node.max_inbound_queues * c->node.queue_capacity *
-                             c->node.message_size;
-    snprintf(node->seg_name, sizeof node->seg_name, "/nexus.%s.n.%s.%d.%u",
-             node->domain, node->name, (int)node->pid,
-             atomic_fetch_add(&segment_seq, 1));
-    /* With the liveness lock: the kernel drops it when we die (rule 10). */
-    nx_err_t err = nx__plat_shm_create_locked(node->seg_name, size, c->shm.mode,
-                                              &node->seg_fd, (void **)&node->seg);
-    if (err != NX_OK) {
-        NX_LOGE("node", "%s: cannot create segment %s (%zu bytes): %s (%s)", node->name,
-                node->seg_name, size, nx_strerror(err), strerror(errno));
-        node->seg_fd = -1;
-        node->seg = NULL;
+    nx_err_t err = nx__segment_create(node->domain, node->name, node->pid, &node->cfg,
+                                      node->seg_name, &node->seg_fd, &node->seg,
+                                      &node->seg_size);
+    if (err != NX_OK)
         return err;
-    }
-    node->seg_size = size;
-    nx_seg_header_t *h = node->seg;
-    h->version = NX_LAYOUT_VERSION;
-    h->abi = NX_ABI_WORD;
-    h->size = size;
-    snprintf(h->libc, sizeof h->libc, "%s", nx__plat_libc_id());
-    h->pid = (uint32_t)node->pid;
-    h->start_time = nx__plat_proc_start_time(node->pid);
-    h->max_queues = c->node.max_inbound_queues;
-    h->queue_capacity = c->node.queue_capacity;
-    h->message_size = c->node.message_size;
-    h->queues_offset = qoff;
-    h->slots_offset = soff;
-    memcpy(h->name, node->name, strlen(node->name) + 1);
-    atomic_store(&h->ref_count, 1);
-    atomic_store(&h->state, NX_SEG_RUNNING);
-    atomic_store(&h->heartbeat_ns, nx__plat_now_ns());
-    err = nx__bell_init(&h->bell, c->node.notify);
-    if (err != NX_OK) {
-        nx__plat_shm_unlink(node->seg_name);
-        return err;
-    }
-    node->queues = (nx_queue_hdr_t *)((uint8_t *)h + qoff);
-    node->slots = (uint8_t *)h + soff;
-    /* Magic last: a peer that sees it sees a complete header. */
-    atomic_store_explicit((_Atomic uint64_t *)&h->magic, NX_SEG_MAGIC,
-                          memory_order_release);
+    node->queues = (nx_queue_hdr_t *)((uint8_t *)node->seg + node->seg->queues_offset);
+    node->slots = (uint8_t *)node->seg + node->seg->slots_offset;
     return NX_OK;
 }
 
@@ -196,7 +154,9 @@ nx_err_t nx_node_create(const char *name, const nx_config_t *cfg, nx_node_t **ou
     node->rxq = calloc(nq, sizeof *node->rxq);
     node->active = calloc(nq, sizeof *node->active);
     node->subs = calloc(NX_REG_MAX_TOPICS, sizeof *node->subs);
-    node->rx_buf = aligned_alloc(64, align_up(node->cfg.node.message_size, 64));
+    /* message_size is a multiple of 64 (nx_config_validate), as
+     * aligned_alloc wants of the size. */
+    node->rx_buf = aligned_alloc(64, node->cfg.node.message_size);
     if (!node->rxq || !node->active || !node->subs || !node->rx_buf) {
         err = NX_ENOMEM;
         goto fail;
@@ -256,18 +216,7 @@ void nx_node_destroy(nx_node_t *node)
     for (uint32_t i = 0; node->rxq && i < node->cfg.node.max_inbound_queues; i++)
         nx__large_map_put(node->rxq[i].lmap);
     nx__subs_free(node);
-    if (node->seg) {
-        /* Peers that still map the segment keep their mapping; the name
-         * goes now so that nothing new attaches to a node that left. The
-         * process-shared objects in it are not destroyed: a peer may be
-         * ringing the doorbell at this moment, and the memory goes with
-         * the last mapping. */
-        atomic_store(&node->seg->state, NX_SEG_CLOSING);
-        nx__plat_shm_unlink(node->seg_name);
-        munmap(node->seg, node->seg_size);
-    }
-    if (node->seg_fd >= 0)
-        close(node->seg_fd);
+    nx__segment_destroy(node->seg_name, node->seg_fd, node->seg, node->seg_size);
     nx__registry_close(node->reg, true);
     pthread_mutex_destroy(&node->subs_lock);
     pthread_mutex_destroy(&node->pubs_lock);

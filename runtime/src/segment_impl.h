@@ -1,5 +1,6 @@
 /*
- * segment_impl.h: the node segment format's one validator (segment.c).
+ * segment_impl.h: the node segment (segment.c): created and removed by its
+ * owner, and checked by its one validator.
  *
  * Every reader of a node segment (a publisher attaching to a peer in
  * pub.c, the inspection snapshot in inspect.c) checks the header with
@@ -10,7 +11,11 @@
 #ifndef NX_SEGMENT_IMPL_H
 #define NX_SEGMENT_IMPL_H
 
+#include "platform/platform.h"
 #include "shm_layout.h"
+
+#include <nexus/config.h>
+#include <sys/types.h>
 
 #include <stddef.h>
 
@@ -32,5 +37,20 @@
  */
 nx_err_t nx__segment_check(const nx_seg_header_t *h, size_t size,
                            const nx_reg_node_t *entry, char *why, size_t why_size);
+
+/*
+ * Create the segment of node node_name (pid) of domain: name
+ * "/nexus.D.n.NAME.PID.SEQ" (written to name), geometry from c->node,
+ * permissions c->shm.mode, the liveness lock taken, header and doorbell
+ * set up, the magic stored last. On failure nothing is left (*fd is -1).
+ * Owner only.
+ */
+nx_err_t nx__segment_create(const char *domain, const char *node_name, pid_t pid,
+                            const nx_config_t *c, char name[NX_SHM_NAME_MAX], int *fd,
+                            nx_seg_header_t **hdr, size_t *size);
+
+/* Mark the segment closing, unlink its name and unmap it (peers keep
+ * their mappings). Accepts h == NULL and fd < 0. Owner only. */
+void nx__segment_destroy(const char *name, int fd, nx_seg_header_t *h, size_t size);
 
 #endif /* NX_SEGMENT_IMPL_H */
