@@ -500,11 +500,13 @@ uint32_t nx__registry_reap(nx_registry_t *r, uint64_t now_ns,
         nx_reg_node_t *n = &r->shm->nodes[i];
         if (i == self || n->state != NX_NODE_ALIVE)
             continue;
-        uint64_t beat = atomic_load_explicit(&n->heartbeat_ns, memory_order_relaxed);
-        bool hung = timeout_ns && now_ns > beat && now_ns - beat > timeout_ns;
-        bool gone = !nx__registry_node_alive_locked(r, n);
-        if (!hung && !gone)
+        /* The one liveness rule (domain.c), with the reaper's timeout; a
+         * timeout of 0 asks only whether the process is gone. */
+        nx_node_state_t st = nx__node_liveness(r->domain, n, now_ns,
+                                               timeout_ns ? timeout_ns : UINT64_MAX, NULL);
+        if (st == NX_NODE_STATE_ALIVE)
             continue;
+        bool gone = st == NX_NODE_STATE_DEAD;
         char name[NX_NODE_NAME_MAX + 1];
         copy_name(name, sizeof name, n->name);
         NX_LOGW("registry", "node '%s' (pid %u) is %s; removing it", name, n->pid,

@@ -100,9 +100,11 @@ void nx__registry_topic_detach(nx_registry_t *r, uint32_t topic_slot,
                                bool publisher);
 
 /*
- * Mark dead the nodes whose process is gone (liveness lock free, or pid
+ * Remove the nodes that the one liveness rule (nx__node_liveness, with
+ * hung_ns = timeout_ns) finds dead (liveness lock free, or pid
  * and start time no longer match) or whose heartbeat is older than
- * timeout_ns; frees their entries. Returns how many were reaped.
+ * timeout_ns (0: no heartbeat verdict); frees their entries, and unlinks
+ * the segments of the dead. Returns how many were reaped.
  * `self` is never reaped.
  */
 uint32_t nx__registry_reap(nx_registry_t *r, uint64_t now_ns,
