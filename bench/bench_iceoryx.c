@@ -36,8 +36,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#define IOX_MAX_SIZE 2048u /* the largest payload the RouDi config below has chunks for */
-#define IOX_MAX_SIZES 8    /* entries of --sizes */
+#define IOX_MAX_SIZE  2048u /* the largest payload the RouDi config below has chunks for */
+#define IOX_MAX_SIZES 8     /* entries of --sizes */
 
 typedef struct iox_ctx {
     uint32_t size;
@@ -205,8 +205,8 @@ static void roudi_remove_leftovers(bool roudi_files)
     if (d)
         closedir(d);
     if (roudi_files) {
-        const char *files[] = {"/tmp/roudi", "/tmp/roudi.lock", "/tmp/iox-unique-roudi.lock",
-                               "/dev/shm/iceoryx_mgmt"};
+        const char *files[] = {"/tmp/roudi", "/tmp/roudi.lock",
+                               "/tmp/iox-unique-roudi.lock", "/dev/shm/iceoryx_mgmt"};
         for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
             unlink(files[i]);
         struct passwd *pw = getpwuid(geteuid());
@@ -303,8 +303,8 @@ static int iox_run(int argc, char **argv)
     bool all = strcmp(cmd, "all") == 0;
     bool lat = all || strcmp(cmd, "latency") == 0;
     bool tp = all || strcmp(cmd, "throughput") == 0;
-    uint32_t size = (uint32_t)bn_opt_uint(argc, argv, "--size", 256, sizeof(bn_msg_t),
-                                          IOX_MAX_SIZE);
+    uint32_t size =
+        (uint32_t)bn_opt_uint(argc, argv, "--size", 256, sizeof(bn_msg_t), IOX_MAX_SIZE);
     uint64_t warmup = bn_opt_uint(argc, argv, "--warmup", 10000, 0, BN_MAX_COUNT);
     uint64_t count = bn_opt_uint(argc, argv, "--count", 200000, 1, BN_MAX_COUNT);
     double seconds = bn_opt_num(argc, argv, "--seconds", 1.5, 0, BN_MAX_SECONDS);
@@ -328,8 +328,12 @@ static int iox_run(int argc, char **argv)
         return 1;
     }
     iox_ctx_t *ctx = bn_shared_alloc(sizeof *ctx);
-    bn_transport_t t = {.name = "iceoryx", .open = iox_open, .send = iox_send,
-                        .recv = iox_recv, .close = iox_close, .ctx = ctx};
+    bn_transport_t t = {.name = "iceoryx",
+                        .open = iox_open,
+                        .send = iox_send,
+                        .recv = iox_recv,
+                        .close = iox_close,
+                        .ctx = ctx};
     int failures = 0;
     if (lat && !bn_interrupted()) {
         ctx->size = size;
@@ -360,5 +364,7 @@ static const bn_command_t iox_commands[] = {
 };
 
 const bn_program_t bn_program = {
-    .name = "bench_iceoryx", .usage = iox_usage, .commands = iox_commands,
+    .name = "bench_iceoryx",
+    .usage = iox_usage,
+    .commands = iox_commands,
 };

@@ -37,9 +37,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#define GROUP "bench"
-#define MAX_SUBS 8
-#define MAX_MSG 65536
+#define GROUP            "bench"
+#define MAX_SUBS         8
+#define MAX_MSG          65536
 #define READY_TIMEOUT_MS 20000
 
 typedef struct sub_res {
@@ -275,7 +275,8 @@ static int cmd_latency(sh_t *s)
     const bn_hist_t *h = &s->hist;
     printf("%-18s one-way latency (RTT/2): p50 %.2f us  p99 %.2f us  p99.9 %.2f us  "
            "max %.2f us  (%" PRIu64 " round trips)\n",
-           name, (double)bn_hist_quantile(h, 0.5) / 2e3, (double)bn_hist_quantile(h, 0.99) / 2e3,
+           name, (double)bn_hist_quantile(h, 0.5) / 2e3,
+           (double)bn_hist_quantile(h, 0.99) / 2e3,
            (double)bn_hist_quantile(h, 0.999) / 2e3, (double)h->max / 2e3, h->count);
     bn_result_latency(prefix, h, 0.5);
     bn_hist_dump(h, prefix);
@@ -369,8 +370,8 @@ static int role_pub(void *arg, int idx)
     sh_t *s = arg;
     /* The publisher receives nothing: in spin mode only the subscribers
      * spin, so its receive thread does not take the publishing core. */
-    nx_node_t *n = node_new_mode("pub", s,
-                                 s->notify == NX_NOTIFY_SPIN ? NX_NOTIFY_SEMAPHORE : s->notify);
+    nx_node_t *n = node_new_mode(
+        "pub", s, s->notify == NX_NOTIFY_SPIN ? NX_NOTIFY_SEMAPHORE : s->notify);
     if (!n)
         return 1;
     int rc = 1;
@@ -446,8 +447,9 @@ static int run_pubsub(sh_t *s)
     for (int i = 0; rc == 0 && i < s->nsubs; i++) {
         const sub_res_t *r = &s->sub[i];
         if (r->received != s->sent || r->lat_received != s->lat_sent || r->errors) {
-            fprintf(stderr, "bench_nexus: subscriber %d: got %" PRIu64 "/%" PRIu64
-                            " + %" PRIu64 "/%" PRIu64 ", %" PRIu64 " errors\n",
+            fprintf(stderr,
+                    "bench_nexus: subscriber %d: got %" PRIu64 "/%" PRIu64 " + %" PRIu64
+                    "/%" PRIu64 ", %" PRIu64 " errors\n",
                     i + 1, r->received, s->sent, r->lat_received, s->lat_sent, r->errors);
             rc = 1;
         }
@@ -539,9 +541,15 @@ static int cmd_paced(sh_t *s, const char *kind)
     return 0;
 }
 
-static int cmd_cpu(sh_t *s) { return cmd_paced(s, "cpu"); }
+static int cmd_cpu(sh_t *s)
+{
+    return cmd_paced(s, "cpu");
+}
 
-static int cmd_sbs(sh_t *s) { return cmd_paced(s, "sbs"); }
+static int cmd_sbs(sh_t *s)
+{
+    return cmd_paced(s, "sbs");
+}
 
 static int cmd_fanout(sh_t *s)
 {
@@ -560,10 +568,11 @@ static int cmd_fanout(sh_t *s)
         bn_hist_merge(all, &s->sub[i].hist);
     uint64_t p50 = bn_hist_quantile(all, 0.5), p99 = bn_hist_quantile(all, 0.99);
     double mps = tp_rate(s);
-    printf("nexus fan-out to %d subscriber%s: one-way p50 %.1f us  p99 %.1f us (at %.0f msg/s)  "
-           "throughput %.0f msg/s (%.0f deliveries/s)\n",
-           n, n == 1 ? "" : "s", (double)p50 / 1e3, (double)p99 / 1e3, s->lat_rate, mps,
-           mps * n);
+    printf(
+        "nexus fan-out to %d subscriber%s: one-way p50 %.1f us  p99 %.1f us (at %.0f msg/s)  "
+        "throughput %.0f msg/s (%.0f deliveries/s)\n",
+        n, n == 1 ? "" : "s", (double)p50 / 1e3, (double)p99 / 1e3, s->lat_rate, mps,
+        mps * n);
     bn_result((double)p50, "fanout.%d.p50_ns", n);
     bn_result((double)p99, "fanout.%d.p99_ns", n);
     bn_result(round(mps), "fanout.%d.msgs_per_s", n);
@@ -592,7 +601,8 @@ static bool memory_measure_self(mem_t *out)
     while (fgets(line, sizeof line, f)) {
         unsigned long a, b;
         unsigned long long kb;
-        if (sscanf(line, "%lx-%lx ", &a, &b) == 2 && strchr(line, ' ') > strchr(line, '-')) {
+        if (sscanf(line, "%lx-%lx ", &a, &b) == 2 &&
+            strchr(line, ' ') > strchr(line, '-')) {
             in_shm = strstr(line, "/dev/shm/nexus.") != NULL;
         } else if (in_shm && sscanf(line, "Size: %llu kB", &kb) == 1) {
             out->shm_size += kb * 1024;
@@ -687,11 +697,18 @@ static nx_field_desc_t frame_fields[1] = {
     {.name = "bytes", .kind = NX_KIND_BYTE, .offset = 0, .ndims = 1},
 };
 static nx_type_desc_t frame_type = {
-    .name = "bench.Frame", .align = 64, .fingerprint = UINT64_C(0x4e58424e4652414d),
-    .field_count = 1, .fields = frame_fields, .validate = NULL,
+    .name = "bench.Frame",
+    .align = 64,
+    .fingerprint = UINT64_C(0x4e58424e4652414d),
+    .field_count = 1,
+    .fields = frame_fields,
+    .validate = NULL,
 };
 static nx_topic_desc_t frame_topic = {
-    .name = "lframes", .type = &frame_type, .on_full = NX_ON_FULL_BLOCK, .block_ms = 1000,
+    .name = "lframes",
+    .type = &frame_type,
+    .on_full = NX_ON_FULL_BLOCK,
+    .block_ms = 1000,
 };
 
 static struct {
@@ -781,7 +798,8 @@ static int role_lpub(void *arg, int idx)
     nx_err_t err = nx_publisher_set_policy(n, GROUP, "frames", NX_ON_FULL_BLOCK, 1000);
     uint8_t *buf = NULL;
     if (err != NX_OK ||
-        !wait_subscribers(n, s->loan ? "" : GROUP, s->loan ? frame_topic.name : "frames", 1) ||
+        !wait_subscribers(n, s->loan ? "" : GROUP, s->loan ? frame_topic.name : "frames",
+                          1) ||
         !bn_wait_flag(&s->ready, 1, READY_TIMEOUT_MS))
         goto out;
     size_t size = s->size;
@@ -895,8 +913,10 @@ static int cmd_large(sh_t *s)
         } else {
             res[loan][0] = res[loan][1] = NAN;
             if (rc == 0 && t->sent > 0)
-                fprintf(stderr, "bench_nexus: large: sent %" PRIu64 " received %" PRIu64
-                                " errors %" PRIu64 "\n", t->sent, r->received, r->errors);
+                fprintf(stderr,
+                        "bench_nexus: large: sent %" PRIu64 " received %" PRIu64
+                        " errors %" PRIu64 "\n",
+                        t->sent, r->received, r->errors);
             if (errs[loan] == NX_OK)
                 errs[loan] = NX_EUNEXPECTED;
         }
@@ -909,11 +929,13 @@ static int cmd_large(sh_t *s)
     double mc = memcpy_mb_s(size, span, 0.5);
     double hot = memcpy_mb_s(size, size, 0.3);
     printf("large %u B: memcpy %.0f MB/s into a %zu MiB region (as into the ring), "
-           "%.0f MB/s into one hot buffer\n", size, mc, span >> 20, hot);
+           "%.0f MB/s into one hot buffer\n",
+           size, mc, span >> 20, hot);
     const char *what[2] = {"copy (nx_send_large_data)", "loan (nx_loan_take)"};
     for (int i = 0; i < 2; i++) {
         if (isnan(res[i][0]))
-            printf("large %u B %s: not available (%s)\n", size, what[i], nx_err_name(errs[i]));
+            printf("large %u B %s: not available (%s)\n", size, what[i],
+                   nx_err_name(errs[i]));
         else
             printf("large %u B %s: %.1f frames/s  %.0f MB/s\n", size, what[i], res[i][0],
                    res[i][1]);
@@ -930,7 +952,7 @@ static int cmd_large(sh_t *s)
 /* ---- the program ------------------------------------------------------------- */
 
 #define STR_(x) #x
-#define STR(x) STR_(x)
+#define STR(x)  STR_(x)
 
 static const char nexus_usage[] =
     "usage: bench_nexus <command> [options]\n"
@@ -944,11 +966,12 @@ static const char nexus_usage[] =
     "  idle        idle default node: CPU % and memory  --seconds S (10)\n"
     "  large       1 MiB/8 MiB frames, copy and loan paths, vs memcpy\n"
     "                --size B (1048576) --seconds S (1)\n"
-    "  fanout      one publisher, N subscribers  --subs N (1.." STR(MAX_SUBS) ")\n"
-    "                --rate R (2000) --lat-seconds S (1) --seconds S (1.5)\n"
-    "  --hist FILE  latency: also append the raw histogram to FILE\n"
-    "Each test runs in a private domain (NEXUS_DOMAIN=b<tag>_<pid>_<n>), removed\n"
-    "afterwards. Prints '@ key value' result lines (read by tools/scripts/bench.sh).\n";
+    "  fanout      one publisher, N subscribers  --subs N (1.." STR(
+        MAX_SUBS) ")\n"
+                  "                --rate R (2000) --lat-seconds S (1) --seconds S (1.5)\n"
+                  "  --hist FILE  latency: also append the raw histogram to FILE\n"
+                  "Each test runs in a private domain (NEXUS_DOMAIN=b<tag>_<pid>_<n>), removed\n"
+                  "afterwards. Prints '@ key value' result lines (read by tools/scripts/bench.sh).\n";
 
 /* The largest --size of `large` (a frame, and a memcpy source of that size). */
 #define LARGE_MAX_SIZE (UINT32_C(1) << 30)
@@ -972,8 +995,9 @@ static sh_t *sh_from_args(int argc, char **argv, bool large)
         fprintf(stderr, "bench_nexus: --notify must be semaphore, condvar or spin\n");
         return NULL;
     }
-    uint64_t size = large ? bn_opt_uint(argc, argv, "--size", 1048576, 16, LARGE_MAX_SIZE)
-                          : bn_opt_uint(argc, argv, "--size", 256, sizeof(bn_msg_t), MAX_MSG);
+    uint64_t size = large
+                        ? bn_opt_uint(argc, argv, "--size", 1048576, 16, LARGE_MAX_SIZE)
+                        : bn_opt_uint(argc, argv, "--size", 256, sizeof(bn_msg_t), MAX_MSG);
     sh_t *s = sh_new();
     s->notify = mode;
     s->size = (uint32_t)size; /* <= LARGE_MAX_SIZE: fits */
@@ -1060,16 +1084,14 @@ static int run_fanout(int argc, char **argv)
 }
 
 static const bn_command_t nexus_commands[] = {
-    {"latency", run_latency},
-    {"throughput", run_throughput},
-    {"cpu", run_cpu},
-    {"sbs", run_sbs},
-    {"idle", run_idle},
-    {"large", run_large},
-    {"fanout", run_fanout},
-    {NULL, NULL},
+    {"latency", run_latency}, {"throughput", run_throughput},
+    {"cpu", run_cpu},         {"sbs", run_sbs},
+    {"idle", run_idle},       {"large", run_large},
+    {"fanout", run_fanout},   {NULL, NULL},
 };
 
 const bn_program_t bn_program = {
-    .name = "bench_nexus", .usage = nexus_usage, .commands = nexus_commands,
+    .name = "bench_nexus",
+    .usage = nexus_usage,
+    .commands = nexus_commands,
 };

@@ -296,7 +296,10 @@ static void install_handlers(void)
     sigaction(SIGHUP, &sa, NULL);
 }
 
-bool bn_interrupted(void) { return g_interrupted != 0; }
+bool bn_interrupted(void)
+{
+    return g_interrupted != 0;
+}
 
 static void child_setup(pid_t parent, int deathsig)
 {
@@ -379,7 +382,8 @@ int bn_run_roles(int n, const bn_role_fn *fns, void *ctx, const int *cores,
             break;
         if (!killed && (g_interrupted || bn_now_ns() > deadline)) {
             if (!g_interrupted)
-                fprintf(stderr, "bench: timeout after %u s, killing the roles\n", timeout_s);
+                fprintf(stderr, "bench: timeout after %u s, killing the roles\n",
+                        timeout_s);
             for (int i = 0; i < started; i++)
                 if (alive[i])
                     kill(pids[i], SIGKILL);
@@ -405,7 +409,8 @@ int bn_spawn(char *const argv[], const char *log_path)
     if (pid == 0) {
         /* SIGTERM lets the helper clean up after itself if we die. */
         child_setup(parent, SIGTERM);
-        int fd = open(log_path ? log_path : "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        int fd =
+            open(log_path ? log_path : "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0600);
         if (fd >= 0) {
             dup2(fd, 1);
             dup2(fd, 2);

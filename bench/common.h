@@ -38,9 +38,9 @@ typedef struct bn_command {
 /** What a benchmark program is: main.c does the rest (--help, the
  * command look-up, --hist, line-buffered stdout). */
 typedef struct bn_program {
-    const char *name;               /**< for messages, e.g. "floor_ring" */
-    const char *usage;              /**< the --help text, printed as is */
-    const bn_command_t *commands;   /**< ends with {NULL, NULL} */
+    const char *name;             /**< for messages, e.g. "floor_ring" */
+    const char *usage;            /**< the --help text, printed as is */
+    const bn_command_t *commands; /**< ends with {NULL, NULL} */
 } bn_program_t;
 
 /** Each program file defines exactly one (main.c reads it). */
@@ -90,8 +90,8 @@ void bn_precise_timers(void);
  * Up to 2^44 ns (about 4.9 hours).
  */
 #define BN_HIST_SUB_BITS 7
-#define BN_HIST_MAX_EXP 44
-#define BN_HIST_BUCKETS (256 + (BN_HIST_MAX_EXP - 8 + 1) * 128)
+#define BN_HIST_MAX_EXP  44
+#define BN_HIST_BUCKETS  (256 + (BN_HIST_MAX_EXP - 8 + 1) * 128)
 
 typedef struct bn_hist {
     uint64_t count, min, max, sum;
@@ -186,9 +186,9 @@ void bn_domain_cleanup(void);
  * derived from the options fits the integer it is converted to: a timeout
  * in s (seconds * 8 < 2^15), a message count (rate * seconds < 2^36), a
  * duration in ns (< 2^42). */
-#define BN_MAX_COUNT 100000000u  /* --count, --warmup: round trips */
-#define BN_MAX_SECONDS 3600.0    /* --seconds */
-#define BN_MAX_RATE 10000000.0   /* --rate, msg/s */
+#define BN_MAX_COUNT   100000000u /* --count, --warmup: round trips */
+#define BN_MAX_SECONDS 3600.0     /* --seconds */
+#define BN_MAX_RATE    10000000.0 /* --rate, msg/s */
 
 /** Value of "--name V" in argv, or def. */
 const char *bn_opt_str(int argc, char **argv, const char *name, const char *def);
@@ -209,9 +209,9 @@ bool bn_wait_flag(_Atomic uint32_t *flag, uint32_t want, unsigned timeout_ms);
 typedef struct bn_msg {
     uint64_t seq;
     uint64_t t_ns;
-    uint32_t kind;   /* BN_MSG_* */
+    uint32_t kind; /* BN_MSG_* */
     uint32_t size;
-    uint64_t extra;  /* e.g. the total count in an end marker */
+    uint64_t extra; /* e.g. the total count in an end marker */
 } bn_msg_t;
 
 enum { BN_MSG_DATA = 1, BN_MSG_END = 2, BN_MSG_STOP = 3, BN_MSG_LAT = 4 };

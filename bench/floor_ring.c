@@ -155,7 +155,8 @@ static int ring_run(int argc, char **argv)
         return 2;
     }
     const char *name = spin ? "floor_spin" : "floor_semaphore";
-    uint32_t size = (uint32_t)bn_opt_uint(argc, argv, "--size", 256, sizeof(bn_msg_t), 65536);
+    uint32_t size =
+        (uint32_t)bn_opt_uint(argc, argv, "--size", 256, sizeof(bn_msg_t), 65536);
 
     floor_ctx_t ctx = {.spin = spin};
     ctx.stride = (size + SLOT_HDR + 63u) & ~63u; /* size <= 65536: no overflow */
@@ -169,8 +170,12 @@ static int ring_run(int argc, char **argv)
             return 1;
         }
     }
-    bn_transport_t t = {.name = name, .open = floor_open, .send = floor_send,
-                        .recv = floor_recv, .close = floor_close, .ctx = &ctx};
+    bn_transport_t t = {.name = name,
+                        .open = floor_open,
+                        .send = floor_send,
+                        .recv = floor_recv,
+                        .close = floor_close,
+                        .ctx = &ctx};
     int rc = bn_pattern_run(&t, argv[1], size, argc, argv);
     for (int i = 0; i < 2; i++)
         sem_destroy(&ctx.ring[i]->sem);
@@ -186,5 +191,7 @@ static const bn_command_t ring_commands[] = {
 };
 
 const bn_program_t bn_program = {
-    .name = "floor_ring", .usage = ring_usage, .commands = ring_commands,
+    .name = "floor_ring",
+    .usage = ring_usage,
+    .commands = ring_commands,
 };

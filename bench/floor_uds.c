@@ -75,14 +75,19 @@ static const char uds_usage[] =
 /* Every command: the socket pair, then the pattern argv[1] names. */
 static int uds_run(int argc, char **argv)
 {
-    uint32_t size = (uint32_t)bn_opt_uint(argc, argv, "--size", 256, sizeof(bn_msg_t), 65536);
+    uint32_t size =
+        (uint32_t)bn_opt_uint(argc, argv, "--size", 256, sizeof(bn_msg_t), 65536);
     uds_ctx_t ctx;
     if (socketpair(AF_UNIX, SOCK_SEQPACKET, 0, ctx.fd) != 0) {
         perror("floor_uds: socketpair");
         return 1;
     }
-    bn_transport_t t = {.name = "uds", .open = uds_open, .send = uds_send,
-                        .recv = uds_recv, .close = uds_close, .ctx = &ctx};
+    bn_transport_t t = {.name = "uds",
+                        .open = uds_open,
+                        .send = uds_send,
+                        .recv = uds_recv,
+                        .close = uds_close,
+                        .ctx = &ctx};
     int rc = bn_pattern_run(&t, argv[1], size, argc, argv);
     close(ctx.fd[0]);
     close(ctx.fd[1]);
@@ -97,5 +102,7 @@ static const bn_command_t uds_commands[] = {
 };
 
 const bn_program_t bn_program = {
-    .name = "floor_uds", .usage = uds_usage, .commands = uds_commands,
+    .name = "floor_uds",
+    .usage = uds_usage,
+    .commands = uds_commands,
 };

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_MSG 65536
+#define MAX_MSG          65536
 #define READY_TIMEOUT_MS 20000
 
 typedef struct pat {
@@ -303,8 +303,8 @@ static int paced_b(void *arg, int side)
     return rc || errors;
 }
 
-int bn_pattern_paced(const bn_transport_t *t, uint32_t size, double rate,
-                     double seconds, bn_paced_result_t *out)
+int bn_pattern_paced(const bn_transport_t *t, uint32_t size, double rate, double seconds,
+                     bn_paced_result_t *out)
 {
     pat_t *p = pat_new(t, size);
     p->rate = rate;
@@ -353,7 +353,8 @@ void bn_report_throughput(const char *name, uint32_t size, int rc, double msgs_p
         return;
     }
     double mb = msgs_per_s * size / 1e6;
-    printf("%-18s throughput %5u B: %10.0f msg/s  %8.1f MB/s\n", name, size, msgs_per_s, mb);
+    printf("%-18s throughput %5u B: %10.0f msg/s  %8.1f MB/s\n", name, size, msgs_per_s,
+           mb);
     bn_result(round(msgs_per_s), "throughput.%s.%u.msgs_per_s", name, size);
     bn_result(round(mb * 10) / 10, "throughput.%s.%u.mb_per_s", name, size);
 }
@@ -368,7 +369,8 @@ void bn_report_cpu(const char *name, int rc, const bn_paced_result_t *r)
     }
     printf("%-18s cpu at %.0f msg/s: publisher %.2f %%  subscriber %.2f %%  "
            "(one-way p50 %.1f us, p99 %.1f us)\n",
-           name, r->rate, r->pub_pct, r->sub_pct, (double)bn_hist_quantile(&r->hist, 0.5) / 1e3,
+           name, r->rate, r->pub_pct, r->sub_pct,
+           (double)bn_hist_quantile(&r->hist, 0.5) / 1e3,
            (double)bn_hist_quantile(&r->hist, 0.99) / 1e3);
     bn_result(round(r->pub_pct * 1000) / 1000, "cpu.%s.pub_pct", name);
     bn_result(round(r->sub_pct * 1000) / 1000, "cpu.%s.sub_pct", name);

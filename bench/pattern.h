@@ -47,8 +47,8 @@ int bn_pattern_latency(const bn_transport_t *t, uint32_t size, uint64_t warmup,
                        uint64_t count, bn_hist_t *rtt);
 int bn_pattern_throughput(const bn_transport_t *t, uint32_t size, double seconds,
                           double *msgs_per_s);
-int bn_pattern_paced(const bn_transport_t *t, uint32_t size, double rate,
-                     double seconds, bn_paced_result_t *out);
+int bn_pattern_paced(const bn_transport_t *t, uint32_t size, double rate, double seconds,
+                     bn_paced_result_t *out);
 
 /* Report helpers: print the result lines for a name, or nulls. */
 void bn_report_latency(const char *name, int rc, const bn_hist_t *rtt);

@@ -94,9 +94,11 @@ static bool clean_domain(const char *domain, clean_opts_t *o)
         return false;
     }
     if (rep->force && rep->live_users && rep->item_count)
-        fprintf(stderr, "nexus clean: warning: --force %s %zu object%s of domain '%s' "
+        fprintf(stderr,
+                "nexus clean: warning: --force %s %zu object%s of domain '%s' "
                 "that running processes use%s%s%s: those nodes keep running but lose "
-                "the domain\n", o->dry_run ? "would remove" : "removes", rep->item_count,
+                "the domain\n",
+                o->dry_run ? "would remove" : "removes", rep->item_count,
                 rep->item_count == 1 ? "" : "s", domain, rep->live_names[0] ? " (" : "",
                 rep->live_names, rep->live_names[0] ? ")" : "");
     if (o->json) {

@@ -125,13 +125,15 @@ static int check_names(const char *cmd, const char *group, const char *topic)
     if (!topic)
         return tool_usage_err(cmd, "missing TOPIC");
     if (!nx_name_valid(NX_NAME_TOPIC, topic))
-        return tool_usage_err(cmd, "bad topic name '%.*s': 1..%d characters of "
-                              "[A-Za-z0-9_/.-]", NX_TOPIC_NAME_MAX, topic,
-                              NX_TOPIC_NAME_MAX);
+        return tool_usage_err(cmd,
+                              "bad topic name '%.*s': 1..%d characters of "
+                              "[A-Za-z0-9_/.-]",
+                              NX_TOPIC_NAME_MAX, topic, NX_TOPIC_NAME_MAX);
     if (!nx_name_valid(NX_NAME_GROUP, group))
-        return tool_usage_err(cmd, "bad group name '%.*s': up to %d characters of "
-                              "[A-Za-z0-9_/.-]", NX_TOPIC_NAME_MAX, group,
-                              NX_TOPIC_NAME_MAX);
+        return tool_usage_err(cmd,
+                              "bad group name '%.*s': up to %d characters of "
+                              "[A-Za-z0-9_/.-]",
+                              NX_TOPIC_NAME_MAX, group, NX_TOPIC_NAME_MAX);
     return TOOL_OK;
 }
 
@@ -140,8 +142,8 @@ static int check_names(const char *cmd, const char *group, const char *topic)
 typedef struct echo_state {
     bool json;
     bool hex;
-    uint64_t count;                /* 0: no limit */
-    _Atomic uint64_t received;     /* messages the callback saw */
+    uint64_t count;            /* 0: no limit */
+    _Atomic uint64_t received; /* messages the callback saw */
     _Atomic bool write_failed;
 } echo_state_t;
 
@@ -219,8 +221,16 @@ static void echo_cb(const void *data, size_t size, const nx_msg_info_t *info, vo
         atomic_store_explicit(&st->write_failed, true, memory_order_relaxed);
 }
 
-enum { OPT_GROUP = 1, OPT_COUNT, OPT_HEX, OPT_TIMEOUT, OPT_TEXT, OPT_FILE, OPT_RATE,
-       OPT_WAIT };
+enum {
+    OPT_GROUP = 1,
+    OPT_COUNT,
+    OPT_HEX,
+    OPT_TIMEOUT,
+    OPT_TEXT,
+    OPT_FILE,
+    OPT_RATE,
+    OPT_WAIT
+};
 
 int tool_cmd_echo(tool_ctx_t *ctx, tool_args_t *a)
 {
@@ -432,7 +442,8 @@ static void pub_warn_typed(const tool_ctx_t *ctx, const char *cmd, const char *g
         const nx_inspect_topic_t *tp = nx_snapshot_topic(snap, i);
         if (tp->fingerprint && strcmp(tp->group, group) == 0 &&
             strcmp(tp->name, topic) == 0) {
-            tool_err(cmd, "warning: '%s' carries type %s (%" PRIu32 " bytes); typed "
+            tool_err(cmd,
+                     "warning: '%s' carries type %s (%" PRIu32 " bytes); typed "
                      "subscribers drop raw messages, only raw subscribers get them",
                      topic, tp->type_name, tp->type_size);
             break;
@@ -512,8 +523,9 @@ int tool_cmd_pub(tool_ctx_t *ctx, tool_args_t *a)
     if (check_names(a->cmd, group, topic) != TOOL_OK)
         return TOOL_USAGE;
     if (sources != 1)
-        return tool_usage_err(a->cmd, "%s", sources ? "give only one of --text, --hex, --file"
-                                                    : "missing payload: --text, --hex or --file");
+        return tool_usage_err(a->cmd, "%s",
+                              sources ? "give only one of --text, --hex, --file"
+                                      : "missing payload: --text, --hex or --file");
     if (tool_resolve_domain(ctx, a->cmd) != TOOL_OK)
         return TOOL_USAGE;
 
@@ -573,9 +585,11 @@ int tool_cmd_pub(tool_ctx_t *ctx, tool_args_t *a)
         }
     }
     if (subs == 0)
-        tool_err(a->cmd, "warning: '%s%s%s' has no subscriber: the message%s go%s nowhere "
-                 "(--wait-subscribers 1 waits for one)", group, group[0] ? "/" : "", topic,
-                 count == 1 ? "" : "s", count == 1 ? "es" : "");
+        tool_err(a->cmd,
+                 "warning: '%s%s%s' has no subscriber: the message%s go%s nowhere "
+                 "(--wait-subscribers 1 waits for one)",
+                 group, group[0] ? "/" : "", topic, count == 1 ? "" : "s",
+                 count == 1 ? "es" : "");
     pub_warn_typed(ctx, a->cmd, group, topic);
     nx_err_t err = nx_publisher_set_policy(node, group, topic, NX_ON_FULL_BLOCK, 1000);
     if (err != NX_OK) {
@@ -609,8 +623,10 @@ int tool_cmd_pub(tool_ctx_t *ctx, tool_args_t *a)
         }
     }
     if (dropped) {
-        tool_err(a->cmd, "%" PRIu64 " message%s not queued by every subscriber (queue "
-                 "full for 1 s)", dropped, dropped == 1 ? "" : "s");
+        tool_err(a->cmd,
+                 "%" PRIu64 " message%s not queued by every subscriber (queue "
+                 "full for 1 s)",
+                 dropped, dropped == 1 ? "" : "s");
         rc = TOOL_ERR;
     }
 out:
@@ -630,8 +646,9 @@ out:
         fputs("}\n", stdout);
     } else {
         printf("published %" PRIu64 " message%s of %zu byte%s to '%s%s%s' (%zu "
-               "subscriber%s)%s\n", sent, sent == 1 ? "" : "s", size, size == 1 ? "" : "s",
-               group, group[0] ? "/" : "", topic, subs, subs == 1 ? "" : "s",
+               "subscriber%s)%s\n",
+               sent, sent == 1 ? "" : "s", size, size == 1 ? "" : "s", group,
+               group[0] ? "/" : "", topic, subs, subs == 1 ? "" : "s",
                interrupted ? ", interrupted" : "");
     }
     return rc;

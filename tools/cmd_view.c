@@ -223,8 +223,10 @@ static int nodes_opt(int id, const char *val, void *user)
     uint64_t *hung_ms = user;
     if (id == OPT_HUNG_MS && tool_parse_u64(val, 1, 3600000, hung_ms))
         return -1;
-    return tool_usage_err("nexus nodes", "--hung-ms wants milliseconds (1..3600000), "
-                          "not '%s'", val);
+    return tool_usage_err("nexus nodes",
+                          "--hung-ms wants milliseconds (1..3600000), "
+                          "not '%s'",
+                          val);
 }
 
 int tool_cmd_nodes(tool_ctx_t *ctx, tool_args_t *a)
@@ -245,7 +247,8 @@ int tool_cmd_nodes(tool_ctx_t *ctx, tool_args_t *a)
 
     tool_table_t t;
     tool_table_init(&t, 7);
-    const char *head[] = {"NAME", "PID", "STATE", "NOTIFY", "QUEUES", "HEARTBEAT", "SEGMENT"};
+    const char *head[] = {"NAME",   "PID",       "STATE",  "NOTIFY",
+                          "QUEUES", "HEARTBEAT", "SEGMENT"};
     for (size_t i = 0; i < 7; i++)
         tool_table_cell(&t, "%s", head[i]);
     uint32_t counts[3] = {0, 0, 0};
@@ -255,7 +258,8 @@ int tool_cmd_nodes(tool_ctx_t *ctx, tool_args_t *a)
         fputc('{', stdout);
         tool_json_kv_str(stdout, &first, "domain", ctx->domain);
         tool_json_kv_bool(stdout, &first, "registry", true);
-        tool_json_kv_u64(stdout, &first, "generation", nx_snapshot_domain(snap)->generation);
+        tool_json_kv_u64(stdout, &first, "generation",
+                         nx_snapshot_domain(snap)->generation);
         tool_json_key(stdout, &first, "nodes");
         fputc('[', stdout);
     }
@@ -282,7 +286,8 @@ int tool_cmd_nodes(tool_ctx_t *ctx, tool_args_t *a)
             tool_json_kv_u64(stdout, &first, "queue_capacity", n->queue_capacity);
             tool_json_kv_u64(stdout, &first, "message_size", n->message_size);
             tool_json_kv_u64(stdout, &first, "heartbeat_age_ms", age / 1000000u);
-            tool_json_kv_u64(stdout, &first, "heartbeat_timeout_ms", n->heartbeat_timeout_ms);
+            tool_json_kv_u64(stdout, &first, "heartbeat_timeout_ms",
+                             n->heartbeat_timeout_ms);
             tool_json_kv_u64(stdout, &first, "hung_ms", n->hung_ms);
             tool_json_kv_str(stdout, &first, "segment", n->segment);
             if (!seg_ok)
@@ -308,17 +313,19 @@ int tool_cmd_nodes(tool_ctx_t *ctx, tool_args_t *a)
         fputs("]}\n", stdout);
     } else {
         uint32_t total = counts[0] + counts[1] + counts[2];
-        printf("domain '%s': %" PRIu32 " node%s (%" PRIu32 " alive, %" PRIu32 " hung, %"
-               PRIu32 " dead)\n", ctx->domain, total, total == 1 ? "" : "s", counts[0],
-               counts[1], counts[2]);
+        printf("domain '%s': %" PRIu32 " node%s (%" PRIu32 " alive, %" PRIu32
+               " hung, %" PRIu32 " dead)\n",
+               ctx->domain, total, total == 1 ? "" : "s", counts[0], counts[1], counts[2]);
         if (total)
             tool_table_print(&t, stdout, "");
         if (counts[NX_NODE_STATE_DEAD])
             printf("dead: the process is gone; 'nexus clean --domain %s' removes what "
-                   "it left\n", ctx->domain);
+                   "it left\n",
+                   ctx->domain);
         if (counts[NX_NODE_STATE_HUNG] && hung_ms)
             printf("hung: the process runs but its heartbeat is older than %" PRIu64
-                   " ms\n", hung_ms);
+                   " ms\n",
+                   hung_ms);
         else if (counts[NX_NODE_STATE_HUNG])
             printf("hung: the process runs but its heartbeat is older than its "
                    "heartbeat_timeout_ms\n");
@@ -336,11 +343,11 @@ static void node_list(const nx_inspect_endpoint_t *e, size_t n, char *buf, size_
     size_t len = 0;
     buf[0] = '\0';
     for (size_t i = 0; i < n; i++) {
-        int w = e[i].node ? snprintf(buf + len, size - len, "%s%s%s", len ? "," : "",
-                                     e[i].node->name,
-                                     e[i].node->process_alive ? "" : "(dead)")
-                          : snprintf(buf + len, size - len, "%s#%" PRIu32 "?",
-                                     len ? "," : "", e[i].slot);
+        int w = e[i].node
+                    ? snprintf(buf + len, size - len, "%s%s%s", len ? "," : "",
+                               e[i].node->name, e[i].node->process_alive ? "" : "(dead)")
+                    : snprintf(buf + len, size - len, "%s#%" PRIu32 "?", len ? "," : "",
+                               e[i].slot);
         if (w < 0 || (size_t)w >= size - len)
             break;
         len += (size_t)w;
@@ -380,8 +387,8 @@ int tool_cmd_topics(tool_ctx_t *ctx, tool_args_t *a)
         return rc;
     tool_table_t t;
     tool_table_init(&t, 6);
-    const char *head[] = {"GROUP", "TOPIC", "TYPE", "FINGERPRINT", "PUBLISHERS",
-                          "SUBSCRIBERS"};
+    const char *head[] = {"GROUP",       "TOPIC",      "TYPE",
+                          "FINGERPRINT", "PUBLISHERS", "SUBSCRIBERS"};
     for (size_t i = 0; i < 6; i++)
         tool_table_cell(&t, "%s", head[i]);
     size_t count = nx_snapshot_topic_count(snap);
@@ -390,7 +397,8 @@ int tool_cmd_topics(tool_ctx_t *ctx, tool_args_t *a)
         fputc('{', stdout);
         tool_json_kv_str(stdout, &first, "domain", ctx->domain);
         tool_json_kv_bool(stdout, &first, "registry", true);
-        tool_json_kv_u64(stdout, &first, "generation", nx_snapshot_domain(snap)->generation);
+        tool_json_kv_u64(stdout, &first, "generation",
+                         nx_snapshot_domain(snap)->generation);
         tool_json_key(stdout, &first, "topics");
         fputc('[', stdout);
     }
@@ -540,14 +548,14 @@ static bool stats_node(const tool_ctx_t *ctx, const nx_inspect_node_t *n, bool *
                    n->segment, n->segment_problem);
         } else {
             size_t used = n->queue_count;
-            printf("%s (pid %" PRIu32 ", %s): %zu queue%s in use of %" PRIu32
-                   " (%" PRIu32 " slots x %" PRIu32 " bytes), segment %s\n",
+            printf("%s (pid %" PRIu32 ", %s): %zu queue%s in use of %" PRIu32 " (%" PRIu32
+                   " slots x %" PRIu32 " bytes), segment %s\n",
                    n->name, n->pid, state, used, used == 1 ? "" : "s", n->seg_max_queues,
                    n->seg_queue_capacity, n->seg_message_size, n->segment);
             tool_table_t t;
             tool_table_init(&t, 10);
-            const char *head[] = {"QUEUE", "SENDER", "PID", "CAPACITY", "PENDING",
-                                  "SENT", "RECEIVED", "DROPPED", "REJECTED", "HIGH-WATER"};
+            const char *head[] = {"QUEUE", "SENDER",   "PID",     "CAPACITY", "PENDING",
+                                  "SENT",  "RECEIVED", "DROPPED", "REJECTED", "HIGH-WATER"};
             for (size_t i = 0; i < 10; i++)
                 tool_table_cell(&t, "%s", head[i]);
             for (size_t i = 0; i < used; i++) {
@@ -573,10 +581,11 @@ static bool stats_node(const tool_ctx_t *ctx, const nx_inspect_node_t *n, bool *
                 tool_table_print(&t, stdout, "  ");
             tool_table_free(&t);
             if (n->large_segment[0] && n->large_err == NX_OK)
-                printf("  large-data ring %s: %" PRIu64 " of %" PRIu64 " bytes used, %"
-                       PRIu64 " chunks, full %" PRIu64 " times, %" PRIu32 " reader%s\n",
-                       n->large_segment, n->large.used, n->large.ring_size,
-                       n->large.chunks, n->large.full_events, n->large.reader_count,
+                printf("  large-data ring %s: %" PRIu64 " of %" PRIu64
+                       " bytes used, %" PRIu64 " chunks, full %" PRIu64 " times, %" PRIu32
+                       " reader%s\n",
+                       n->large_segment, n->large.used, n->large.ring_size, n->large.chunks,
+                       n->large.full_events, n->large.reader_count,
                        n->large.reader_count == 1 ? "" : "s");
             else if (n->large_segment[0])
                 printf("  large-data ring %s: %s\n", n->large_segment, n->large_problem);

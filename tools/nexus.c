@@ -58,8 +58,7 @@ static void usage(FILE *f)
 }
 
 /* Runtime log lines, in the tool's own format. */
-static void log_hook(nx_log_level_t level, const char *module, const char *line,
-                     void *user)
+static void log_hook(nx_log_level_t level, const char *module, const char *line, void *user)
 {
     (void)user;
     fprintf(stderr, "nexus: %s: %s: %s\n", nx_log_level_name(level),

@@ -34,19 +34,20 @@ enum {
 
 /* Options every subcommand understands. */
 typedef struct tool_ctx {
-    char domain[NX_DOMAIN_NAME_MAX + 1]; /* resolved: --domain, NEXUS_DOMAIN, NEXUS_CONFIG, "default" */
-    bool json;                           /* --json */
-    int verbose;                         /* -v, repeatable */
-    nx_log_level_t log_level;            /* for runtime lines, from verbose */
+    char domain[NX_DOMAIN_NAME_MAX +
+                1]; /* resolved: --domain, NEXUS_DOMAIN, NEXUS_CONFIG, "default" */
+    bool json;      /* --json */
+    int verbose;    /* -v, repeatable */
+    nx_log_level_t log_level; /* for runtime lines, from verbose */
 } tool_ctx_t;
 
 /* ---- command-line parsing (util.c) -------------------------------------- */
 
 typedef struct tool_opt {
-    const char *name;  /* long name without "--" */
-    char short_name;   /* 0 if none */
+    const char *name; /* long name without "--" */
+    char short_name;  /* 0 if none */
     bool has_arg;
-    int id;            /* returned by tool_args_next(); > 0 */
+    int id; /* returned by tool_args_next(); > 0 */
 } tool_opt_t;
 
 /* Results of tool_args_next() besides an option id. */
@@ -67,9 +68,9 @@ enum {
 typedef struct tool_args {
     int argc;
     char **argv;
-    int i;            /* next argument */
-    bool only_pos;    /* after "--" */
-    const char *cmd;  /* for messages: "nexus nodes" */
+    int i;           /* next argument */
+    bool only_pos;   /* after "--" */
+    const char *cmd; /* for messages: "nexus nodes" */
 } tool_args_t;
 
 /*

@@ -97,8 +97,10 @@ int tool_args_next(tool_args_t *a, const tool_opt_t *specs, const char **val)
             inline_val = eq + 1;
     } else {
         if (arg[2] != '\0') {
-            tool_usage_err(a->cmd, "unknown option '%s' (short options take no "
-                           "attached value; write '-%c VALUE')", arg, arg[1]);
+            tool_usage_err(a->cmd,
+                           "unknown option '%s' (short options take no "
+                           "attached value; write '-%c VALUE')",
+                           arg, arg[1]);
             return TOOL_ARG_ERROR;
         }
         o = opt_find_short(specs, arg[1]);
@@ -128,8 +130,10 @@ int tool_apply_common(tool_ctx_t *ctx, int id, const char *val)
     switch (id) {
     case TOOL_OPT_DOMAIN:
         if (!nx_name_valid(NX_NAME_DOMAIN, val))
-            return tool_usage_err("nexus", "bad domain name '%s': 1..%d characters "
-                                  "of [A-Za-z0-9_-]", val, NX_DOMAIN_NAME_MAX);
+            return tool_usage_err("nexus",
+                                  "bad domain name '%s': 1..%d characters "
+                                  "of [A-Za-z0-9_-]",
+                                  val, NX_DOMAIN_NAME_MAX);
         snprintf(ctx->domain, sizeof ctx->domain, "%s", val);
         return TOOL_OK;
     case TOOL_OPT_JSON:
@@ -161,9 +165,10 @@ int tool_resolve_domain(tool_ctx_t *ctx, const char *cmd)
     if (env && env[0]) {
         if (!nx_name_valid(NX_NAME_DOMAIN, env)) {
             tool_sanitize(shown, sizeof shown, env);
-            return tool_usage_err(cmd, "NEXUS_DOMAIN='%s' is not a domain name "
-                                  "(1..%d characters of [A-Za-z0-9_-])", shown,
-                                  NX_DOMAIN_NAME_MAX);
+            return tool_usage_err(cmd,
+                                  "NEXUS_DOMAIN='%s' is not a domain name "
+                                  "(1..%d characters of [A-Za-z0-9_-])",
+                                  shown, NX_DOMAIN_NAME_MAX);
         }
         snprintf(ctx->domain, sizeof ctx->domain, "%s", env);
         return TOOL_OK;
@@ -379,7 +384,8 @@ uint64_t tool_now_ns(void)
 int tool_report_reg_problem(const char *cmd, const nx_inspect_domain_t *d)
 {
     if (d->registry == NX_REGISTRY_BAD)
-        tool_err(cmd, "the registry %s of domain '%s' failed validation: %s.\n"
+        tool_err(cmd,
+                 "the registry %s of domain '%s' failed validation: %s.\n"
                  "No node can join the domain while it is there. If no node of the "
                  "domain runs, remove it with: nexus clean --force --domain %s",
                  d->registry_name, d->name, d->problem, d->name);

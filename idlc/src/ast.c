@@ -10,7 +10,8 @@ static void *node(nidl_parser_t *p, size_t size)
     return nidl__arena_alloc(&p->ctx->arena, size);
 }
 
-ast_ident_t *ast_ident(nidl_parser_t *p, const char *text, size_t len, const nidl_loc_t *loc)
+ast_ident_t *ast_ident(nidl_parser_t *p, const char *text, size_t len,
+                       const nidl_loc_t *loc)
 {
     ast_ident_t *id = node(p, sizeof *id);
     id->name = nidl__arena_strndup(&p->ctx->arena, text, len);
@@ -74,7 +75,8 @@ ast_expr_t *ast_expr_bool(nidl_parser_t *p, bool v, const nidl_loc_t *loc)
     return e;
 }
 
-ast_expr_t *ast_expr_string(nidl_parser_t *p, const char *s, size_t len, const nidl_loc_t *loc)
+ast_expr_t *ast_expr_string(nidl_parser_t *p, const char *s, size_t len,
+                            const nidl_loc_t *loc)
 {
     ast_expr_t *e = expr(p, EX_STRING, loc);
     e->sval = nidl__arena_strndup(&p->ctx->arena, s, len);

@@ -107,16 +107,22 @@ typedef enum nidl_value_kind {
 
 typedef struct nidl_value {
     nidl_value_kind_t kind;
-    bool neg;     /* VAL_INT: sign */
-    uint64_t mag; /* VAL_INT: magnitude */
-    double f;     /* VAL_FLOAT */
-    bool b;       /* VAL_BOOL */
+    bool neg;      /* VAL_INT: sign */
+    uint64_t mag;  /* VAL_INT: magnitude */
+    double f;      /* VAL_FLOAT */
+    bool b;        /* VAL_BOOL */
     const char *s; /* VAL_STRING */
     size_t slen;
     struct ast_item *item; /* VAL_ITEM */
 } nidl_value_t;
 
-typedef enum ast_type_kind { TY_PRIM, TY_STRING, TY_BYTES, TY_SEQ, TY_NAMED } ast_type_kind_t;
+typedef enum ast_type_kind {
+    TY_PRIM,
+    TY_STRING,
+    TY_BYTES,
+    TY_SEQ,
+    TY_NAMED
+} ast_type_kind_t;
 
 /* What a type resolved to. */
 typedef enum nidl_rkind {
@@ -132,11 +138,11 @@ typedef enum nidl_rkind {
 typedef struct ast_type {
     ast_type_kind_t kind;
     nidl_loc_t loc;
-    uint32_t depth;        /* nesting of sequence element types */
-    nidl_prim_t prim;      /* TY_PRIM */
+    uint32_t depth;         /* nesting of sequence element types */
+    nidl_prim_t prim;       /* TY_PRIM */
     ast_expr_t *bound_expr; /* TY_STRING, TY_BYTES, TY_SEQ */
-    struct ast_type *elem; /* TY_SEQ */
-    ast_name_t *name;      /* TY_NAMED */
+    struct ast_type *elem;  /* TY_SEQ */
+    ast_name_t *name;       /* TY_NAMED */
     /* Set by sema and layout. */
     nidl_rkind_t rkind;
     struct ast_decl *decl; /* RK_ENUM, RK_STRUCT */
@@ -186,7 +192,12 @@ typedef struct ast_import {
     bool used;
 } ast_import_t;
 
-typedef enum ast_decl_kind { DECL_CONST, DECL_ENUM, DECL_STRUCT, DECL_TOPIC } ast_decl_kind_t;
+typedef enum ast_decl_kind {
+    DECL_CONST,
+    DECL_ENUM,
+    DECL_STRUCT,
+    DECL_TOPIC
+} ast_decl_kind_t;
 
 typedef enum ast_state { ST_NEW, ST_OK, ST_BROKEN } ast_state_t;
 
@@ -197,9 +208,9 @@ typedef struct ast_decl {
     nidl_loc_t loc;
     const char *doc;
     struct nidl_file *file;
-    ast_type_t *type;     /* const type; enum base (NULL: int32) */
-    ast_expr_t *value;    /* const value */
-    ast_item_t **items;   /* enum */
+    ast_type_t *type;   /* const type; enum base (NULL: int32) */
+    ast_expr_t *value;  /* const value */
+    ast_item_t **items; /* enum */
     size_t nitems;
     ast_field_t **fields; /* struct */
     size_t nfields;
@@ -208,13 +219,13 @@ typedef struct ast_decl {
     size_t nprops;
     /* Set by sema, layout and fingerprint. */
     ast_state_t state;
-    nidl_prim_t prim;   /* const type, enum base */
-    nidl_value_t cval;  /* const value */
-    char *qname;        /* "pkg.path.Name" */
+    nidl_prim_t prim;  /* const type, enum base */
+    nidl_value_t cval; /* const value */
+    char *qname;       /* "pkg.path.Name" */
     uint32_t size, align;
     uint64_t fingerprint;
-    bool needs_check;   /* validate has something to check */
-    bool needs_init;    /* init has something to set beyond zero */
+    bool needs_check;     /* validate has something to check */
+    bool needs_init;      /* init has something to set beyond zero */
     struct ast_decl *msg; /* topic: the message */
     char *wire;           /* topic wire name */
     bool block;
@@ -247,8 +258,8 @@ typedef struct nidl_file {
     uint32_t col_cache_col;
     bool is_schema;
     nidl_file_state_t state;
-    bool failed;        /* errors here or in an import */
-    bool syntax_errors; /* parse errors: names may be missing */
+    bool failed;             /* errors here or in an import */
+    bool syntax_errors;      /* parse errors: names may be missing */
     unsigned errors_at_load; /* the context's error count before parsing */
     /* Syntax tree. */
     ast_name_t *package;
@@ -258,9 +269,9 @@ typedef struct nidl_file {
     nidl_vec_t decls;   /* ast_decl_t *, in source order */
     nidl_vec_t docs;    /* ast_doc_t *, by offset */
     /* Set by sema. */
-    char *pkg;     /* "vehicle.sensors" or "" */
-    char *prefix;  /* "vehicle_sensors_" or "" */
-    char *base;    /* "sensors" */
+    char *pkg;    /* "vehicle.sensors" or "" */
+    char *prefix; /* "vehicle_sensors_" or "" */
+    char *base;   /* "sensors" */
     char *header_name;
     char *source_name;
     nidl_map_t names; /* declared name -> ast_decl_t * */
@@ -271,12 +282,14 @@ typedef struct nidl_parser nidl_parser_t;
 
 /* ---- builders, called from parser.y ----------------------------------- */
 
-ast_ident_t *ast_ident(nidl_parser_t *p, const char *text, size_t len, const nidl_loc_t *loc);
+ast_ident_t *ast_ident(nidl_parser_t *p, const char *text, size_t len,
+                       const nidl_loc_t *loc);
 ast_name_t *ast_name(nidl_parser_t *p, nidl_vec_t *parts, const nidl_loc_t *loc);
 ast_expr_t *ast_expr_int(nidl_parser_t *p, uint64_t v, bool bad, const nidl_loc_t *loc);
 ast_expr_t *ast_expr_float(nidl_parser_t *p, double v, bool bad, const nidl_loc_t *loc);
 ast_expr_t *ast_expr_bool(nidl_parser_t *p, bool v, const nidl_loc_t *loc);
-ast_expr_t *ast_expr_string(nidl_parser_t *p, const char *s, size_t len, const nidl_loc_t *loc);
+ast_expr_t *ast_expr_string(nidl_parser_t *p, const char *s, size_t len,
+                            const nidl_loc_t *loc);
 ast_expr_t *ast_expr_name(nidl_parser_t *p, ast_name_t *name);
 ast_expr_t *ast_expr_unary(nidl_parser_t *p, ast_expr_kind_t kind, ast_expr_t *e,
                            const nidl_loc_t *loc, const nidl_loc_t *op);

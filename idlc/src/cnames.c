@@ -7,7 +7,7 @@
 #include <string.h>
 
 const nidl_cname_rule_t nidl__cname_rules[NIDL_CN_COUNT] = {
-#define NIDL_CN_ROW_(id, of, suffix, upper, key, in, what) \
+#define NIDL_CN_ROW_(id, of, suffix, upper, key, in, what)                                 \
     [NIDL_CN_##id] = {#id, NIDL_CN_OF_##of, suffix, upper, key, in, what},
     NIDL_CNAME_LIST(NIDL_CN_ROW_)
 #undef NIDL_CN_ROW_

@@ -36,8 +36,8 @@ typedef enum nidl_cname_of {
 } nidl_cname_of_t;
 
 /* Which generated file's template uses a row's placeholder (a bit set). */
-#define NIDL_CN_H 1u  /* header.h.in */
-#define NIDL_CN_C 2u  /* source.c.in */
+#define NIDL_CN_H  1u /* header.h.in */
+#define NIDL_CN_C  2u /* source.c.in */
 #define NIDL_CN_HC 3u /* both */
 
 /*
@@ -47,75 +47,67 @@ typedef enum nidl_cname_of {
  * Within a kind, rows are listed in the order the collision check reports
  * them: the first name of a declaration that collides is the one named.
  */
-#define NIDL_CNAME_LIST(X)                                                                   \
-    X(GUARD,           FILE,   "_NIDL_H",        true,  "guard",           NIDL_CN_H,       \
-      "the header guard")                                                                    \
-    X(ZERO_BYTES,      FILE,   "_zero_bytes_",   false, "zero_bytes_fn",   NIDL_CN_C,       \
-      "a helper of the generated source")                                                    \
-    X(COPY_STRING,     FILE,   "_copy_string_",  false, "copy_string_fn",  NIDL_CN_C,       \
-      "a helper of the generated source")                                                    \
-    X(STRING_OK,       FILE,   "_string_ok_",    false, "string_ok_fn",    NIDL_CN_C,       \
-      "a helper of the generated source")                                                    \
-    X(BOOL_OK,         FILE,   "_bool_ok_",      false, "bool_ok_fn",      NIDL_CN_C,       \
-      "a helper of the generated source")                                                    \
-    X(CONST_MACRO,     CONST,  "",               true,  "macro",           NIDL_CN_H,       \
-      "the constant's macro")                                                                \
-    X(ENUM_TYPE,       ENUM,   "",               false, "ctype",           NIDL_CN_HC,      \
-      "the enum's type")                                                                     \
-    X(ENUM_TO_STRING,  ENUM,   "_to_string",     false, "to_string_fn",    NIDL_CN_HC,      \
-      "the enum's name function")                                                            \
-    X(ENUM_IS_VALID,   ENUM,   "_is_valid",      false, "is_valid_fn",     NIDL_CN_HC,      \
-      "the enum's check")                                                                    \
-    X(ITEM_MACRO,      ITEM,   "",               true,  "macro",           NIDL_CN_HC,      \
-      "the item's macro")                                                                    \
-    X(STRUCT_TYPE,     STRUCT, "",               false, "ctype",           NIDL_CN_HC,      \
-      "the struct's type")                                                                   \
-    X(STRUCT_INIT,     STRUCT, "_init",          false, "init_fn",         NIDL_CN_HC,      \
-      "the initialiser")                                                                     \
-    X(STRUCT_VALIDATE, STRUCT, "_validate",      false, "validate_fn",     NIDL_CN_HC,      \
-      "the validator")                                                                       \
-    X(STRUCT_DESC,     STRUCT, "_desc",          false, "desc",            NIDL_CN_HC,      \
-      "the type descriptor")                                                                 \
-    X(STRUCT_VALIDATE_ANY, STRUCT, "_validate_any_", false, "validate_any_fn", NIDL_CN_C,   \
-      "the descriptor's untyped validator")                                                  \
-    X(STRUCT_FIELDS,   STRUCT, "_fields_",       false, "fields_array",    NIDL_CN_C,       \
-      "the field descriptors")                                                               \
-    X(STRUCT_TYPE_ID,  STRUCT, "_TYPE_ID",       true,  "type_id",         NIDL_CN_HC,      \
-      "the fingerprint macro")                                                               \
-    X(TOPIC_CALLBACK,  TOPIC,  "_fn",            false, "callback_type",   NIDL_CN_HC,      \
-      "the callback type")                                                                   \
-    X(TOPIC_DESC,      TOPIC,  "_topic",         false, "topic_desc",      NIDL_CN_HC,      \
-      "the topic descriptor")                                                                \
-    X(TOPIC_PUBLISH,   TOPIC,  "_publish",       false, "publish_fn",      NIDL_CN_HC,      \
-      "the publish function")                                                                \
-    X(TOPIC_SUBSCRIBE, TOPIC,  "_subscribe",     false, "subscribe_fn",    NIDL_CN_HC,      \
-      "the subscribe function")                                                              \
-    X(TOPIC_UNSUBSCRIBE, TOPIC, "_unsubscribe",  false, "unsubscribe_fn",  NIDL_CN_HC,      \
-      "the unsubscribe function")                                                            \
-    X(TOPIC_LOAN,      TOPIC,  "_loan",          false, "loan_fn",         NIDL_CN_HC,      \
-      "the loan function")                                                                   \
-    X(TOPIC_PUBLISH_LOAN, TOPIC, "_publish_loan", false, "publish_loan_fn", NIDL_CN_HC,     \
-      "the loan publish function")                                                           \
-    X(TOPIC_LOAN_RELEASE, TOPIC, "_loan_release", false, "loan_release_fn", NIDL_CN_HC,     \
-      "the loan release function")                                                           \
-    X(TOPIC_DISPATCH,  TOPIC,  "_dispatch_",     false, "dispatch_fn",     NIDL_CN_C,       \
+#define NIDL_CNAME_LIST(X)                                                                 \
+    X(GUARD, FILE, "_NIDL_H", true, "guard", NIDL_CN_H, "the header guard")                \
+    X(ZERO_BYTES, FILE, "_zero_bytes_", false, "zero_bytes_fn", NIDL_CN_C,                 \
+      "a helper of the generated source")                                                  \
+    X(COPY_STRING, FILE, "_copy_string_", false, "copy_string_fn", NIDL_CN_C,              \
+      "a helper of the generated source")                                                  \
+    X(STRING_OK, FILE, "_string_ok_", false, "string_ok_fn", NIDL_CN_C,                    \
+      "a helper of the generated source")                                                  \
+    X(BOOL_OK, FILE, "_bool_ok_", false, "bool_ok_fn", NIDL_CN_C,                          \
+      "a helper of the generated source")                                                  \
+    X(CONST_MACRO, CONST, "", true, "macro", NIDL_CN_H, "the constant's macro")            \
+    X(ENUM_TYPE, ENUM, "", false, "ctype", NIDL_CN_HC, "the enum's type")                  \
+    X(ENUM_TO_STRING, ENUM, "_to_string", false, "to_string_fn", NIDL_CN_HC,               \
+      "the enum's name function")                                                          \
+    X(ENUM_IS_VALID, ENUM, "_is_valid", false, "is_valid_fn", NIDL_CN_HC,                  \
+      "the enum's check")                                                                  \
+    X(ITEM_MACRO, ITEM, "", true, "macro", NIDL_CN_HC, "the item's macro")                 \
+    X(STRUCT_TYPE, STRUCT, "", false, "ctype", NIDL_CN_HC, "the struct's type")            \
+    X(STRUCT_INIT, STRUCT, "_init", false, "init_fn", NIDL_CN_HC, "the initialiser")       \
+    X(STRUCT_VALIDATE, STRUCT, "_validate", false, "validate_fn", NIDL_CN_HC,              \
+      "the validator")                                                                     \
+    X(STRUCT_DESC, STRUCT, "_desc", false, "desc", NIDL_CN_HC, "the type descriptor")      \
+    X(STRUCT_VALIDATE_ANY, STRUCT, "_validate_any_", false, "validate_any_fn", NIDL_CN_C,  \
+      "the descriptor's untyped validator")                                                \
+    X(STRUCT_FIELDS, STRUCT, "_fields_", false, "fields_array", NIDL_CN_C,                 \
+      "the field descriptors")                                                             \
+    X(STRUCT_TYPE_ID, STRUCT, "_TYPE_ID", true, "type_id", NIDL_CN_HC,                     \
+      "the fingerprint macro")                                                             \
+    X(TOPIC_CALLBACK, TOPIC, "_fn", false, "callback_type", NIDL_CN_HC,                    \
+      "the callback type")                                                                 \
+    X(TOPIC_DESC, TOPIC, "_topic", false, "topic_desc", NIDL_CN_HC,                        \
+      "the topic descriptor")                                                              \
+    X(TOPIC_PUBLISH, TOPIC, "_publish", false, "publish_fn", NIDL_CN_HC,                   \
+      "the publish function")                                                              \
+    X(TOPIC_SUBSCRIBE, TOPIC, "_subscribe", false, "subscribe_fn", NIDL_CN_HC,             \
+      "the subscribe function")                                                            \
+    X(TOPIC_UNSUBSCRIBE, TOPIC, "_unsubscribe", false, "unsubscribe_fn", NIDL_CN_HC,       \
+      "the unsubscribe function")                                                          \
+    X(TOPIC_LOAN, TOPIC, "_loan", false, "loan_fn", NIDL_CN_HC, "the loan function")       \
+    X(TOPIC_PUBLISH_LOAN, TOPIC, "_publish_loan", false, "publish_loan_fn", NIDL_CN_HC,    \
+      "the loan publish function")                                                         \
+    X(TOPIC_LOAN_RELEASE, TOPIC, "_loan_release", false, "loan_release_fn", NIDL_CN_HC,    \
+      "the loan release function")                                                         \
+    X(TOPIC_DISPATCH, TOPIC, "_dispatch_", false, "dispatch_fn", NIDL_CN_C,                \
       "the typed dispatcher")
 
 typedef enum nidl_cname_id {
 #define NIDL_CN_ENUM_(id, of, suffix, upper, key, in, what) NIDL_CN_##id,
     NIDL_CNAME_LIST(NIDL_CN_ENUM_)
 #undef NIDL_CN_ENUM_
-    NIDL_CN_COUNT
+        NIDL_CN_COUNT
 } nidl_cname_id_t;
 
 /* One row of the table. */
 typedef struct nidl_cname_rule {
-    const char *name;     /* the row's id as text, "STRUCT_INIT" */
+    const char *name; /* the row's id as text, "STRUCT_INIT" */
     nidl_cname_of_t of;
     const char *suffix;
     bool upper;
-    const char *key;      /* template placeholder */
-    unsigned in;          /* NIDL_CN_H | NIDL_CN_C */
+    const char *key; /* template placeholder */
+    unsigned in;     /* NIDL_CN_H | NIDL_CN_C */
     const char *what;
 } nidl_cname_rule_t;
 

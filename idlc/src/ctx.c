@@ -137,8 +137,8 @@ static char *dir_of(nidl_arena_t *a, const char *path)
     return nidl__arena_strndup(a, path, (size_t)(slash - path));
 }
 
-nidl_file_t *nidl__file_add(nidl_ctx_t *ctx, const char *path, const char *key,
-                            char *text, size_t len, bool is_schema)
+nidl_file_t *nidl__file_add(nidl_ctx_t *ctx, const char *path, const char *key, char *text,
+                            size_t len, bool is_schema)
 {
     nidl_file_t *f = nidl__arena_alloc(&ctx->arena, sizeof *f);
     f->id = (uint32_t)ctx->files.len + 1;
@@ -164,8 +164,7 @@ static nidl_vfile_t *vfile_find(const nidl_ctx_t *ctx, const char *path)
     return NULL;
 }
 
-int nidl__read_file(nidl_ctx_t *ctx, const char *path, char **text, size_t *len,
-                    char **key)
+int nidl__read_file(nidl_ctx_t *ctx, const char *path, char **text, size_t *len, char **key)
 {
     nidl_vfile_t *v = vfile_find(ctx, path);
     if (v != NULL) {
@@ -285,7 +284,8 @@ static void report_cycle(nidl_ctx_t *ctx, ast_import_t *im, nidl_file_t *target)
 
 /* Resolve and load one import of f; `seen` maps the keys of the files f
  * already imported to their import, to catch duplicates in O(1). */
-static void resolve_import(nidl_ctx_t *ctx, nidl_file_t *f, ast_import_t *im, nidl_map_t *seen)
+static void resolve_import(nidl_ctx_t *ctx, nidl_file_t *f, ast_import_t *im,
+                           nidl_map_t *seen)
 {
     if (im->path->bad)
         return; /* the literal was already reported */
@@ -515,8 +515,8 @@ int nidl_schema_enum_value(const nidl_schema_t *schema, const char *name, const 
         return -1;
     for (size_t i = 0; i < d->nitems; i++) {
         if (strcmp(d->items[i]->name->name, item) == 0) {
-            nidl_value_t v = {.kind = VAL_INT, .neg = d->items[i]->neg,
-                              .mag = d->items[i]->mag};
+            nidl_value_t v = {
+                .kind = VAL_INT, .neg = d->items[i]->neg, .mag = d->items[i]->mag};
             value_info(&v, out);
             return 0;
         }

@@ -36,8 +36,8 @@ struct nidl_ctx {
     unsigned error_limit;
     unsigned errors;
     unsigned warnings;
-    bool stopped;        /* error limit reached */
-    bool last_dropped;   /* the last error/warning was not printed */
+    bool stopped;      /* error limit reached */
+    bool last_dropped; /* the last error/warning was not printed */
     bool warn_on[NIDL_W_COUNT];
     bool werror;
     nidl_status_t status;
@@ -52,8 +52,8 @@ struct nidl_ctx {
  * Register a file whose text is already in memory (the context takes
  * `text`, which must have a NUL after len bytes). Returns the new file.
  */
-nidl_file_t *nidl__file_add(nidl_ctx_t *ctx, const char *path, const char *key,
-                            char *text, size_t len, bool is_schema);
+nidl_file_t *nidl__file_add(nidl_ctx_t *ctx, const char *path, const char *key, char *text,
+                            size_t len, bool is_schema);
 
 /* The file with this id (1-based), or NULL. */
 nidl_file_t *nidl__file_get(const nidl_ctx_t *ctx, uint32_t id);

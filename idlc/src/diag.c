@@ -107,8 +107,8 @@ static uint32_t columns(const char *s, size_t n)
     return c;
 }
 
-void nidl__line_col(const nidl_ctx_t *ctx, uint32_t file, uint32_t offset,
-                    uint32_t *line, uint32_t *col)
+void nidl__line_col(const nidl_ctx_t *ctx, uint32_t file, uint32_t offset, uint32_t *line,
+                    uint32_t *col)
 {
     nidl_file_t *f = nidl__file_get(ctx, file);
     if (f == NULL) {
@@ -148,7 +148,8 @@ static void echo_source(nidl_buf_t *b, const nidl_file_t *f, const nidl_loc_t *l
     size_t ls = f->lines[li];
     /* A UTF-8 character has at most 4 bytes: a line of more bytes than
      * that many columns is not echoed, nor even scanned to its end. */
-    size_t window = f->len - ls < 4 * MAX_ECHO_COLUMNS + 1 ? f->len - ls : 4 * MAX_ECHO_COLUMNS + 1;
+    size_t window =
+        f->len - ls < 4 * MAX_ECHO_COLUMNS + 1 ? f->len - ls : 4 * MAX_ECHO_COLUMNS + 1;
     const char *nl = memchr(f->text + ls, '\n', window);
     if (nl == NULL && window < f->len - ls)
         return;
@@ -265,8 +266,8 @@ static void check_limit(nidl_ctx_t *ctx)
     }
 }
 
-void nidl_diag(nidl_ctx_t *ctx, nidl_level_t level, const nidl_loc_t *loc,
-               const char *fmt, ...)
+void nidl_diag(nidl_ctx_t *ctx, nidl_level_t level, const nidl_loc_t *loc, const char *fmt,
+               ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -285,8 +286,8 @@ void nidl_diag(nidl_ctx_t *ctx, nidl_level_t level, const nidl_loc_t *loc,
     va_end(ap);
 }
 
-void nidl_warn(nidl_ctx_t *ctx, nidl_warning_t w, const nidl_loc_t *loc,
-               const char *fmt, ...)
+void nidl_warn(nidl_ctx_t *ctx, nidl_warning_t w, const nidl_loc_t *loc, const char *fmt,
+               ...)
 {
     if (!ctx->warn_on[w]) {
         ctx->last_dropped = true;

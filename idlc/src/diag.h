@@ -44,12 +44,12 @@ typedef enum nidl_warning {
  * the program itself). An error raises the context's status to at least
  * NIDL_ESCHEMA. A note is dropped when the message it belongs to was.
  */
-void nidl_diag(nidl_ctx_t *ctx, nidl_level_t level, const nidl_loc_t *loc,
-               const char *fmt, ...) NIDL_PRINTF(4, 5);
+void nidl_diag(nidl_ctx_t *ctx, nidl_level_t level, const nidl_loc_t *loc, const char *fmt,
+               ...) NIDL_PRINTF(4, 5);
 
 /* Report warning w if it is enabled (as an error under -Werror). */
-void nidl_warn(nidl_ctx_t *ctx, nidl_warning_t w, const nidl_loc_t *loc,
-               const char *fmt, ...) NIDL_PRINTF(4, 5);
+void nidl_warn(nidl_ctx_t *ctx, nidl_warning_t w, const nidl_loc_t *loc, const char *fmt,
+               ...) NIDL_PRINTF(4, 5);
 
 /* Fill on[] with each warning's default state. */
 void nidl__warning_defaults(bool *on);
@@ -64,8 +64,8 @@ bool nidl__diag_stopped(const nidl_ctx_t *ctx);
 void nidl__set_status(nidl_ctx_t *ctx, nidl_status_t s);
 
 /* 1-based line and column of a byte offset (column in characters). */
-void nidl__line_col(const nidl_ctx_t *ctx, uint32_t file, uint32_t offset,
-                    uint32_t *line, uint32_t *col);
+void nidl__line_col(const nidl_ctx_t *ctx, uint32_t file, uint32_t offset, uint32_t *line,
+                    uint32_t *col);
 
 /* Build the line table of a file's text: offsets where lines start. */
 uint32_t *nidl__line_table(const char *text, size_t len, size_t *nlines);

@@ -29,9 +29,18 @@
 
 /* ---- template schemas ------------------------------------------------------------- */
 
-#define KEY(name) {name, NULL}
-#define LIST(name, items) {name, items}
-#define END {NULL, NULL}
+#define KEY(name)                                                                          \
+    {                                                                                      \
+        name, NULL                                                                         \
+    }
+#define LIST(name, items)                                                                  \
+    {                                                                                      \
+        name, items                                                                        \
+    }
+#define END                                                                                \
+    {                                                                                      \
+        NULL, NULL                                                                         \
+    }
 
 static const nidl_tpl_key_t no_keys[] = {END};
 static const nidl_tpl_key_t doc_line_keys[] = {KEY("text"), END};
@@ -39,28 +48,42 @@ static const nidl_tpl_key_t doc_keys[] = {LIST("lines", doc_line_keys), END};
 
 /* header.h.in */
 static const nidl_tpl_key_t h_import_keys[] = {KEY("header"), END};
-static const nidl_tpl_key_t h_const_keys[] = {
-    KEY("name"), KEY("where"), LIST("doc", doc_keys), KEY("value"), END};
-static const nidl_tpl_key_t h_item_keys[] = {
-    LIST("doc", doc_keys), KEY("gap"), KEY("value"), END};
-static const nidl_tpl_key_t h_enum_keys[] = {
-    KEY("name"), KEY("where"), LIST("doc", doc_keys), KEY("base_ctype"),
-    LIST("items", h_item_keys), KEY("first_item"), END};
-static const nidl_tpl_key_t h_member_keys[] = {
-    LIST("doc", doc_keys), KEY("decl"), KEY("gap"), KEY("comment"), END};
+static const nidl_tpl_key_t h_const_keys[] = {KEY("name"), KEY("where"),
+                                              LIST("doc", doc_keys), KEY("value"), END};
+static const nidl_tpl_key_t h_item_keys[] = {LIST("doc", doc_keys), KEY("gap"),
+                                             KEY("value"), END};
+static const nidl_tpl_key_t h_enum_keys[] = {KEY("name"),
+                                             KEY("where"),
+                                             LIST("doc", doc_keys),
+                                             KEY("base_ctype"),
+                                             LIST("items", h_item_keys),
+                                             KEY("first_item"),
+                                             END};
+static const nidl_tpl_key_t h_member_keys[] = {LIST("doc", doc_keys), KEY("decl"),
+                                               KEY("gap"), KEY("comment"), END};
 static const nidl_tpl_key_t h_field_keys[] = {KEY("name"), KEY("offset"), END};
-static const nidl_tpl_key_t h_struct_keys[] = {
-    KEY("keyword"), KEY("name"), KEY("where"), LIST("doc", doc_keys),
-    LIST("members", h_member_keys), KEY("size"), LIST("fields", h_field_keys), KEY("qname"),
-    KEY("fingerprint"), END};
+static const nidl_tpl_key_t h_struct_keys[] = {KEY("keyword"),
+                                               KEY("name"),
+                                               KEY("where"),
+                                               LIST("doc", doc_keys),
+                                               LIST("members", h_member_keys),
+                                               KEY("size"),
+                                               LIST("fields", h_field_keys),
+                                               KEY("qname"),
+                                               KEY("fingerprint"),
+                                               END};
 static const nidl_tpl_key_t h_topic_keys[] = {
     KEY("name"), KEY("wire"), KEY("msg_ctype"), KEY("where"), LIST("doc", doc_keys), END};
 static const nidl_tpl_key_t h_decl_keys[] = {
     LIST("const", h_const_keys), LIST("enum", h_enum_keys), LIST("struct", h_struct_keys),
     LIST("topic", h_topic_keys), END};
-static const nidl_tpl_key_t header_keys[] = {
-    KEY("header_name"), KEY("version"), KEY("source_path"), LIST("file_doc", doc_keys),
-    LIST("imports", h_import_keys), LIST("decls", h_decl_keys), END};
+static const nidl_tpl_key_t header_keys[] = {KEY("header_name"),
+                                             KEY("version"),
+                                             KEY("source_path"),
+                                             LIST("file_doc", doc_keys),
+                                             LIST("imports", h_import_keys),
+                                             LIST("decls", h_decl_keys),
+                                             END};
 
 /* source.c.in */
 static const nidl_tpl_key_t c_item_keys[] = {KEY("name"), END};
@@ -68,19 +91,28 @@ static const nidl_tpl_key_t c_enum_keys[] = {LIST("items", c_item_keys), END};
 static const nidl_tpl_key_t c_line_keys[] = {KEY("line"), END};
 static const nidl_tpl_key_t c_attr_keys[] = {KEY("attr"), KEY("value"), END};
 static const nidl_tpl_key_t c_field_keys[] = {LIST("attrs", c_attr_keys), END};
-static const nidl_tpl_key_t c_struct_keys[] = {
-    LIST("init", c_line_keys), LIST("checks", c_line_keys), LIST("no_checks", no_keys),
-    KEY("qname"), KEY("field_count"), LIST("fields", c_field_keys), END};
+static const nidl_tpl_key_t c_struct_keys[] = {LIST("init", c_line_keys),
+                                               LIST("checks", c_line_keys),
+                                               LIST("no_checks", no_keys),
+                                               KEY("qname"),
+                                               KEY("field_count"),
+                                               LIST("fields", c_field_keys),
+                                               END};
 static const nidl_tpl_key_t c_topic_keys[] = {
     KEY("wire"), KEY("msg_ctype"), KEY("msg_desc"), KEY("on_full"), KEY("block_ms"), END};
-static const nidl_tpl_key_t c_decl_keys[] = {
-    LIST("enum", c_enum_keys), LIST("struct", c_struct_keys), LIST("topic", c_topic_keys),
-    END};
-static const nidl_tpl_key_t source_keys[] = {
-    KEY("source_name"), KEY("version"), KEY("source_path"), KEY("header_name"),
-    LIST("zero_helper", no_keys), LIST("copy_helper", no_keys),
-    LIST("string_helper", no_keys), LIST("bool_helper", no_keys),
-    LIST("decls", c_decl_keys), END};
+static const nidl_tpl_key_t c_decl_keys[] = {LIST("enum", c_enum_keys),
+                                             LIST("struct", c_struct_keys),
+                                             LIST("topic", c_topic_keys), END};
+static const nidl_tpl_key_t source_keys[] = {KEY("source_name"),
+                                             KEY("version"),
+                                             KEY("source_path"),
+                                             KEY("header_name"),
+                                             LIST("zero_helper", no_keys),
+                                             LIST("copy_helper", no_keys),
+                                             LIST("string_helper", no_keys),
+                                             LIST("bool_helper", no_keys),
+                                             LIST("decls", c_decl_keys),
+                                             END};
 
 /* The keys above leave out the generated names: each template's schema
  * gets the placeholders of the rows of cnames.h that it uses, in the scope
@@ -122,8 +154,8 @@ static int list_cnames(int parent, const char *list)
  * NO_CNAMES) with the placeholder of every row of cnames.h the template
  * `in` uses added to its scope, in the context's arena.
  */
-static const nidl_tpl_key_t *with_cnames(nidl_arena_t *a, const nidl_tpl_key_t *keys, int of,
-                                         unsigned in)
+static const nidl_tpl_key_t *with_cnames(nidl_arena_t *a, const nidl_tpl_key_t *keys,
+                                         int of, unsigned in)
 {
     size_t n = 0, extra = 0;
     while (keys[n].name != NULL)
@@ -184,14 +216,16 @@ static nidl_status_t load_templates(nidl_ctx_t *ctx)
                     b = &nidl__builtin_templates[k];
             }
             if (b == NULL) {
-                nidl_diag(ctx, NIDL_ERROR, NULL, "no built-in template '%s'", templates[i].file);
+                nidl_diag(ctx, NIDL_ERROR, NULL, "no built-in template '%s'",
+                          templates[i].file);
                 nidl__set_status(ctx, NIDL_ETEMPLATE);
                 return NIDL_ETEMPLATE;
             }
             char path[64], key[64];
             snprintf(path, sizeof path, "<built-in>/%s", b->name);
             snprintf(key, sizeof key, "builtin:%s", b->name);
-            f = nidl__file_add(ctx, path, key, nidl__xstrndup(b->text, b->len), b->len, false);
+            f = nidl__file_add(ctx, path, key, nidl__xstrndup(b->text, b->len), b->len,
+                               false);
         }
         const nidl_tpl_key_t *schema =
             with_cnames(&ctx->arena, templates[i].schema, NIDL_CN_OF_FILE, templates[i].in);
@@ -373,13 +407,15 @@ static void set_cnames(emitter_t *e, nidl_tpl_data_t *x, nidl_cname_of_t of, uns
     for (size_t i = 0; i < NIDL_CN_COUNT; i++) {
         const nidl_cname_rule_t *r = &nidl__cname_rules[i];
         if (r->of == of && (r->in & in) != 0)
-            nidl__tpl_set(x, r->key,
-                          nidl__cname(&e->arena, (nidl_cname_id_t)i, d ? d->file : e->f, d, it));
+            nidl__tpl_set(
+                x, r->key,
+                nidl__cname(&e->arena, (nidl_cname_id_t)i, d ? d->file : e->f, d, it));
     }
 }
 
 /* A doc comment as a list of zero or one item, each with its lines. */
-static void set_doc_list(emitter_t *e, nidl_tpl_data_t *d, const char *list, const char *doc)
+static void set_doc_list(emitter_t *e, nidl_tpl_data_t *d, const char *list,
+                         const char *doc)
 {
     nidl__tpl_list(d, list);
     if (doc == NULL)
@@ -530,7 +566,8 @@ static void add_members(emitter_t *e, nidl_tpl_data_t *sd, const ast_decl_t *d)
         c_type(e, f->type, 4, &spec, &suffix);
         member_t *m = nidl__arena_alloc(&e->arena, sizeof *m);
         m->spec = nidl__arena_strndup(&e->arena, nidl__buf_str(&spec), spec.len);
-        m->declarator = fmt(e, "%s%s%s", f->name->name, dims_text(e, f), nidl__buf_str(&suffix));
+        m->declarator =
+            fmt(e, "%s%s%s", f->name->name, dims_text(e, f), nidl__buf_str(&suffix));
         m->doc = f->doc;
         m->comment = fmt(e, "offset %" PRIu32, f->offset);
         nidl__buf_free(&spec);
@@ -674,10 +711,11 @@ static nidl_tpl_data_t *header_data(emitter_t *e)
 
 /* ---- the source ----------------------------------------------------------------------------- */
 
-static void line(emitter_t *e, nidl_tpl_data_t *d, const char *list, int ind, const char *f, ...)
-    NIDL_PRINTF(5, 6);
+static void line(emitter_t *e, nidl_tpl_data_t *d, const char *list, int ind, const char *f,
+                 ...) NIDL_PRINTF(5, 6);
 
-static void line(emitter_t *e, nidl_tpl_data_t *d, const char *list, int ind, const char *f, ...)
+static void line(emitter_t *e, nidl_tpl_data_t *d, const char *list, int ind, const char *f,
+                 ...)
 {
     nidl_buf_t b = {0};
     indent(&b, ind);
@@ -725,9 +763,11 @@ static void init_lines(emitter_t *e, nidl_tpl_data_t *sd, const ast_decl_t *d)
         if (!nested && nidl__value_is_zero(&f->defv))
             continue;
         int ind = 4, loop = 0;
-        char *lv = open_dims(e, sd, "init", f, fmt(e, "msg->%s", f->name->name), &ind, &loop);
+        char *lv =
+            open_dims(e, sd, "init", f, fmt(e, "msg->%s", f->name->name), &ind, &loop);
         if (nested) {
-            line(e, sd, "init", ind, "%s(&%s);", cname(e, NIDL_CN_STRUCT_INIT, t->decl), lv);
+            line(e, sd, "init", ind, "%s(&%s);", cname(e, NIDL_CN_STRUCT_INIT, t->decl),
+                 lv);
         } else if (f->defv.kind == VAL_STRING) {
             e->need_copy = true;
             line(e, sd, "init", ind, "%s(%s, \"%s\");", file_cname(e, NIDL_CN_COPY_STRING),
@@ -753,7 +793,8 @@ static void check_value(emitter_t *e, nidl_tpl_data_t *sd, const ast_type_t *t,
         line(e, sd, "checks", ind, "if (!%s(&%s))", file_cname(e, NIDL_CN_BOOL_OK), lv);
         break;
     case RK_ENUM:
-        line(e, sd, "checks", ind, "if (!%s(%s))", cname(e, NIDL_CN_ENUM_IS_VALID, t->decl), lv);
+        line(e, sd, "checks", ind, "if (!%s(%s))", cname(e, NIDL_CN_ENUM_IS_VALID, t->decl),
+             lv);
         break;
     case RK_STRING:
         e->need_string = true;
@@ -768,8 +809,8 @@ static void check_value(emitter_t *e, nidl_tpl_data_t *sd, const ast_type_t *t,
         line(e, sd, "checks", ind + 4, "return NX_ECORRUPT;");
         if (nidl__type_needs_check(t->elem)) {
             int i = (*loop)++;
-            line(e, sd, "checks", ind, "for (uint32_t i%d = 0; i%d < %s.count; i%d++) {", i, i,
-                 lv, i);
+            line(e, sd, "checks", ind, "for (uint32_t i%d = 0; i%d < %s.count; i%d++) {", i,
+                 i, lv, i);
             check_value(e, sd, t->elem, fmt(e, "%s.items[i%d]", lv, i), ind + 4, loop);
             line(e, sd, "checks", ind, "}");
         }
@@ -799,7 +840,8 @@ static void check_lines(emitter_t *e, nidl_tpl_data_t *sd, const ast_decl_t *d)
         if (!nidl__type_needs_check(f->type))
             continue;
         int ind = 4, loop = 0;
-        char *lv = open_dims(e, sd, "checks", f, fmt(e, "msg->%s", f->name->name), &ind, &loop);
+        char *lv =
+            open_dims(e, sd, "checks", f, fmt(e, "msg->%s", f->name->name), &ind, &loop);
         check_value(e, sd, f->type, lv, ind, &loop);
         close_dims(e, sd, "checks", f, &ind);
     }
@@ -945,7 +987,8 @@ static nidl_tpl_data_t *source_data(emitter_t *e)
 
 /* ---- generate ---------------------------------------------------------------------------- */
 
-nidl_status_t nidl_generate(nidl_ctx_t *ctx, const nidl_schema_t *schema, nidl_output_t *out)
+nidl_status_t nidl_generate(nidl_ctx_t *ctx, const nidl_schema_t *schema,
+                            nidl_output_t *out)
 {
     memset(out, 0, sizeof *out);
     if (schema == NULL || schema->failed || schema->state != FILE_DONE) {

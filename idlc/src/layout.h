@@ -26,7 +26,7 @@ typedef struct nidl_prim_info {
     const char *kind;  /* nx_kind_t constant, "NX_KIND_UINT8" */
     uint32_t size;
     uint32_t align;
-    bool is_int;    /* int8..uint64 and byte */
+    bool is_int; /* int8..uint64 and byte */
     bool is_signed;
     bool is_float;
     uint64_t max;     /* largest value (integers) */

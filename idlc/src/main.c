@@ -121,11 +121,14 @@ int main(int argc, char **argv)
         } else if (strcmp(a, "--check") == 0) {
             check_only = true;
         } else if ((v = option_value(argc, argv, &i, "-o", "--output-dir", &missing)) ||
-                   (!missing && (v = option_value(argc, argv, &i, NULL, "--out-dir", &missing)))) {
+                   (!missing &&
+                    (v = option_value(argc, argv, &i, NULL, "--out-dir", &missing)))) {
             out_dir = v;
-        } else if (!missing && (v = option_value(argc, argv, &i, "-I", "--include", &missing))) {
+        } else if (!missing &&
+                   (v = option_value(argc, argv, &i, "-I", "--include", &missing))) {
             nidl_ctx_add_include_dir(ctx, v);
-        } else if (!missing && (v = option_value(argc, argv, &i, NULL, "--depfile", &missing))) {
+        } else if (!missing &&
+                   (v = option_value(argc, argv, &i, NULL, "--depfile", &missing))) {
             depfile = v;
         } else if (!missing &&
                    (v = option_value(argc, argv, &i, NULL, "--template-dir", &missing))) {
@@ -183,7 +186,8 @@ int main(int argc, char **argv)
                 return EXIT_USAGE;
             }
             for (size_t i = 0; i < 2 * ninputs; i++) {
-                const char *name = i % 2 ? outs[i / 2].source_name : outs[i / 2].header_name;
+                const char *name =
+                    i % 2 ? outs[i / 2].source_name : outs[i / 2].header_name;
                 size_t n = strlen(out_dir) + strlen(name) + 2;
                 paths[i] = malloc(n);
                 if (paths[i] == NULL) {

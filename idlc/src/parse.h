@@ -12,7 +12,7 @@
 struct nidl_parser {
     nidl_ctx_t *ctx;
     nidl_file_t *file;
-    uint32_t offset;      /* bytes consumed by the scanner */
+    uint32_t offset; /* bytes consumed by the scanner */
     /* Doc comment lines seen since the last token. */
     nidl_buf_t doc;
     bool doc_pending;
@@ -22,7 +22,7 @@ struct nidl_parser {
     /* Scratch for string literals. */
     nidl_buf_t str;
     /* The last two tokens, for error messages. */
-    int tok[2];          /* tok[0] most recent */
+    int tok[2]; /* tok[0] most recent */
     nidl_loc_t tok_loc[2];
     const char *tok_text[2]; /* identifier text, or NULL */
     /* The last token was INVALID: the message to print instead of bison's. */

@@ -29,7 +29,7 @@ typedef struct sema {
     bool quiet; /* names may be missing: report unknown ones only with a suggestion */
 } sema_t;
 
-#define ERR(s, loc, ...) nidl_diag((s)->ctx, NIDL_ERROR, (loc), __VA_ARGS__)
+#define ERR(s, loc, ...)  nidl_diag((s)->ctx, NIDL_ERROR, (loc), __VA_ARGS__)
 #define NOTE(s, loc, ...) nidl_diag((s)->ctx, NIDL_NOTE, (loc), __VA_ARGS__)
 
 static const char *decl_what(const ast_decl_t *d)
@@ -50,8 +50,11 @@ static const char *decl_what(const ast_decl_t *d)
 /* The same with its article: "an enum". */
 static const char *decl_what_a(const ast_decl_t *d)
 {
-    return d->kind == DECL_ENUM ? "an enum" : d->kind == DECL_CONST ? "a constant"
-         : d->kind == DECL_TOPIC ? "a topic" : d->is_message ? "a message" : "a struct";
+    return d->kind == DECL_ENUM    ? "an enum"
+           : d->kind == DECL_CONST ? "a constant"
+           : d->kind == DECL_TOPIC ? "a topic"
+           : d->is_message         ? "a message"
+                                   : "a struct";
 }
 
 /* ---- names ----------------------------------------------------------------- */
@@ -74,25 +77,28 @@ static bool check_name(sema_t *s, const ast_ident_t *id, bool top_level)
     if (name[0] == '_' && (name[1] == '_' || isupper((unsigned char)name[1]))) {
         ERR(s, &id->loc,
             "'%s' is reserved: C reserves names that begin with '__' or '_' and an "
-            "uppercase letter", name);
+            "uppercase letter",
+            name);
         return false;
     }
     if (name[id->len - 1] == '_') {
-        ERR(s, &id->loc, "'%s' is reserved: names ending in '_' belong to the generated code",
-            name);
+        ERR(s, &id->loc,
+            "'%s' is reserved: names ending in '_' belong to the generated code", name);
         return false;
     }
     if (top_level && s->f->prefix[0] == '\0') {
         if (strncmp(name, "nx_", 3) == 0 || strncmp(name, "NX_", 3) == 0) {
             ERR(s, &id->loc,
                 "'%s' is reserved: without a package, names cannot begin with 'nx_' or "
-                "'NX_', the runtime's prefix", name);
+                "'NX_', the runtime's prefix",
+                name);
             return false;
         }
         if (nidl__generated_local(name)) {
             ERR(s, &id->loc,
                 "without a package, '%s' cannot be a declaration's name: the generated "
-                "code uses it for parameters and locals", name);
+                "code uses it for parameters and locals",
+                name);
             return false;
         }
     }
@@ -169,7 +175,9 @@ static void report_unknown(sema_t *s, const ast_name_t *n, const char *pkg, bool
                            want_t want, uint32_t use_at)
 {
     const char *name = n->parts[n->nparts - 1]->name;
-    const char *what = want == WANT_TYPE ? "type" : want == WANT_CONST ? "constant" : "message";
+    const char *what = want == WANT_TYPE    ? "type"
+                       : want == WANT_CONST ? "constant"
+                                            : "message";
     suggest_t sg;
     suggest_init(&sg, name);
     if (own)
@@ -195,7 +203,8 @@ static void report_unknown(sema_t *s, const ast_name_t *n, const char *pkg, bool
         return;
     }
     if (n->nparts > 1)
-        ERR(s, &n->loc, "unknown %s '%s'; did you mean '%s.%s'?", what, n->text, pkg, sg.name);
+        ERR(s, &n->loc, "unknown %s '%s'; did you mean '%s.%s'?", what, n->text, pkg,
+            sg.name);
     else
         ERR(s, &n->loc, "unknown %s '%s'; did you mean '%s'?", what, n->text, sg.name);
     if (sg.decl != NULL)
@@ -217,7 +226,8 @@ static void report_unknown_package(sema_t *s, const ast_name_t *n, const char *p
         ERR(s, &n->loc, "unknown package '%s' in '%s'; did you mean '%s'?", pkg, n->text,
             sg.name);
     else
-        ERR(s, &n->loc, "unknown package '%s' in '%s' (is its file imported?)", pkg, n->text);
+        ERR(s, &n->loc, "unknown package '%s' in '%s' (is its file imported?)", pkg,
+            n->text);
 }
 
 /*
@@ -261,7 +271,9 @@ static ast_decl_t *lookup(sema_t *s, const ast_name_t *n, uint32_t use_at, want_
         via->used = true;
     if (!kind_matches(d, want)) {
         ERR(s, &n->loc, "'%s' is %s, not a %s", n->text, decl_what_a(d),
-            want == WANT_CONST ? "constant" : want == WANT_TYPE ? "type" : "message");
+            want == WANT_CONST  ? "constant"
+            : want == WANT_TYPE ? "type"
+                                : "message");
         NOTE(s, &d->name->loc, "'%s' is declared here", d->name->name);
         return NULL;
     }
@@ -273,9 +285,9 @@ static ast_decl_t *lookup(sema_t *s, const ast_name_t *n, uint32_t use_at, want_
 static const char *op_name(ast_expr_kind_t k)
 {
     static const char *const names[] = {
-        [EX_NEG] = "-", [EX_PLUS] = "+", [EX_NOT] = "~", [EX_ADD] = "+", [EX_SUB] = "-",
-        [EX_MUL] = "*", [EX_DIV] = "/", [EX_MOD] = "%", [EX_SHL] = "<<", [EX_SHR] = ">>",
-        [EX_AND] = "&", [EX_OR] = "|", [EX_XOR] = "^",
+        [EX_NEG] = "-", [EX_PLUS] = "+", [EX_NOT] = "~", [EX_ADD] = "+",  [EX_SUB] = "-",
+        [EX_MUL] = "*", [EX_DIV] = "/",  [EX_MOD] = "%", [EX_SHL] = "<<", [EX_SHR] = ">>",
+        [EX_AND] = "&", [EX_OR] = "|",   [EX_XOR] = "^",
     };
     return k < NIDL_ARRAY_SIZE(names) && names[k] ? names[k] : "?";
 }
@@ -407,7 +419,8 @@ static bool eval(sema_t *s, const ast_expr_t *e, nidl_value_t *out)
         ERR(s, &e->op_loc, "shift of a negative value");
         return false;
     case WI_SHIFT_RANGE:
-        ERR(s, &e->op_loc, "shift count %s is outside 0..63", nidl__wi_format(&b, buf, sizeof buf));
+        ERR(s, &e->op_loc, "shift count %s is outside 0..63",
+            nidl__wi_format(&b, buf, sizeof buf));
         return false;
     }
     return false;
@@ -416,7 +429,8 @@ static bool eval(sema_t *s, const ast_expr_t *e, nidl_value_t *out)
 static bool eval_top(sema_t *s, const ast_expr_t *e, nidl_value_t *out)
 {
     if (e->depth > NIDL_MAX_EXPR_DEPTH) {
-        ERR(s, &e->loc, "expression is nested more than %d levels deep", NIDL_MAX_EXPR_DEPTH);
+        ERR(s, &e->loc, "expression is nested more than %d levels deep",
+            NIDL_MAX_EXPR_DEPTH);
         return false;
     }
     return eval(s, e, out);
@@ -502,7 +516,8 @@ static bool check_prim_value(sema_t *s, const ast_expr_t *e, nidl_prim_t prim,
     }
     if (e->kind == EX_STRING) {
         if (!e->bad)
-            ERR(s, &e->loc, "a value of type '%s' must be a number, not a string", pi->name);
+            ERR(s, &e->loc, "a value of type '%s' must be a number, not a string",
+                pi->name);
         return false;
     }
     if (pi->is_float) {
@@ -521,7 +536,8 @@ static bool check_prim_value(sema_t *s, const ast_expr_t *e, nidl_prim_t prim,
         return false;
     if (!nidl__wi_fits(out, prim)) {
         ERR(s, &e->loc, "value %s does not fit in '%s' (%s)",
-            nidl__wi_format(out, buf, sizeof buf), pi->name, range_text(prim, range, sizeof range));
+            nidl__wi_format(out, buf, sizeof buf), pi->name,
+            range_text(prim, range, sizeof range));
         return false;
     }
     return true;
@@ -575,7 +591,8 @@ static bool resolve_type(sema_t *s, ast_type_t *t, ast_decl_t *self)
         t->align = 1;
         return true;
     case TY_BYTES:
-        if (!eval_bound(s, t->bound_expr, "the bound of bytes", UINT32_C(1) << 30, &t->bound))
+        if (!eval_bound(s, t->bound_expr, "the bound of bytes", UINT32_C(1) << 30,
+                        &t->bound))
             return false;
         t->rkind = RK_BYTES;
         t->size = (uint32_t)nidl__align_up(4 + (uint64_t)t->bound, 4);
@@ -750,7 +767,8 @@ static void check_enum(sema_t *s, ast_decl_t *d)
         it->neg = v.neg;
         it->mag = v.mag;
         it->ok = true;
-        const char *key = nidl__arena_strdup(&s->ctx->arena, nidl__wi_format(&v, buf, sizeof buf));
+        const char *key =
+            nidl__arena_strdup(&s->ctx->arena, nidl__wi_format(&v, buf, sizeof buf));
         ast_item_t *same = nidl__map_put(&values, key, strlen(key), it);
         if (same != NULL) {
             ERR(s, &it->loc, "'%s' has the same value (%s) as '%s'", it->name->name, key,
@@ -781,7 +799,9 @@ static bool check_default(sema_t *s, ast_field_t *f)
     case RK_BYTES:
     case RK_STRUCT:
         ERR(s, &e->loc, "a %s field cannot have a default value",
-            t->rkind == RK_SEQ ? "sequence" : t->rkind == RK_BYTES ? "bytes" : "struct");
+            t->rkind == RK_SEQ     ? "sequence"
+            : t->rkind == RK_BYTES ? "bytes"
+                                   : "struct");
         return false;
     case RK_STRING:
         if (e->kind != EX_STRING) {
@@ -925,7 +945,8 @@ static void check_topic(sema_t *s, ast_decl_t *d, nidl_map_t *wires)
     ast_decl_t *m = lookup(s, d->msg_name, d->msg_name->loc.start, WANT_MESSAGE);
     if (m != NULL && !m->is_message) {
         ERR(s, &d->msg_name->loc,
-            "'%s' is a struct; only a message can be the type of a topic", d->msg_name->text);
+            "'%s' is a struct; only a message can be the type of a topic",
+            d->msg_name->text);
         NOTE(s, &m->name->loc, "'%s' is declared here", m->name->name);
         m = NULL;
         ok = false;
@@ -970,7 +991,8 @@ static void check_topic(sema_t *s, ast_decl_t *d, nidl_map_t *wires)
         if (pn->value->kind != EX_STRING) {
             ERR(s, &pn->value->loc, "the topic name must be a string literal");
             ok = false;
-        } else if (pn->value->bad || !check_wire_name(s, pn->value->sval, &pn->value->loc, true)) {
+        } else if (pn->value->bad ||
+                   !check_wire_name(s, pn->value->sval, &pn->value->loc, true)) {
             ok = false;
         } else {
             d->wire = nidl__arena_strdup(&s->ctx->arena, pn->value->sval);
@@ -991,7 +1013,8 @@ static void check_topic(sema_t *s, ast_decl_t *d, nidl_map_t *wires)
     bool on_full_bad = false;
     if (po != NULL) {
         const ast_expr_t *v = po->value;
-        const char *word = v->kind == EX_NAME && v->name->nparts == 1 ? v->name->text : NULL;
+        const char *word =
+            v->kind == EX_NAME && v->name->nparts == 1 ? v->name->text : NULL;
         if (word != NULL && strcmp(word, "block") == 0) {
             d->block = true;
             d->block_ms = 100;
@@ -1003,7 +1026,8 @@ static void check_topic(sema_t *s, ast_decl_t *d, nidl_map_t *wires)
                 suggest_try(&sg, "block", NULL);
             }
             if (sg.name != NULL)
-                ERR(s, &v->loc, "on_full must be 'fail' or 'block'; did you mean '%s'?", sg.name);
+                ERR(s, &v->loc, "on_full must be 'fail' or 'block'; did you mean '%s'?",
+                    sg.name);
             else
                 ERR(s, &v->loc, "on_full must be 'fail' or 'block'");
             ok = false;
@@ -1065,7 +1089,8 @@ static void set_names(sema_t *s)
         if (c < 0x20 || c == 0x7f || c == '"' || c == '\\' || c == '?') {
             nidl_diag(s->ctx, NIDL_ERROR, NULL,
                       "'%s': a schema's file name cannot contain quotes, backslashes, "
-                      "'?' or control characters (it is used in #include)", f->path);
+                      "'?' or control characters (it is used in #include)",
+                      f->path);
             break;
         }
     }
@@ -1128,7 +1153,8 @@ static void check_imports(sema_t *s)
             ast_import_t *other = f->imports.items[j];
             if (other->file != NULL && other->file->base != NULL &&
                 strcmp(other->file->base, im->file->base) == 0) {
-                ERR(s, &im->loc, "'%s' and '%s' would both generate '%s'; rename one of them",
+                ERR(s, &im->loc,
+                    "'%s' and '%s' would both generate '%s'; rename one of them",
                     other->file->path, im->file->path, im->file->header_name);
                 break;
             }
@@ -1146,7 +1172,8 @@ static void declare(sema_t *s)
     nidl_arena_t *a = &s->ctx->arena;
     for (size_t i = 0; i < f->decls.len; i++) {
         ast_decl_t *d = f->decls.items[i];
-        d->qname = nidl__arena_printf(a, "%s%s%s", f->pkg, f->pkg[0] ? "." : "", d->name->name);
+        d->qname =
+            nidl__arena_printf(a, "%s%s%s", f->pkg, f->pkg[0] ? "." : "", d->name->name);
         bool ok = check_name(s, d->name, true);
         ast_decl_t *prev = nidl__map_put(&f->names, d->name->name, d->name->len, d);
         if (prev != NULL) {
@@ -1158,7 +1185,8 @@ static void declare(sema_t *s)
             ast_import_t *im = f->imports.items[k];
             if (im->file == NULL || strcmp(im->file->pkg, f->pkg) != 0)
                 continue;
-            ast_decl_t *there = nidl__map_get(&im->file->names, d->name->name, d->name->len);
+            ast_decl_t *there =
+                nidl__map_get(&im->file->names, d->name->name, d->name->len);
             if (there != NULL) {
                 ERR(s, &d->name->loc, "'%s' is already declared in package '%s'",
                     d->name->name, f->pkg[0] ? f->pkg : "(none)");
@@ -1223,7 +1251,8 @@ static void check_c_names(sema_t *s)
     }
     for (size_t i = 0; i < f->decls.len; i++) {
         ast_decl_t *d = f->decls.items[i];
-        if (d->state == ST_BROKEN && nidl__map_get(&f->names, d->name->name, d->name->len) != d)
+        if (d->state == ST_BROKEN &&
+            nidl__map_get(&f->names, d->name->name, d->name->len) != d)
             continue; /* a redefinition, already reported */
         list.len = 0;
         nidl__cnames_list(a, f, d, &list);
@@ -1243,7 +1272,8 @@ static void check_c_names(sema_t *s)
                     "C name '%s' generated for %s '%s' is also generated for %s '%s'",
                     n->name, decl_what(d), d->name->name, decl_what(old->decl),
                     old->decl->name->name);
-                NOTE(s, &old->decl->name->loc, "'%s' is declared here", old->decl->name->name);
+                NOTE(s, &old->decl->name->loc, "'%s' is declared here",
+                     old->decl->name->name);
             }
             d->state = ST_BROKEN;
             break;
@@ -1271,8 +1301,8 @@ static void warn_file(sema_t *s)
     for (size_t i = 0; i < f->imports.len; i++) {
         ast_import_t *im = f->imports.items[i];
         if (im->file != NULL && !im->file->failed && !im->used)
-            nidl_warn(s->ctx, NIDL_W_UNUSED_IMPORT, &im->loc,
-                      "nothing from '%s' is used", im->path->sval);
+            nidl_warn(s->ctx, NIDL_W_UNUSED_IMPORT, &im->loc, "nothing from '%s' is used",
+                      im->path->sval);
     }
 }
 

@@ -37,10 +37,10 @@ bool nidl__generated_local(const char *name);
 
 typedef enum nidl_wi_status {
     WI_OK,
-    WI_OVERFLOW,    /* the exact result is outside (-2^64, 2^64) */
+    WI_OVERFLOW, /* the exact result is outside (-2^64, 2^64) */
     WI_DIV_ZERO,
-    WI_NEG_SHIFT,   /* shifting a negative value */
-    WI_SHIFT_RANGE  /* shift count outside 0..63 */
+    WI_NEG_SHIFT,  /* shifting a negative value */
+    WI_SHIFT_RANGE /* shift count outside 0..63 */
 } nidl_wi_status_t;
 
 /* r = op(a) for EX_NEG, EX_PLUS, EX_NOT; a and r are VAL_INT. */

@@ -25,7 +25,7 @@ struct nidl_tpl {
 
 typedef struct tpl_entry {
     const char *key;
-    const char *value;     /* a value, or NULL for a list */
+    const char *value;      /* a value, or NULL for a list */
     nidl_tpl_data_t *first; /* a list's items */
     nidl_tpl_data_t *last;
     struct tpl_entry *next;
@@ -56,8 +56,8 @@ void nidl__tpl_free(nidl_tpl_t *t)
     free(t);
 }
 
-static tnode_t *add_node(nidl_tpl_t *t, tnode_t *parent, tnode_type_t type, const char *text,
-                         size_t len, uint32_t offset)
+static tnode_t *add_node(nidl_tpl_t *t, tnode_t *parent, tnode_type_t type,
+                         const char *text, size_t len, uint32_t offset)
 {
     tnode_t *n = nidl__arena_alloc(&t->arena, sizeof *n);
     n->type = type;
@@ -112,7 +112,7 @@ static bool parse(nidl_ctx_t *ctx, nidl_tpl_t *t)
     size_t n = f->len;
     nidl_vec_t stack = {0};
     tnode_t *cur = &t->root;
-    size_t pos = 0;   /* start of the pending text */
+    size_t pos = 0; /* start of the pending text */
     bool ok = true;
     for (size_t i = 0; i + 1 < n;) {
         if (s[i] != '{' || s[i + 1] != '{') {
@@ -185,8 +185,8 @@ static bool parse(nidl_ctx_t *ctx, nidl_tpl_t *t)
     if (ok && pos < n)
         add_node(t, cur, T_TEXT, s + pos, n - pos, (uint32_t)pos);
     if (ok && stack.len > 0) {
-        tpl_error(ctx, f, cur->offset, (uint32_t)cur->len + 5, "section '%.*s' is not closed",
-                  SHOWN(cur->len), cur->text);
+        tpl_error(ctx, f, cur->offset, (uint32_t)cur->len + 5,
+                  "section '%.*s' is not closed", SHOWN(cur->len), cur->text);
         ok = false;
     }
     nidl__vec_free(&stack);
@@ -385,7 +385,8 @@ static bool conforms(render_t *r, const nidl_tpl_data_t *d, const nidl_tpl_key_t
         while (k->name != NULL && strcmp(k->name, e->key) != 0)
             k++;
         if (k->name == NULL || (k->items != NULL) != (e->value == NULL)) {
-            nidl__buf_printf(&r->err, "the data has '%s', which the schema does not", e->key);
+            nidl__buf_printf(&r->err, "the data has '%s', which the schema does not",
+                             e->key);
             return false;
         }
     }

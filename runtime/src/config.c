@@ -84,7 +84,10 @@ static void cfg_fail(cfg_diag_t *d, unsigned line, const char *fmt, ...)
     va_end(ap);
 }
 
-static bool is_pow2(uint64_t v) { return v && (v & (v - 1)) == 0; }
+static bool is_pow2(uint64_t v)
+{
+    return v && (v & (v - 1)) == 0;
+}
 
 /* Keys of the file, in the order they are checked. `line` is where the key
  * was found (0: absent or checking a struct filled by hand). */
@@ -145,37 +148,34 @@ static const char *cfg_key_leaf(enum cfg_key k)
 }
 
 /* A uint32 range check that names the key. */
-static bool cfg_range(cfg_diag_t *d, const unsigned *lines, enum cfg_key k,
-                      uint64_t v, uint64_t lo, uint64_t hi)
+static bool cfg_range(cfg_diag_t *d, const unsigned *lines, enum cfg_key k, uint64_t v,
+                      uint64_t lo, uint64_t hi)
 {
     if (v >= lo && v <= hi)
         return true;
-    cfg_fail(d, lines[k], "%s: %" PRIu64 " is out of range (%" PRIu64
-             "..%" PRIu64 ")", cfg_keys[k].path, v, lo, hi);
+    cfg_fail(d, lines[k], "%s: %" PRIu64 " is out of range (%" PRIu64 "..%" PRIu64 ")",
+             cfg_keys[k].path, v, lo, hi);
     return false;
 }
 
 /* Smallest slot: the 64-byte message header plus 64 bytes of payload. */
 #define CFG_MIN_MESSAGE_SIZE NX_SEG_MIN_MESSAGE
 
-static nx_err_t cfg_check(const nx_config_t *c, const unsigned *lines,
-                          cfg_diag_t *d)
+static nx_err_t cfg_check(const nx_config_t *c, const unsigned *lines, cfg_diag_t *d)
 {
     if (!nx__domain_name_ok(c->domain)) {
         cfg_fail(d, lines[K_DOMAIN],
-                 "domain: '%.40s' is not 1..%d characters of [A-Za-z0-9_-]",
-                 c->domain, NX_DOMAIN_NAME_MAX);
+                 "domain: '%.40s' is not 1..%d characters of [A-Za-z0-9_-]", c->domain,
+                 NX_DOMAIN_NAME_MAX);
         return NX_EINVAL;
     }
-    if (!cfg_range(d, lines, K_MAX_INBOUND_QUEUES, c->node.max_inbound_queues,
-                   1, NX_SEG_MAX_QUEUES))
+    if (!cfg_range(d, lines, K_MAX_INBOUND_QUEUES, c->node.max_inbound_queues, 1,
+                   NX_SEG_MAX_QUEUES))
         return NX_EINVAL;
-    if (!is_pow2(c->node.queue_capacity) ||
-        c->node.queue_capacity < NX_SEG_MIN_CAPACITY ||
+    if (!is_pow2(c->node.queue_capacity) || c->node.queue_capacity < NX_SEG_MIN_CAPACITY ||
         c->node.queue_capacity > NX_SEG_MAX_CAPACITY) {
         cfg_fail(d, lines[K_QUEUE_CAPACITY],
-                 "node.queue_capacity: %" PRIu32
-                 " is not a power of two in 2..65536",
+                 "node.queue_capacity: %" PRIu32 " is not a power of two in 2..65536",
                  c->node.queue_capacity);
         return NX_EINVAL;
     }
@@ -190,28 +190,25 @@ static nx_err_t cfg_check(const nx_config_t *c, const unsigned *lines,
         return NX_EINVAL;
     }
     if ((uint64_t)c->node.max_inbound_queues * c->node.queue_capacity *
-            c->node.message_size > (UINT64_C(1) << 32)) {
+            c->node.message_size >
+        (UINT64_C(1) << 32)) {
         cfg_fail(d, lines[K_MAX_INBOUND_QUEUES],
                  "node: max_inbound_queues x queue_capacity x message_size "
                  "exceeds 4 GiB of rings");
         return NX_EINVAL;
     }
     if ((unsigned)c->node.notify > NX_NOTIFY_SPIN) {
-        cfg_fail(d, lines[K_NOTIFY],
-                 "node.notify: must be semaphore, condvar or spin");
+        cfg_fail(d, lines[K_NOTIFY], "node.notify: must be semaphore, condvar or spin");
         return NX_EINVAL;
     }
-    if (!cfg_range(d, lines, K_BUSY_TIMEOUT, c->node.busy_timeout_ms, 1,
-                   60000) ||
-        !cfg_range(d, lines, K_IDLE_TIMEOUT, c->node.idle_timeout_ms, 1,
-                   60000) ||
-        !cfg_range(d, lines, K_IDLE_AFTER_LOOPS, c->node.idle_after_loops, 1,
-                   1000000) ||
-        !cfg_range(d, lines, K_SPIN_BEFORE_SLEEP,
-                   c->node.spin_before_sleep_us, 0, 100000) ||
+    if (!cfg_range(d, lines, K_BUSY_TIMEOUT, c->node.busy_timeout_ms, 1, 60000) ||
+        !cfg_range(d, lines, K_IDLE_TIMEOUT, c->node.idle_timeout_ms, 1, 60000) ||
+        !cfg_range(d, lines, K_IDLE_AFTER_LOOPS, c->node.idle_after_loops, 1, 1000000) ||
+        !cfg_range(d, lines, K_SPIN_BEFORE_SLEEP, c->node.spin_before_sleep_us, 0,
+                   100000) ||
         !cfg_range(d, lines, K_HEARTBEAT, c->node.heartbeat_ms, 10, 60000) ||
-        !cfg_range(d, lines, K_HEARTBEAT_TIMEOUT,
-                   c->node.heartbeat_timeout_ms, 1000, 600000))
+        !cfg_range(d, lines, K_HEARTBEAT_TIMEOUT, c->node.heartbeat_timeout_ms, 1000,
+                   600000))
         return NX_EINVAL;
     if (c->node.heartbeat_timeout_ms < 2u * c->node.heartbeat_ms) {
         cfg_fail(d, lines[K_HEARTBEAT_TIMEOUT],
@@ -221,8 +218,8 @@ static nx_err_t cfg_check(const nx_config_t *c, const unsigned *lines,
         return NX_EINVAL;
     }
     if (c->large_data.ring_size != 0 &&
-        !cfg_range(d, lines, K_RING_SIZE, c->large_data.ring_size,
-                   UINT64_C(1) << 20, UINT64_C(16) << 30))
+        !cfg_range(d, lines, K_RING_SIZE, c->large_data.ring_size, UINT64_C(1) << 20,
+                   UINT64_C(16) << 30))
         return NX_EINVAL;
     if (c->shm.mode > 0777 || (c->shm.mode & 0600) != 0600) {
         cfg_fail(d, lines[K_MODE],
@@ -232,8 +229,7 @@ static nx_err_t cfg_check(const nx_config_t *c, const unsigned *lines,
         return NX_EINVAL;
     }
     if ((unsigned)c->log.level > NX_LOG_TRACE) {
-        cfg_fail(d, lines[K_LEVEL],
-                 "log.level: must be error, warn, info, debug or trace");
+        cfg_fail(d, lines[K_LEVEL], "log.level: must be error, warn, info, debug or trace");
         return NX_EINVAL;
     }
     return NX_OK;
@@ -289,8 +285,7 @@ static const char *cfg_key_suggest(enum cfg_key parent, const char *name)
                 size_t cur = row[j];
                 size_t sub = prev + (name[i - 1] != cand[j - 1]);
                 size_t del = row[j] + 1, ins = row[j - 1] + 1;
-                row[j] = sub < del ? (sub < ins ? sub : ins)
-                                   : (del < ins ? del : ins);
+                row[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
                 prev = cur;
             }
         }
@@ -307,18 +302,15 @@ static const char *cfg_key_suggest(enum cfg_key parent, const char *name)
 static bool yaml_skip(yaml_parser_t *p, yaml_event_t *ev)
 {
     int depth = 0;
-    if (ev->type == YAML_SEQUENCE_START_EVENT ||
-        ev->type == YAML_MAPPING_START_EVENT)
+    if (ev->type == YAML_SEQUENCE_START_EVENT || ev->type == YAML_MAPPING_START_EVENT)
         depth = 1;
     while (depth > 0) {
         yaml_event_t e;
         if (!yaml_parser_parse(p, &e))
             return false;
-        if (e.type == YAML_SEQUENCE_START_EVENT ||
-            e.type == YAML_MAPPING_START_EVENT)
+        if (e.type == YAML_SEQUENCE_START_EVENT || e.type == YAML_MAPPING_START_EVENT)
             depth++;
-        else if (e.type == YAML_SEQUENCE_END_EVENT ||
-                 e.type == YAML_MAPPING_END_EVENT)
+        else if (e.type == YAML_SEQUENCE_END_EVENT || e.type == YAML_MAPPING_END_EVENT)
             depth--;
         yaml_event_delete(&e);
     }
@@ -328,8 +320,8 @@ static bool yaml_skip(yaml_parser_t *p, yaml_event_t *ev)
 static nx_err_t yaml_syntax_error(yaml_parser_t *p, cfg_diag_t *d)
 {
     cfg_fail(d, (unsigned)p->problem_mark.line + 1, "invalid YAML: %s%s%s",
-             p->problem ? p->problem : "parse error",
-             p->context ? " " : "", p->context ? p->context : "");
+             p->problem ? p->problem : "parse error", p->context ? " " : "",
+             p->context ? p->context : "");
     return NX_ECONFIG;
 }
 
@@ -338,8 +330,8 @@ static nx_err_t yaml_syntax_error(yaml_parser_t *p, cfg_diag_t *d)
  * `parent` is the section (K_COUNT at top level). Records the line of
  * every key in lines[] (1-based) and rejects what the schema lacks.
  */
-static nx_err_t yaml_scan_mapping(yaml_parser_t *p, enum cfg_key parent,
-                                  unsigned *lines, cfg_diag_t *d)
+static nx_err_t yaml_scan_mapping(yaml_parser_t *p, enum cfg_key parent, unsigned *lines,
+                                  cfg_diag_t *d)
 {
     for (;;) {
         yaml_event_t ev;
@@ -366,14 +358,13 @@ static nx_err_t yaml_scan_mapping(yaml_parser_t *p, enum cfg_key parent,
             const char *hint = cfg_key_suggest(parent, name);
             cfg_fail(d, line, "unknown key '%s%s%s'%s%s%s",
                      parent == K_COUNT ? "" : cfg_keys[parent].path,
-                     parent == K_COUNT ? "" : ".", name,
-                     hint ? "; did you mean '" : "", hint ? hint : "",
-                     hint ? "'?" : "");
+                     parent == K_COUNT ? "" : ".", name, hint ? "; did you mean '" : "",
+                     hint ? hint : "", hint ? "'?" : "");
             return NX_ECONFIG;
         }
         if (lines[k]) {
-            cfg_fail(d, line, "%s: duplicate key (first on line %u)",
-                     cfg_keys[k].path, lines[k]);
+            cfg_fail(d, line, "%s: duplicate key (first on line %u)", cfg_keys[k].path,
+                     lines[k]);
             return NX_ECONFIG;
         }
         lines[k] = line;
@@ -393,17 +384,14 @@ static nx_err_t yaml_scan_mapping(yaml_parser_t *p, enum cfg_key parent,
             yaml_event_delete(&val);
             if (empty)
                 continue; /* "node:" with nothing: all defaults */
-            cfg_fail(d, line, "%s: must be a mapping of keys",
-                     cfg_keys[k].path);
+            cfg_fail(d, line, "%s: must be a mapping of keys", cfg_keys[k].path);
             return NX_ECONFIG;
         }
         if (!cfg_keys[k].section && !is_scalar) {
             yaml_skip(p, &val);
             yaml_event_delete(&val);
-            cfg_fail(d, line, "%s: must be a single value, not a %s",
-                     cfg_keys[k].path,
-                     val.type == YAML_SEQUENCE_START_EVENT ? "list"
-                                                           : "mapping");
+            cfg_fail(d, line, "%s: must be a single value, not a %s", cfg_keys[k].path,
+                     val.type == YAML_SEQUENCE_START_EVENT ? "list" : "mapping");
             return NX_ECONFIG;
         }
         if (!cfg_keys[k].section && val.data.scalar.length == 0 &&
@@ -460,8 +448,7 @@ static nx_err_t yaml_scan(FILE *f, unsigned *lines, cfg_diag_t *d)
             if (root.type == YAML_MAPPING_START_EVENT) {
                 yaml_event_delete(&root);
                 err = yaml_scan_mapping(&p, K_COUNT, lines, d);
-            } else if (root.type == YAML_SCALAR_EVENT &&
-                       root.data.scalar.length == 0) {
+            } else if (root.type == YAML_SCALAR_EVENT && root.data.scalar.length == 0) {
                 yaml_event_delete(&root);
             } else {
                 cfg_fail(d, (unsigned)root.start_mark.line + 1,
@@ -513,37 +500,32 @@ static const cyaml_strval_t level_strings[] = {
     {"info", NX_LOG_INFO},   {"debug", NX_LOG_DEBUG}, {"trace", NX_LOG_TRACE},
 };
 
-#define OPT CYAML_FLAG_OPTIONAL
+#define OPT   CYAML_FLAG_OPTIONAL
 #define N_(a) (sizeof(a) / sizeof((a)[0]))
 
 static const cyaml_schema_field_t node_fields[] = {
-    CYAML_FIELD_UINT("max_inbound_queues", OPT, cfg_raw_t,
-                     node.max_inbound_queues),
+    CYAML_FIELD_UINT("max_inbound_queues", OPT, cfg_raw_t, node.max_inbound_queues),
     CYAML_FIELD_UINT("queue_capacity", OPT, cfg_raw_t, node.queue_capacity),
     CYAML_FIELD_UINT("message_size", OPT, cfg_raw_t, node.message_size),
     CYAML_FIELD_ENUM("notify", OPT | CYAML_FLAG_STRICT, cfg_raw_t, node.notify,
                      notify_strings, N_(notify_strings)),
     CYAML_FIELD_UINT("busy_timeout_ms", OPT, cfg_raw_t, node.busy_timeout_ms),
     CYAML_FIELD_UINT("idle_timeout_ms", OPT, cfg_raw_t, node.idle_timeout_ms),
-    CYAML_FIELD_UINT("idle_after_loops", OPT, cfg_raw_t,
-                     node.idle_after_loops),
-    CYAML_FIELD_UINT("spin_before_sleep_us", OPT, cfg_raw_t,
-                     node.spin_before_sleep_us),
+    CYAML_FIELD_UINT("idle_after_loops", OPT, cfg_raw_t, node.idle_after_loops),
+    CYAML_FIELD_UINT("spin_before_sleep_us", OPT, cfg_raw_t, node.spin_before_sleep_us),
     CYAML_FIELD_UINT("heartbeat_ms", OPT, cfg_raw_t, node.heartbeat_ms),
-    CYAML_FIELD_UINT("heartbeat_timeout_ms", OPT, cfg_raw_t,
-                     node.heartbeat_timeout_ms),
+    CYAML_FIELD_UINT("heartbeat_timeout_ms", OPT, cfg_raw_t, node.heartbeat_timeout_ms),
     CYAML_FIELD_END};
 
 static const cyaml_schema_field_t large_fields[] = {
-    CYAML_FIELD_UINT("ring_size", OPT, cfg_raw_t, large_data.ring_size),
-    CYAML_FIELD_END};
+    CYAML_FIELD_UINT("ring_size", OPT, cfg_raw_t, large_data.ring_size), CYAML_FIELD_END};
 
 static const cyaml_schema_field_t shm_fields[] = {
     CYAML_FIELD_UINT("mode", OPT, cfg_raw_t, shm.mode), CYAML_FIELD_END};
 
 static const cyaml_schema_field_t log_fields[] = {
-    CYAML_FIELD_ENUM("level", OPT | CYAML_FLAG_STRICT, cfg_raw_t, log.level,
-                     level_strings, N_(level_strings)),
+    CYAML_FIELD_ENUM("level", OPT | CYAML_FLAG_STRICT, cfg_raw_t, log.level, level_strings,
+                     N_(level_strings)),
     CYAML_FIELD_END};
 
 /*
@@ -554,20 +536,16 @@ static const cyaml_schema_field_t top_fields[] = {
     CYAML_FIELD_STRING("domain", OPT, cfg_raw_t, domain, 0),
     {.key = "node",
      .data_offset = 0,
-     .value = {CYAML_VALUE_MAPPING(OPT, cfg_raw_t,
-                                   node_fields)}},
+     .value = {CYAML_VALUE_MAPPING(OPT, cfg_raw_t, node_fields)}},
     {.key = "large_data",
      .data_offset = 0,
-     .value = {CYAML_VALUE_MAPPING(OPT, cfg_raw_t,
-                                   large_fields)}},
+     .value = {CYAML_VALUE_MAPPING(OPT, cfg_raw_t, large_fields)}},
     {.key = "shm",
      .data_offset = 0,
-     .value = {CYAML_VALUE_MAPPING(OPT, cfg_raw_t,
-                                   shm_fields)}},
+     .value = {CYAML_VALUE_MAPPING(OPT, cfg_raw_t, shm_fields)}},
     {.key = "log",
      .data_offset = 0,
-     .value = {CYAML_VALUE_MAPPING(OPT, cfg_raw_t,
-                                   log_fields)}},
+     .value = {CYAML_VALUE_MAPPING(OPT, cfg_raw_t, log_fields)}},
     CYAML_FIELD_END};
 
 static const cyaml_schema_value_t top_schema = {
@@ -582,8 +560,7 @@ typedef struct cyaml_capture {
 } cyaml_capture_t;
 
 NX_ATTR_PRINTF(3, 0)
-static void cyaml_capture_fn(cyaml_log_t level, void *ctx, const char *fmt,
-                             va_list args)
+static void cyaml_capture_fn(cyaml_log_t level, void *ctx, const char *fmt, va_list args)
 {
     cyaml_capture_t *c = ctx;
     if (level < CYAML_LOG_ERROR)
@@ -598,8 +575,7 @@ static void cyaml_capture_fn(cyaml_log_t level, void *ctx, const char *fmt,
             const char *end = strchr(name, '\'');
             const char *ln = strstr(buf, "(line: ");
             if (end && ln) {
-                snprintf(c->field, sizeof c->field, "%.*s",
-                         (int)(end - name), name);
+                snprintf(c->field, sizeof c->field, "%.*s", (int)(end - name), name);
                 c->line = (unsigned)strtoul(ln + 7, NULL, 10);
             }
         }
@@ -628,8 +604,7 @@ static const char *cfg_explain(const char *leaf, const char *cy_msg)
         snprintf(buf, sizeof buf, "'%.*s' is not one of semaphore, condvar, spin",
                  (int)(n > 40 ? 40 : n), v);
     else if (strcmp(leaf, "level") == 0)
-        snprintf(buf, sizeof buf,
-                 "'%.*s' is not one of error, warn, info, debug, trace",
+        snprintf(buf, sizeof buf, "'%.*s' is not one of error, warn, info, debug, trace",
                  (int)(n > 40 ? 40 : n), v);
     else if (strcmp(leaf, "domain") == 0)
         snprintf(buf, sizeof buf, "%s", cy_msg);
@@ -640,8 +615,7 @@ static const char *cfg_explain(const char *leaf, const char *cy_msg)
 }
 
 /* Find the dotted key whose line the backtrace named. */
-static const char *cfg_key_at(const unsigned *lines, unsigned line,
-                              const char *leaf)
+static const char *cfg_key_at(const unsigned *lines, unsigned line, const char *leaf)
 {
     for (int k = 0; k < K_COUNT; k++)
         if (lines[k] == line && strcmp(cfg_key_leaf((enum cfg_key)k), leaf) == 0)
@@ -649,8 +623,8 @@ static const char *cfg_key_at(const unsigned *lines, unsigned line,
     return leaf;
 }
 
-nx_err_t nx_config_load_msg(const char *yaml_path, nx_config_t *cfg,
-                            char *msg, size_t msg_size)
+nx_err_t nx_config_load_msg(const char *yaml_path, nx_config_t *cfg, char *msg,
+                            size_t msg_size)
 {
     cfg_diag_t d = {msg, msg_size, yaml_path};
     if (msg && msg_size)
@@ -685,9 +659,9 @@ nx_err_t nx_config_load_msg(const char *yaml_path, nx_config_t *cfg,
         cyaml_load_file(yaml_path, &cy, &top_schema, (cyaml_data_t **)&raw, NULL);
     if (cerr != CYAML_OK) {
         if (cap.line)
-            cfg_fail(&d, cap.line, "%s: %s", cfg_key_at(lines, cap.line, cap.field),
-                     cfg_explain(cap.field, cap.first[0] ? cap.first
-                                                         : cyaml_strerror(cerr)));
+            cfg_fail(
+                &d, cap.line, "%s: %s", cfg_key_at(lines, cap.line, cap.field),
+                cfg_explain(cap.field, cap.first[0] ? cap.first : cyaml_strerror(cerr)));
         else
             cfg_fail(&d, 0, "%s", cap.first[0] ? cap.first : cyaml_strerror(cerr));
         if (raw)
@@ -698,23 +672,19 @@ nx_err_t nx_config_load_msg(const char *yaml_path, nx_config_t *cfg,
     nx_config_t out;
     nx_config_default(&out);
     if (raw) {
-#define TAKE_(key, dst, src)                                                   \
-    if (lines[key])                                                            \
+#define TAKE_(key, dst, src)                                                               \
+    if (lines[key])                                                                        \
         (dst) = (src);
         if (lines[K_DOMAIN])
             memcpy(out.domain, raw->domain, sizeof out.domain);
         TAKE_(K_MAX_INBOUND_QUEUES, out.node.max_inbound_queues,
               raw->node.max_inbound_queues)
-        TAKE_(K_QUEUE_CAPACITY, out.node.queue_capacity,
-              raw->node.queue_capacity)
+        TAKE_(K_QUEUE_CAPACITY, out.node.queue_capacity, raw->node.queue_capacity)
         TAKE_(K_MESSAGE_SIZE, out.node.message_size, raw->node.message_size)
         TAKE_(K_NOTIFY, out.node.notify, (nx_notify_mode_t)raw->node.notify)
-        TAKE_(K_BUSY_TIMEOUT, out.node.busy_timeout_ms,
-              raw->node.busy_timeout_ms)
-        TAKE_(K_IDLE_TIMEOUT, out.node.idle_timeout_ms,
-              raw->node.idle_timeout_ms)
-        TAKE_(K_IDLE_AFTER_LOOPS, out.node.idle_after_loops,
-              raw->node.idle_after_loops)
+        TAKE_(K_BUSY_TIMEOUT, out.node.busy_timeout_ms, raw->node.busy_timeout_ms)
+        TAKE_(K_IDLE_TIMEOUT, out.node.idle_timeout_ms, raw->node.idle_timeout_ms)
+        TAKE_(K_IDLE_AFTER_LOOPS, out.node.idle_after_loops, raw->node.idle_after_loops)
         TAKE_(K_SPIN_BEFORE_SLEEP, out.node.spin_before_sleep_us,
               raw->node.spin_before_sleep_us)
         TAKE_(K_HEARTBEAT, out.node.heartbeat_ms, raw->node.heartbeat_ms)

@@ -96,8 +96,8 @@ bool nx__segment_name_ok(const char *domain, const char *name, char kind, bool s
     const char *kinds = kind ? (kind == 'n' ? "n" : "l") : "nl";
     for (const char *k = kinds; *k; k++) {
         char prefix[NX_SHM_NAME_MAX];
-        int len = snprintf(prefix, sizeof prefix, "%snexus.%s.%c.", slash ? "/" : "",
-                           domain, *k);
+        int len =
+            snprintf(prefix, sizeof prefix, "%snexus.%s.%c.", slash ? "/" : "", domain, *k);
         if (len <= 0 || (size_t)len >= sizeof prefix)
             return false;
         if (strncmp(name, prefix, (size_t)len) == 0 && name[len] != '\0' &&
@@ -133,13 +133,14 @@ bool nx__node_process_alive(const char *domain, const nx_reg_node_t *n)
 nx_node_state_t nx__node_liveness(const char *domain, const nx_reg_node_t *n,
                                   uint64_t now_ns, uint64_t hung_ns, uint64_t *age_ns)
 {
-    uint64_t beat = atomic_load_explicit(&((nx_reg_node_t *)n)->heartbeat_ns,
-                                         memory_order_relaxed);
+    uint64_t beat =
+        atomic_load_explicit(&((nx_reg_node_t *)n)->heartbeat_ns, memory_order_relaxed);
     uint64_t age = now_ns > beat ? now_ns - beat : 0;
     if (age_ns)
         *age_ns = age;
     if (hung_ns == 0) {
-        uint32_t ms = n->heartbeat_timeout_ms ? n->heartbeat_timeout_ms : NX_DEFAULT_HUNG_MS;
+        uint32_t ms =
+            n->heartbeat_timeout_ms ? n->heartbeat_timeout_ms : NX_DEFAULT_HUNG_MS;
         hung_ns = (uint64_t)ms * UINT64_C(1000000);
     }
     if (n->state != NX_NODE_ALIVE || !nx__node_process_alive(domain, n))
@@ -206,7 +207,8 @@ static bool orphan_check(const char *name, void *user)
 {
     orphan_scan_t *s = user;
     long pid;
-    if (!nx__segment_name_ok(s->domain, name, 0, false) || !nx__segment_owner_gone(name, &pid))
+    if (!nx__segment_name_ok(s->domain, name, 0, false) ||
+        !nx__segment_owner_gone(name, &pid))
         return true;
     char path[NX_SHM_NAME_MAX + 2];
     snprintf(path, sizeof path, "/%s", name);
@@ -260,8 +262,8 @@ static void reg_terminate(nx_registry_shm_t *s)
 }
 
 nx_registry_status_t nx__registry_load(const char *domain, nx_registry_shm_t **copy_out,
-                                       uint64_t *generation, bool *consistent,
-                                       char *why, size_t why_size)
+                                       uint64_t *generation, bool *consistent, char *why,
+                                       size_t why_size)
 {
     why_set(why, why_size, "%s", "");
     char path[NX_SHM_NAME_MAX];
@@ -286,8 +288,10 @@ nx_registry_status_t nx__registry_load(const char *domain, nx_registry_shm_t **c
     nx_registry_status_t result = NX_REGISTRY_BAD;
     nx_registry_shm_t *copy = NULL;
     if (size < sizeof(nx_reg_header_t)) {
-        why_set(why, why_size, "it is only %zu bytes long (truncated, or not a Nexus "
-                "registry)", size);
+        why_set(why, why_size,
+                "it is only %zu bytes long (truncated, or not a Nexus "
+                "registry)",
+                size);
         goto out;
     }
     nx_reg_header_t hdr;
@@ -306,12 +310,15 @@ nx_registry_status_t nx__registry_load(const char *domain, nx_registry_shm_t **c
                 (unsigned long long)hdr.magic, (unsigned long long)NX_REG_MAGIC,
                 hdr.magic == 0 ? "; its creator never finished" : "");
     } else if (hdr.version != NX_LAYOUT_VERSION) {
-        why_set(why, why_size, "layout version %u, this library reads version %u "
-                "(written by another Nexus release)", hdr.version, NX_LAYOUT_VERSION);
+        why_set(why, why_size,
+                "layout version %u, this library reads version %u "
+                "(written by another Nexus release)",
+                hdr.version, NX_LAYOUT_VERSION);
     } else if (hdr.abi != NX_ABI_WORD) {
-        why_set(why, why_size, "ABI word 0x%08x, this library has 0x%08x (written by a "
-                "program for another architecture or C library)", hdr.abi,
-                (unsigned)NX_ABI_WORD);
+        why_set(why, why_size,
+                "ABI word 0x%08x, this library has 0x%08x (written by a "
+                "program for another architecture or C library)",
+                hdr.abi, (unsigned)NX_ABI_WORD);
     } else if (size != want || hdr.size != want) {
         why_set(why, why_size, "size %zu bytes (header says %llu), want %zu", size,
                 (unsigned long long)hdr.size, want);
@@ -408,7 +415,10 @@ static bool list_push(name_list_t *l, const char *name)
     return true;
 }
 
-static bool objects_add(const char *name, void *user) { return list_push(user, name); }
+static bool objects_add(const char *name, void *user)
+{
+    return list_push(user, name);
+}
 
 static int names_cmp(const void *a, const void *b)
 {
@@ -758,7 +768,8 @@ static void segments_report(clean_ctx_t *c, const char *domain, char **names, si
         if (is_registry_name(domain, names[i]))
             continue; /* clean_registry() */
         if (!nx__segment_name_ok(domain, names[i], 0, false)) {
-            clean_item(c, NX_CLEAN_KEPT, false, path, "not a Nexus object; --force removes it");
+            clean_item(c, NX_CLEAN_KEPT, false, path,
+                       "not a Nexus object; --force removes it");
             continue;
         }
         if (!gone[i]) {
@@ -767,11 +778,13 @@ static void segments_report(clean_ctx_t *c, const char *domain, char **names, si
             continue;
         }
         if (c->rep.dry_run) {
-            clean_item(c, NX_CLEAN_WOULD_REMOVE, false, path, "process %ld is gone", pids[i]);
+            clean_item(c, NX_CLEAN_WOULD_REMOVE, false, path, "process %ld is gone",
+                       pids[i]);
         } else if (!obj_exists(path)) {
             clean_item(c, NX_CLEAN_REMOVED, false, path, "process %ld is gone", pids[i]);
         } else {
-            clean_item(c, NX_CLEAN_FAILED, false, path, "still there (another user's object?)");
+            clean_item(c, NX_CLEAN_FAILED, false, path,
+                       "still there (another user's object?)");
             clean_fail(c, NX_EPERM);
         }
     }

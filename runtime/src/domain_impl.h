@@ -71,8 +71,8 @@ uint32_t nx__orphans_remove(const char *domain);
  * is set (caller frees with free()); otherwise why says what is wrong.
  */
 nx_registry_status_t nx__registry_load(const char *domain, nx_registry_shm_t **copy,
-                                       uint64_t *generation, bool *consistent,
-                                       char *why, size_t why_size);
+                                       uint64_t *generation, bool *consistent, char *why,
+                                       size_t why_size);
 
 /* Open object `path` ("/nexus...") read-only, without mapping it; *size
  * from fstat. NX_ENOTFOUND missing, NX_EPERM not ours to read, NX_ESYS

@@ -4,8 +4,8 @@
 const char *nx_strerror(nx_err_t err)
 {
     switch (err) {
-#define NX_ERR_MSG_(name, val, msg)                                            \
-    case NX_##name:                                                            \
+#define NX_ERR_MSG_(name, val, msg)                                                        \
+    case NX_##name:                                                                        \
         return msg;
         NX_ERR_LIST(NX_ERR_MSG_)
 #undef NX_ERR_MSG_
@@ -16,8 +16,8 @@ const char *nx_strerror(nx_err_t err)
 const char *nx_err_name(nx_err_t err)
 {
     switch (err) {
-#define NX_ERR_NAME_(name, val, msg)                                           \
-    case NX_##name:                                                            \
+#define NX_ERR_NAME_(name, val, msg)                                                       \
+    case NX_##name:                                                                        \
         return "NX_" #name;
         NX_ERR_LIST(NX_ERR_NAME_)
 #undef NX_ERR_NAME_

@@ -48,8 +48,7 @@ static inline bool nx__frame_check(const nx_msg_hdr_t *h, size_t max_payload)
  * record of the delivery (nx_delivery_t), for nx_hold_take(). */
 static inline nx_msg_info_t nx__frame_info(const char *sender, uint32_t sender_pid,
                                            uint64_t seq, uint64_t send_time_ns,
-                                           uint64_t recv_time_ns, uint32_t flags,
-                                           void *ref)
+                                           uint64_t recv_time_ns, uint32_t flags, void *ref)
 {
     nx_msg_info_t info = {
         .sender = sender,

@@ -14,10 +14,10 @@
 struct nx_hold {
     const void *data;
     size_t size;
-    nx_large_map_t *map;     /* zero copy: a chunk of another process's ring */
+    nx_large_map_t *map; /* zero copy: a chunk of another process's ring */
     nx_chunk_hdr_t *chunk;
     uint64_t bit;
-    void *copy;              /* otherwise: our own copy */
+    void *copy; /* otherwise: our own copy */
 };
 
 nx_err_t nx_hold_take(nx_node_t *node, const nx_msg_info_t *info, nx_hold_t **out)
@@ -53,8 +53,14 @@ nx_err_t nx_hold_take(nx_node_t *node, const nx_msg_info_t *info, nx_hold_t **ou
     return NX_OK;
 }
 
-const void *nx_hold_data(const nx_hold_t *hold) { return hold ? hold->data : NULL; }
-size_t nx_hold_size(const nx_hold_t *hold) { return hold ? hold->size : 0; }
+const void *nx_hold_data(const nx_hold_t *hold)
+{
+    return hold ? hold->data : NULL;
+}
+size_t nx_hold_size(const nx_hold_t *hold)
+{
+    return hold ? hold->size : 0;
+}
 
 void nx_hold_release(nx_node_t *node, nx_hold_t *hold)
 {

@@ -21,8 +21,8 @@ typedef struct nx_delivery {
     size_t size;
     struct nx_large_map *map; /* a large message from another process, or NULL */
     nx_chunk_hdr_t *chunk;
-    uint64_t bit;             /* our holder bit in the chunk */
-    bool held;                /* nx_hold_take() took it over */
+    uint64_t bit; /* our holder bit in the chunk */
+    bool held;    /* nx_hold_take() took it over */
 } nx_delivery_t;
 
 #endif /* NX_HOLD_IMPL_H */

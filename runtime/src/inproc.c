@@ -22,11 +22,11 @@
 #include <string.h>
 
 typedef struct nx_local {
-    _Atomic uint64_t gen;       /* odd: in use; even: free */
+    _Atomic uint64_t gen; /* odd: in use; even: free */
     _Atomic uint32_t inflight;
-    nx_node_t *node;            /* valid while gen is odd and matches */
+    nx_node_t *node; /* valid while gen is odd and matches */
     char domain[NX_DOMAIN_NAME_MAX + 1];
-    uint32_t slot, inc;         /* registry identity of the node */
+    uint32_t slot, inc; /* registry identity of the node */
 } nx_local_t;
 
 static nx_local_t locals[NX_MAX_LOCAL_NODES];
@@ -80,8 +80,8 @@ void nx__inproc_rekey(nx_node_t *node)
     pthread_mutex_unlock(&locals_lock);
 }
 
-bool nx__inproc_find(const char *domain, uint32_t slot, uint32_t inc,
-                     uint32_t *local, uint64_t *gen)
+bool nx__inproc_find(const char *domain, uint32_t slot, uint32_t inc, uint32_t *local,
+                     uint64_t *gen)
 {
     bool found = false;
     pthread_mutex_lock(&locals_lock);
@@ -121,10 +121,10 @@ static void inproc_deliver(nx_node_t *target, const void *arg)
 {
     const nx_send_t *c = arg;
     nx_delivery_t d = {.data = c->local_data, .size = c->local_size};
-    nx_msg_info_t info = nx__frame_info(c->node->name, (uint32_t)c->node->pid, c->seq, c->now,
-                                        c->now, NX_MSG_INPROC | c->flags, &d);
-    nx__sub_deliver(target, c->topic_slot, c->topic_inc, c->local_data,
-                    c->local_size, c->fingerprint, &info, true);
+    nx_msg_info_t info = nx__frame_info(c->node->name, (uint32_t)c->node->pid, c->seq,
+                                        c->now, c->now, NX_MSG_INPROC | c->flags, &d);
+    nx__sub_deliver(target, c->topic_slot, c->topic_inc, c->local_data, c->local_size,
+                    c->fingerprint, &info, true);
     NX_STAT_INC(c->node, delivered_inproc);
 }
 

@@ -24,7 +24,7 @@ struct nx_snapshot {
     size_t node_count;
     nx_inspect_topic_t *topics;
     size_t topic_count;
-    nx_inspect_queue_t *queues;      /* every node's, one after the other */
+    nx_inspect_queue_t *queues; /* every node's, one after the other */
     size_t queue_count, queue_cap;
     nx_inspect_endpoint_t *endpoints; /* every topic's, one after the other */
 };
@@ -202,7 +202,8 @@ static void node_read_large(const char *domain, const nx_reg_node_t *e,
                 NX_LAYOUT_VERSION, (unsigned)NX_ABI_WORD);
     } else if (h->size != size || h->data_offset < sizeof *h ||
                h->data_offset % NX_CACHELINE || h->data_size == 0 ||
-               h->data_size % NX_CACHELINE || !add_fits(h->data_offset, h->data_size, size)) {
+               h->data_size % NX_CACHELINE ||
+               !add_fits(h->data_offset, h->data_size, size)) {
         problem(out->large_problem, sizeof out->large_problem,
                 "impossible size or offsets: %llu bytes, data at %llu (%llu bytes)",
                 (unsigned long long)h->size, (unsigned long long)h->data_offset,
@@ -246,9 +247,9 @@ static void node_fill(const char *domain, const nx_reg_node_t *e, uint32_t slot,
     out->state = nx__node_liveness(domain, e, now, hung_ns, &out->heartbeat_age_ns);
     out->process_alive = out->state != NX_NODE_STATE_DEAD;
     out->heartbeat_timeout_ms = e->heartbeat_timeout_ms;
-    out->hung_ms = hung_ns ? (uint32_t)(hung_ns / 1000000u)
-                 : e->heartbeat_timeout_ms ? e->heartbeat_timeout_ms
-                                           : NX_DEFAULT_HUNG_MS;
+    out->hung_ms = hung_ns                   ? (uint32_t)(hung_ns / 1000000u)
+                   : e->heartbeat_timeout_ms ? e->heartbeat_timeout_ms
+                                             : NX_DEFAULT_HUNG_MS;
     out->notify = e->notify;
     out->max_queues = e->max_queues;
     out->queue_capacity = e->queue_capacity;
@@ -311,8 +312,8 @@ nx_err_t nx_snapshot_take(const char *domain, const nx_snapshot_opts_t *opts,
     }
     nx_registry_shm_t *reg = NULL;
     char why[NX_PROBLEM_MAX];
-    d->registry = nx__registry_load(domain, &reg, &d->generation, &d->consistent, why,
-                                    sizeof why);
+    d->registry =
+        nx__registry_load(domain, &reg, &d->generation, &d->consistent, why, sizeof why);
     if (d->registry != NX_REGISTRY_OK) {
         nx__text_sanitize(d->problem, sizeof d->problem, why, sizeof why);
         *out = s;
@@ -408,7 +409,10 @@ const nx_inspect_domain_t *nx_snapshot_domain(const nx_snapshot_t *snap)
     return snap ? &snap->dom : NULL;
 }
 
-size_t nx_snapshot_node_count(const nx_snapshot_t *snap) { return snap ? snap->node_count : 0; }
+size_t nx_snapshot_node_count(const nx_snapshot_t *snap)
+{
+    return snap ? snap->node_count : 0;
+}
 
 const nx_inspect_node_t *nx_snapshot_node(const nx_snapshot_t *snap, size_t i)
 {

@@ -40,7 +40,6 @@
 
 static _Atomic uint32_t large_seq;
 
-
 /* ---- helpers ---------------------------------------------------------- */
 
 static uint64_t chunk_total(uint64_t length)
@@ -68,8 +67,8 @@ static nx_err_t large_create(nx_node_t *node, nx_large_t *lg)
     long page = sysconf(_SC_PAGESIZE);
     uint64_t ds = (node->cfg.large_data.ring_size + (uint64_t)page - 1) / (uint64_t)page *
                   (uint64_t)page;
-    uint64_t off = (sizeof(nx_large_hdr_t) + (uint64_t)page - 1) / (uint64_t)page *
-                   (uint64_t)page;
+    uint64_t off =
+        (sizeof(nx_large_hdr_t) + (uint64_t)page - 1) / (uint64_t)page * (uint64_t)page;
     size_t size = (size_t)(off + ds);
     snprintf(lg->name, sizeof lg->name, "/nexus.%s.l.%s.%d.%u", node->domain, node->name,
              (int)node->pid, atomic_fetch_add(&large_seq, 1));
@@ -77,8 +76,8 @@ static nx_err_t large_create(nx_node_t *node, nx_large_t *lg)
     nx_err_t err = nx__plat_shm_create_locked(lg->name, size, node->cfg.shm.mode, &lg->fd,
                                               (void **)&lg->hdr);
     if (err != NX_OK) {
-        NX_LOGE("large", "%s: cannot create large-data ring %s (%zu bytes): %s",
-                node->name, lg->name, size, nx_strerror(err));
+        NX_LOGE("large", "%s: cannot create large-data ring %s (%zu bytes): %s", node->name,
+                lg->name, size, nx_strerror(err));
         lg->fd = -1;
         lg->hdr = NULL;
         return err;
@@ -136,9 +135,10 @@ static bool chunk_sane(const nx_large_t *lg, const nx_chunk_hdr_t *c, uint64_t p
 /* A chunk header in our live region was overwritten: give the region up. */
 static void large_reset(nx_large_t *lg)
 {
-    NX_LOGW("large", "large-data ring %s: a chunk header was overwritten; "
-            "dropping %llu bytes of unreclaimed chunks", lg->name,
-            (unsigned long long)(lg->head - lg->tail));
+    NX_LOGW("large",
+            "large-data ring %s: a chunk header was overwritten; "
+            "dropping %llu bytes of unreclaimed chunks",
+            lg->name, (unsigned long long)(lg->head - lg->tail));
     lg->tail = lg->head;
 }
 
@@ -239,8 +239,7 @@ static int large_reader_for(nx_large_t *lg, const nx_peer_t *p)
  * large_lock held (released while waiting for room in block mode).
  */
 nx_err_t nx__large_alloc(nx_node_t *node, nx_large_t *lg, uint64_t length,
-                            nx_on_full_t on_full, uint32_t block_ms,
-                            nx_chunk_hdr_t **out)
+                         nx_on_full_t on_full, uint32_t block_ms, nx_chunk_hdr_t **out)
 {
     uint64_t total = chunk_total(length);
     if (total > lg->data_size)
@@ -319,7 +318,7 @@ nx_err_t nx__large_alloc(nx_node_t *node, nx_large_t *lg, uint64_t length,
  * writer's bit. `local_data` is what local subscribers get.
  */
 nx_err_t nx__large_send(nx_node_t *node, nx_pub_t *pub, nx_route_t *r, nx_large_t *lg,
-                           nx_chunk_hdr_t *c, const void *local_data, uint32_t flags)
+                        nx_chunk_hdr_t *c, const void *local_data, uint32_t flags)
 {
     nx_send_t s;
     nx__send_init(&s, node, pub);
@@ -408,7 +407,7 @@ nx_err_t nx__large_publish(nx_node_t *node, nx_pub_t *pub, const void *data, siz
     err = nx__large_get(node, &lg);
     if (err == NX_OK)
         err = nx__large_alloc(node, lg, size, atomic_load(&pub->on_full),
-                          atomic_load(&pub->block_ms), &c);
+                              atomic_load(&pub->block_ms), &c);
     pthread_mutex_unlock(&node->large_lock);
     if (err == NX_OK) {
         /* The chunk is ours (writer bit): copy outside the lock. */
@@ -472,8 +471,8 @@ static nx_large_map_t *large_map_open(nx_node_t *node, nx_rxq_t *q)
     if (nx__plat_shm_open(name, &fd, &size) != NX_OK)
         return NULL;
     void *p = NULL;
-    nx_err_t err = size >= sizeof(nx_large_hdr_t) ? nx__plat_shm_map(fd, size, &p)
-                                                   : NX_ECORRUPT;
+    nx_err_t err =
+        size >= sizeof(nx_large_hdr_t) ? nx__plat_shm_map(fd, size, &p) : NX_ECORRUPT;
     close(fd);
     if (err != NX_OK)
         return NULL;
@@ -504,15 +503,15 @@ static int large_map_bit(nx_node_t *node, nx_large_map_t *m)
 {
     if (m->bit >= 0) {
         nx_large_reader_t *r = &m->hdr->readers[m->bit];
-        if (atomic_load_explicit(&r->state, memory_order_acquire) && r->node_slot == node->slot &&
-            r->node_inc == node->incarnation)
+        if (atomic_load_explicit(&r->state, memory_order_acquire) &&
+            r->node_slot == node->slot && r->node_inc == node->incarnation)
             return m->bit;
         m->bit = -1;
     }
     for (uint32_t i = 0; i < NX_LARGE_MAX_READERS; i++) {
         nx_large_reader_t *r = &m->hdr->readers[i];
-        if (atomic_load_explicit(&r->state, memory_order_acquire) && r->node_slot == node->slot &&
-            r->node_inc == node->incarnation) {
+        if (atomic_load_explicit(&r->state, memory_order_acquire) &&
+            r->node_slot == node->slot && r->node_inc == node->incarnation) {
             m->bit = (int)i;
             return m->bit;
         }
@@ -526,8 +525,10 @@ static void large_reject(nx_node_t *node, nx_rxq_t *q, const char *why)
     atomic_fetch_add_explicit(&q->cons.q->rejected, 1, memory_order_relaxed);
     if (!q->corrupt_logged) {
         q->corrupt_logged = true;
-        NX_LOGW("large", "%s: large message from '%s' dropped: %s; further ones are only "
-                "counted", node->name, q->owner_name, why);
+        NX_LOGW("large",
+                "%s: large message from '%s' dropped: %s; further ones are only "
+                "counted",
+                node->name, q->owner_name, why);
     }
 }
 
@@ -559,10 +560,10 @@ void nx__large_receive(nx_node_t *node, nx_rxq_t *q, const nx_msg_hdr_t *h,
         return;
     }
     uint64_t mybit = UINT64_C(1) << bit;
-    nx_delivery_t dl = {.data = c + 1, .size = (size_t)d.length, .map = m, .chunk = c,
-                        .bit = mybit};
-    nx_msg_info_t info = nx__frame_info(q->owner_name, q->owner_pid, h->seq, h->send_time_ns,
-                                        nx__rx_time(node, h->send_time_ns),
+    nx_delivery_t dl = {
+        .data = c + 1, .size = (size_t)d.length, .map = m, .chunk = c, .bit = mybit};
+    nx_msg_info_t info = nx__frame_info(q->owner_name, q->owner_pid, h->seq,
+                                        h->send_time_ns, nx__rx_time(node, h->send_time_ns),
                                         NX_MSG_LARGE | (h->flags & NX_MSG_LOANED), &dl);
     /* The payload stays in shared memory (zero copy): the callback reads
      * it in place, valid until it returns or, if held, until released. */
@@ -612,7 +613,6 @@ void nx__large_fini(nx_node_t *node)
     node->large = NULL;
 }
 
-
 /* ---- statistics --------------------------------------------------------- */
 
 void nx__large_stats(nx_large_t *lg, nx_large_stats_t *out)
@@ -624,8 +624,8 @@ void nx__large_stats(nx_large_t *lg, nx_large_stats_t *out)
     out->used = lg->head - lg->tail;
     out->chunks = atomic_load(&lg->hdr->chunks);
     out->full_events = atomic_load(&lg->hdr->full_events);
-    for (uint32_t i = 0; i < NX_LARGE_MAX_READERS && out->reader_count < NX_LARGE_STATS_READERS;
-         i++) {
+    for (uint32_t i = 0;
+         i < NX_LARGE_MAX_READERS && out->reader_count < NX_LARGE_STATS_READERS; i++) {
         nx_large_reader_t *r = &lg->hdr->readers[i];
         if (!atomic_load(&r->state))
             continue;

@@ -24,8 +24,8 @@ struct nx_large {
     size_t size;
     uint8_t *data;
     uint64_t data_size;
-    uint64_t head, tail;  /* private copies; mirrored in hdr for tools */
-    nx_loan_t *loans;     /* loans still out (loan.c) */
+    uint64_t head, tail; /* private copies; mirrored in hdr for tools */
+    nx_loan_t *loans;    /* loans still out (loan.c) */
     uint64_t next_check_ns;
 };
 
@@ -59,8 +59,7 @@ nx_err_t nx__large_send(nx_node_t *node, nx_pub_t *pub, nx_route_t *r, nx_large_
                         nx_chunk_hdr_t *c, const void *local_data, uint32_t flags);
 
 /* Publish size bytes of data through the node's large-data ring. */
-nx_err_t nx__large_publish(nx_node_t *node, nx_pub_t *pub, const void *data,
-                           size_t size);
+nx_err_t nx__large_publish(nx_node_t *node, nx_pub_t *pub, const void *data, size_t size);
 
 /* Free the node's ring (node destroy; loans are freed first). */
 void nx__large_fini(nx_node_t *node);

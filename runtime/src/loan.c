@@ -29,7 +29,7 @@ nx_err_t nx_loan_take(nx_node_t *node, const nx_topic_desc_t *topic, void **out)
         /* Zero copy: the buffer is a chunk of our ring, held by our bit
          * until it is published or released. */
         err = nx__large_alloc(node, lg, topic->type->size, topic->on_full, topic->block_ms,
-                          &l->chunk);
+                              &l->chunk);
         if (err == NX_OK) {
             l->chunk->flags = NX_MSG_LOANED;
             l->buf = l->chunk + 1;

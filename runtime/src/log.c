@@ -15,8 +15,7 @@
 #include <string.h>
 #include <time.h>
 
-static const char *const level_names[] = {"error", "warn", "info", "debug",
-                                          "trace"};
+static const char *const level_names[] = {"error", "warn", "info", "debug", "trace"};
 
 /* -1: not read from NEXUS_LOG yet. The env override is read once. */
 static atomic_int log_level = -1;
@@ -79,8 +78,7 @@ void nx_log_set_level(nx_log_level_t level)
     if ((unsigned)level > NX_LOG_TRACE)
         return;
     int env = log_env();
-    atomic_store_explicit(&log_level, env >= 0 ? env : (int)level,
-                          memory_order_relaxed);
+    atomic_store_explicit(&log_level, env >= 0 ? env : (int)level, memory_order_relaxed);
 }
 
 nx_log_level_t nx_log_get_level(void)
@@ -109,8 +107,8 @@ void nx__log_reset(void)
 }
 
 NX_ATTR_PRINTF(3, 0)
-static void log_vwrite(nx_log_level_t level, const char *module,
-                       const char *fmt, va_list ap)
+static void log_vwrite(nx_log_level_t level, const char *module, const char *fmt,
+                       va_list ap)
 {
     char line[1024];
     int n = vsnprintf(line, sizeof line, fmt, ap);
@@ -128,15 +126,14 @@ static void log_vwrite(nx_log_level_t level, const char *module,
         clock_gettime(CLOCK_REALTIME, &ts);
         struct tm tm;
         gmtime_r(&ts.tv_sec, &tm);
-        fprintf(stderr, "%02d:%02d:%02d.%03ld nexus %-5s %s: %s\n", tm.tm_hour,
-                tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000L,
-                nx_log_level_name(level), module ? module : "-", line);
+        fprintf(stderr, "%02d:%02d:%02d.%03ld nexus %-5s %s: %s\n", tm.tm_hour, tm.tm_min,
+                tm.tm_sec, ts.tv_nsec / 1000000L, nx_log_level_name(level),
+                module ? module : "-", line);
     }
     pthread_mutex_unlock(&log_lock);
 }
 
-void nx_log_write(nx_log_level_t level, const char *module, const char *fmt,
-                  ...)
+void nx_log_write(nx_log_level_t level, const char *module, const char *fmt, ...)
 {
     if (!nx_log_enabled(level))
         return;

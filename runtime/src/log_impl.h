@@ -5,10 +5,10 @@
 #include <nexus/log.h>
 
 /* Check the level before evaluating any argument. */
-#define NX_LOG_AT_(lvl, mod, ...)                                              \
-    do {                                                                       \
-        if (nx_log_enabled(lvl))                                               \
-            nx_log_write(lvl, mod, __VA_ARGS__);                               \
+#define NX_LOG_AT_(lvl, mod, ...)                                                          \
+    do {                                                                                   \
+        if (nx_log_enabled(lvl))                                                           \
+            nx_log_write(lvl, mod, __VA_ARGS__);                                           \
     } while (0)
 
 #define NX_LOGE(mod, ...) NX_LOG_AT_(NX_LOG_ERROR, mod, __VA_ARGS__)

@@ -33,5 +33,6 @@ bool nx__node_name_ok(const char *s)
 bool nx__topic_name_ok(const char *s, bool allow_empty)
 {
     size_t n = s ? strnlen(s, NX_TOPIC_NAME_MAX + 1) : 0;
-    return s && n <= NX_TOPIC_NAME_MAX && (n > 0 || allow_empty) && name_chars_ok(s, n, "/.");
+    return s && n <= NX_TOPIC_NAME_MAX && (n > 0 || allow_empty) &&
+           name_chars_ok(s, n, "/.");
 }

@@ -24,16 +24,22 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-const char *nx_node_name(const nx_node_t *node) { return node ? node->name : ""; }
-const char *nx_node_domain(const nx_node_t *node) { return node ? node->domain : ""; }
+const char *nx_node_name(const nx_node_t *node)
+{
+    return node ? node->name : "";
+}
+const char *nx_node_domain(const nx_node_t *node)
+{
+    return node ? node->domain : "";
+}
 
 /* ---- the segment ----------------------------------------------------- */
 
 static nx_err_t segment_create(nx_node_t *node)
 {
-    nx_err_t err = nx__segment_create(node->domain, node->name, node->pid, &node->cfg,
-                                      node->seg_name, &node->seg_fd, &node->seg,
-                                      &node->seg_size);
+    nx_err_t err =
+        nx__segment_create(node->domain, node->name, node->pid, &node->cfg, node->seg_name,
+                           &node->seg_fd, &node->seg, &node->seg_size);
     if (err != NX_OK)
         return err;
     node->queues = (nx_queue_hdr_t *)((uint8_t *)node->seg + node->seg->queues_offset);
@@ -69,8 +75,10 @@ static void node_rejoin(nx_node_t *node)
     uint32_t slot, inc;
     nx_err_t err = nx__registry_node_add(node->reg, &info, &slot, &inc);
     if (err != NX_OK) {
-        NX_LOGE("node", "%s: removed from domain '%s' while not responding, and cannot "
-                "rejoin: %s", node->name, node->domain,
+        NX_LOGE("node",
+                "%s: removed from domain '%s' while not responding, and cannot "
+                "rejoin: %s",
+                node->name, node->domain,
                 err == NX_EEXIST ? "another node took the name" : nx_strerror(err));
         return;
     }
@@ -113,8 +121,10 @@ static nx_err_t config_resolve(const nx_config_t *in, nx_config_t *out)
     const char *dom = getenv("NEXUS_DOMAIN");
     if (dom && dom[0]) {
         if (!nx__domain_name_ok(dom)) {
-            NX_LOGE("node", "NEXUS_DOMAIN='%.40s' is not 1..%d characters of "
-                    "[A-Za-z0-9_-]", dom, NX_DOMAIN_NAME_MAX);
+            NX_LOGE("node",
+                    "NEXUS_DOMAIN='%.40s' is not 1..%d characters of "
+                    "[A-Za-z0-9_-]",
+                    dom, NX_DOMAIN_NAME_MAX);
             return NX_EINVAL;
         }
         snprintf(out->domain, sizeof out->domain, "%s", dom);
@@ -237,5 +247,3 @@ nx_err_t nx_node_find(nx_node_t *node, const char *name, uint32_t *pid)
         return NX_EINVAL;
     return nx__registry_node_pid(node->reg, name, pid);
 }
-
-

@@ -47,29 +47,29 @@ struct nx_node {
     pthread_t thread;
     bool thread_started;
     _Atomic bool stop;
-    nx_rxq_t *rxq;                /* [max_queues] */
-    uint32_t *active;             /* indices of active queues */
+    nx_rxq_t *rxq;    /* [max_queues] */
+    uint32_t *active; /* indices of active queues */
     uint32_t n_active;
     uint32_t seen_queues_gen;
-    uint8_t *rx_buf;              /* private copy of the payload being delivered */
-    uint64_t rx_now;              /* CLOCK_MONOTONIC of the current receive batch */
+    uint8_t *rx_buf; /* private copy of the payload being delivered */
+    uint64_t rx_now; /* CLOCK_MONOTONIC of the current receive batch */
     /* Messages moved out of the rings by nx__node_help() while the receive
      * thread waited inside a callback; delivered, in order, before the
      * rings are read again. Receive thread only. */
     struct {
-        uint8_t *slots;           /* cap x message_size bytes, allocated on first use */
-        uint32_t *queue;          /* the queue each came from */
+        uint8_t *slots;  /* cap x message_size bytes, allocated on first use */
+        uint32_t *queue; /* the queue each came from */
         uint32_t cap, head, count;
     } backlog;
     uint64_t next_tick_ns;
 
     /* Subscriptions, indexed by registry topic slot. */
-    nx_sub_t *subs;               /* [NX_REG_MAX_TOPICS] */
-    pthread_mutex_t subs_lock;    /* serialises subscribe / unsubscribe */
+    nx_sub_t *subs;            /* [NX_REG_MAX_TOPICS] */
+    pthread_mutex_t subs_lock; /* serialises subscribe / unsubscribe */
 
     /* Publications. */
     _Atomic(nx_pub_t *) pubs[NX_PUB_TABLE];
-    pthread_mutex_t pubs_lock;    /* serialises inserts */
+    pthread_mutex_t pubs_lock; /* serialises inserts */
 
     /* Peers by registry slot. */
     nx_peer_t *peers[NX_REG_MAX_NODES];
@@ -83,21 +83,20 @@ struct nx_node {
      * live ones). */
     _Atomic uint64_t sent_remote_gone;
     struct {
-        _Atomic uint64_t published, publish_failed,
-            delivered_inproc, received, dispatched, dropped_full,
-            dropped_no_queue, rejected_corrupt, rejected_type, unrouted,
+        _Atomic uint64_t published, publish_failed, delivered_inproc, received, dispatched,
+            dropped_full, dropped_no_queue, rejected_corrupt, rejected_type, unrouted,
             wakeups, timeouts, peers_reaped;
     } st;
 };
 
-#define NX_STAT_INC(node, field)                                               \
+#define NX_STAT_INC(node, field)                                                           \
     atomic_fetch_add_explicit(&(node)->st.field, 1, memory_order_relaxed)
 
 /* Increment a counter that only one thread ever writes (or whose writers
  * are serialised by a lock): a relaxed load and store, no locked add.
  * Readers on other threads or processes see a recent value. */
-#define NX_COUNT1(var)                                                         \
-    atomic_store_explicit(&(var), atomic_load_explicit(&(var), memory_order_relaxed) + 1, \
+#define NX_COUNT1(var)                                                                     \
+    atomic_store_explicit(&(var), atomic_load_explicit(&(var), memory_order_relaxed) + 1,  \
                           memory_order_relaxed)
 
 /* Rejoin the registry if this node was removed from it while hung

@@ -88,8 +88,8 @@ static struct timespec ts_of(uint64_t ns)
     return ts;
 }
 
-bool nx__bell_wait(nx_doorbell_t *b, uint64_t deadline_ns,
-                   bool (*has_work)(void *ctx), void *ctx)
+bool nx__bell_wait(nx_doorbell_t *b, uint64_t deadline_ns, bool (*has_work)(void *ctx),
+                   void *ctx)
 {
     bool woken = false;
     if (b->mode == NX_NOTIFY_CONDVAR) {

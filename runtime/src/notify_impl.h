@@ -36,7 +36,7 @@ void nx__bell_force(nx_doorbell_t *b);
  * has_work(ctx) finds work after announcing the sleep. Returns true if
  * woken by a ring, false on timeout or when work was found at once.
  */
-bool nx__bell_wait(nx_doorbell_t *b, uint64_t deadline_ns,
-                   bool (*has_work)(void *ctx), void *ctx);
+bool nx__bell_wait(nx_doorbell_t *b, uint64_t deadline_ns, bool (*has_work)(void *ctx),
+                   void *ctx);
 
 #endif /* NX_NOTIFY_IMPL_H */

@@ -42,9 +42,9 @@ static nx_err_t peer_claim(nx_node_t *node, nx_peer_t *p)
     for (uint32_t i = 0; i < h->max_queues; i++) {
         nx_queue_hdr_t *q = &qs[i];
         uint32_t expect = 0;
-        if (!atomic_compare_exchange_strong_explicit(
-                &q->flags, &expect, NX_Q_CLAIMING, memory_order_acq_rel,
-                memory_order_relaxed))
+        if (!atomic_compare_exchange_strong_explicit(&q->flags, &expect, NX_Q_CLAIMING,
+                                                     memory_order_acq_rel,
+                                                     memory_order_relaxed))
             continue;
         q->owner_slot = node->slot;
         q->owner_incarnation = node->incarnation;
@@ -104,12 +104,13 @@ static nx_peer_t *peer_open(nx_node_t *node, uint32_t slot, const nx_reg_node_t 
     if (err == NX_OK) {
         err = peer_claim(node, p);
         if (err == NX_ELIMIT)
-            NX_LOGW("node", "%s: node '%s' has no free inbound queue "
+            NX_LOGW("node",
+                    "%s: node '%s' has no free inbound queue "
                     "(max_inbound_queues); messages to it are dropped",
                     node->name, p->name);
     } else {
-        NX_LOGW("node", "%s: cannot attach segment of node '%s' (%s): %s",
-                node->name, p->name, seg, nx_strerror(err));
+        NX_LOGW("node", "%s: cannot attach segment of node '%s' (%s): %s", node->name,
+                p->name, seg, nx_strerror(err));
     }
     if (err != NX_OK)
         atomic_store(&p->broken, true);

@@ -22,7 +22,7 @@
 
 typedef struct nx_peer {
     _Atomic uint32_t refs;
-    uint32_t slot, incarnation;   /* registry identity */
+    uint32_t slot, incarnation; /* registry identity */
     char name[NX_NODE_NAME_MAX + 1];
     pid_t pid;
     int fd;

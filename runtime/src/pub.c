@@ -95,16 +95,17 @@ nx_err_t nx__pub_get(nx_node_t *node, const char *group, const char *topic,
     pthread_mutex_init(&p->route_lock, NULL);
     char other[NX_TYPE_NAME_MAX + 1] = "";
     uint32_t tslot, tinc;
-    nx_err_t err = nx__registry_topic_attach(node->reg, group, topic,
-                                             desc ? desc->type : NULL, node->slot,
-                                             true, &tslot, &tinc, other, sizeof other);
+    nx_err_t err =
+        nx__registry_topic_attach(node->reg, group, topic, desc ? desc->type : NULL,
+                                  node->slot, true, &tslot, &tinc, other, sizeof other);
     atomic_init(&p->topic_id, nx__topic_id(tslot, tinc));
     if (err != NX_OK) {
         pthread_mutex_unlock(&node->pubs_lock);
         if (err == NX_ETYPE)
-            NX_LOGE("node", "%s: publish to '%s' refused: type mismatch: the topic "
-                    "carries '%s', this publisher writes '%s'", node->name, topic,
-                    other, desc->type->name ? desc->type->name : "?");
+            NX_LOGE("node",
+                    "%s: publish to '%s' refused: type mismatch: the topic "
+                    "carries '%s', this publisher writes '%s'",
+                    node->name, topic, other, desc->type->name ? desc->type->name : "?");
         pthread_mutex_destroy(&p->route_lock);
         free(p);
         return err;
@@ -122,8 +123,8 @@ void nx__pubs_free(nx_node_t *node)
         if (!p)
             continue;
         uint64_t id = atomic_load(&p->topic_id);
-        nx__registry_topic_detach(node->reg, (uint32_t)id, (uint32_t)(id >> 32),
-                                  node->slot, true);
+        nx__registry_topic_detach(node->reg, (uint32_t)id, (uint32_t)(id >> 32), node->slot,
+                                  true);
         nx__route_free(atomic_load(&p->route));
         while (p->retired) {
             nx_route_t *r = p->retired;
@@ -169,8 +170,7 @@ void nx__send_init(nx_send_t *s, nx_node_t *node, nx_pub_t *pub)
     s->fingerprint = pub->fingerprint;
 }
 
-static nx_err_t publish_route(nx_node_t *node, nx_pub_t *pub, const void *data,
-                              size_t size)
+static nx_err_t publish_route(nx_node_t *node, nx_pub_t *pub, const void *data, size_t size)
 {
     nx_route_t *r = nx__route_get(node, pub);
     if (!r)
@@ -211,8 +211,8 @@ nx_err_t nx__publish(nx_node_t *node, const char *group, const char *topic,
     return err;
 }
 
-nx_err_t nx_publish(nx_node_t *node, const char *group, const char *topic,
-                    const void *data, size_t size)
+nx_err_t nx_publish(nx_node_t *node, const char *group, const char *topic, const void *data,
+                    size_t size)
 {
     /* Names are checked when the topic is first published (nx__pub_get). */
     if (!node || !group || !topic || (!data && size) || size > UINT32_MAX)
@@ -220,8 +220,8 @@ nx_err_t nx_publish(nx_node_t *node, const char *group, const char *topic,
     return nx__publish(node, group, topic, NULL, data, size, false);
 }
 
-nx_err_t nx_send_large_data(nx_node_t *node, const char *channel,
-                            const char *topic, const void *data, size_t size)
+nx_err_t nx_send_large_data(nx_node_t *node, const char *channel, const char *topic,
+                            const void *data, size_t size)
 {
     if (!node || !nx__topic_name_ok(channel, true) || !nx__topic_name_ok(topic, false) ||
         (!data && size) || size > UINT32_MAX)
@@ -231,8 +231,7 @@ nx_err_t nx_send_large_data(nx_node_t *node, const char *channel,
     return nx__publish(node, channel, topic, NULL, data, size, true);
 }
 
-nx_err_t nx_topic_publish(nx_node_t *node, const nx_topic_desc_t *topic,
-                          const void *msg)
+nx_err_t nx_topic_publish(nx_node_t *node, const nx_topic_desc_t *topic, const void *msg)
 {
     if (!node || !topic || !topic->type || !topic->name || !msg)
         return NX_EINVAL;
@@ -241,9 +240,8 @@ nx_err_t nx_topic_publish(nx_node_t *node, const nx_topic_desc_t *topic,
     return nx__publish(node, "", topic->name, topic, msg, topic->type->size, false);
 }
 
-nx_err_t nx_publisher_set_policy(nx_node_t *node, const char *group,
-                                 const char *topic, nx_on_full_t on_full,
-                                 uint32_t block_ms)
+nx_err_t nx_publisher_set_policy(nx_node_t *node, const char *group, const char *topic,
+                                 nx_on_full_t on_full, uint32_t block_ms)
 {
     if (!node || !nx__topic_name_ok(group, true) || !nx__topic_name_ok(topic, false) ||
         (on_full != NX_ON_FULL_FAIL && on_full != NX_ON_FULL_BLOCK))
@@ -263,7 +261,6 @@ nx_err_t nx_publisher_set_policy(nx_node_t *node, const char *group,
     }
     return NX_OK;
 }
-
 
 nx_err_t nx_subscriber_count(nx_node_t *node, const char *group, const char *topic,
                              size_t *count)

@@ -20,12 +20,12 @@
 typedef struct nx_pub {
     char group[NX_TOPIC_NAME_MAX + 1];
     char topic[NX_TOPIC_NAME_MAX + 1];
-    const nx_topic_desc_t *desc;  /* typed, or NULL */
+    const nx_topic_desc_t *desc; /* typed, or NULL */
     uint64_t fingerprint;
     /* Registry topic slot (low 32 bits) and incarnation (high 32 bits),
      * one atomic word: a node that rejoins the registry changes both. */
     _Atomic uint64_t topic_id;
-    _Atomic uint32_t on_full;     /* nx_on_full_t */
+    _Atomic uint32_t on_full; /* nx_on_full_t */
     _Atomic uint32_t block_ms;
     _Atomic uint64_t seq;
     /* The route is read without a lock: a publisher counts itself in
@@ -33,7 +33,7 @@ typedef struct nx_pub {
      * freed once no reader is counted (see nx__route_get). */
     _Atomic(nx_route_t *) route;
     _Atomic uint32_t readers;
-    pthread_mutex_t route_lock;   /* serialises rebuilds; guards retired */
+    pthread_mutex_t route_lock; /* serialises rebuilds; guards retired */
     nx_route_t *retired;
 } nx_pub_t;
 

@@ -32,8 +32,14 @@ static bool field_eq(const char *field, size_t size, const char *s)
     return n < size && memcmp(field, s, n) == 0 && field[n] == '\0';
 }
 
-static void bitmap_set(uint64_t *bm, uint32_t bit) { bm[bit / 64] |= UINT64_C(1) << (bit % 64); }
-static void bitmap_clear(uint64_t *bm, uint32_t bit) { bm[bit / 64] &= ~(UINT64_C(1) << (bit % 64)); }
+static void bitmap_set(uint64_t *bm, uint32_t bit)
+{
+    bm[bit / 64] |= UINT64_C(1) << (bit % 64);
+}
+static void bitmap_clear(uint64_t *bm, uint32_t bit)
+{
+    bm[bit / 64] &= ~(UINT64_C(1) << (bit % 64));
+}
 static bool bitmap_test(const uint64_t *bm, uint32_t bit)
 {
     return (bm[bit / 64] >> (bit % 64)) & 1u;
@@ -90,19 +96,24 @@ nx_err_t nx__registry_lock(nx_registry_t *r)
     bool repaired = false;
     int rc = nx__plat_mutex_lock_robust(&r->shm->hdr.lock, &repaired);
     if (rc != 0) {
-        NX_LOGE("registry", "domain '%s': registry lock unusable (%s)",
-                r->domain, strerror(rc));
+        NX_LOGE("registry", "domain '%s': registry lock unusable (%s)", r->domain,
+                strerror(rc));
         return NX_ECORRUPT;
     }
     if (repaired) {
-        NX_LOGW("registry", "domain '%s': a process died holding the registry "
-                "lock; tables checked and repaired", r->domain);
+        NX_LOGW("registry",
+                "domain '%s': a process died holding the registry "
+                "lock; tables checked and repaired",
+                r->domain);
         registry_repair_locked(r);
     }
     return NX_OK;
 }
 
-void nx__registry_unlock(nx_registry_t *r) { pthread_mutex_unlock(&r->shm->hdr.lock); }
+void nx__registry_unlock(nx_registry_t *r)
+{
+    pthread_mutex_unlock(&r->shm->hdr.lock);
+}
 
 nx_err_t nx__registry_check(const nx_registry_shm_t *s, size_t size)
 {
@@ -194,9 +205,8 @@ static nx_err_t registry_attach(nx_registry_t *r)
     /* Up to a second for the creator to store the magic. */
     for (int i = 0; i < 200; i++) {
         err = nx__registry_check(s, size);
-        if (err != NX_ECORRUPT ||
-            atomic_load_explicit((_Atomic uint64_t *)&s->hdr.magic,
-                                 memory_order_acquire) != 0)
+        if (err != NX_ECORRUPT || atomic_load_explicit((_Atomic uint64_t *)&s->hdr.magic,
+                                                       memory_order_acquire) != 0)
             break;
         nx__plat_sleep_ns(5000000);
     }
@@ -233,7 +243,8 @@ nx_err_t nx__registry_open(const char *domain, unsigned mode, nx_registry_t **ou
                 break;
         } else if (err != NX_OK) {
             if (err == NX_ECORRUPT)
-                NX_LOGE("registry", "%s failed validation (wrong magic or size); "
+                NX_LOGE("registry",
+                        "%s failed validation (wrong magic or size); "
                         "remove it with 'nexus clean --domain %s' when no node runs",
                         r->shm_name, domain);
             else if (err == NX_EVERSION)
@@ -324,14 +335,13 @@ nx_err_t nx__registry_node_add(nx_registry_t *r, const nx_reg_node_info_t *info,
     uint32_t free_slot = UINT32_MAX;
     for (uint32_t i = 0; i < NX_REG_MAX_NODES; i++) {
         nx_reg_node_t *n = &s->nodes[i];
-        if (n->state == NX_NODE_ALIVE &&
-            field_eq(n->name, sizeof n->name, info->name)) {
+        if (n->state == NX_NODE_ALIVE && field_eq(n->name, sizeof n->name, info->name)) {
             if (nx__registry_node_alive_locked(r, n)) {
                 nx__registry_unlock(r);
                 return NX_EEXIST;
             }
-            NX_LOGI("registry", "node '%s' (pid %u) is gone; reusing its name",
-                    info->name, n->pid);
+            NX_LOGI("registry", "node '%s' (pid %u) is gone; reusing its name", info->name,
+                    n->pid);
             node_free_locked(r, i);
         }
         if (n->state != NX_NODE_ALIVE && free_slot == UINT32_MAX)
@@ -393,11 +403,10 @@ void nx__registry_node_beat(nx_registry_t *r, uint32_t slot, uint64_t now_ns)
                               memory_order_relaxed);
 }
 
-nx_err_t nx__registry_topic_attach(nx_registry_t *r, const char *group,
-                                   const char *topic, const nx_type_desc_t *type,
-                                   uint32_t node_slot, bool publisher,
-                                   uint32_t *topic_slot, uint32_t *topic_inc,
-                                   char *other_type, size_t other_size)
+nx_err_t nx__registry_topic_attach(nx_registry_t *r, const char *group, const char *topic,
+                                   const nx_type_desc_t *type, uint32_t node_slot,
+                                   bool publisher, uint32_t *topic_slot,
+                                   uint32_t *topic_inc, char *other_type, size_t other_size)
 {
     if (node_slot >= NX_REG_MAX_NODES)
         return NX_EINVAL;
@@ -459,9 +468,8 @@ nx_err_t nx__registry_topic_attach(nx_registry_t *r, const char *group,
     return NX_OK;
 }
 
-void nx__registry_topic_detach(nx_registry_t *r, uint32_t topic_slot,
-                               uint32_t topic_inc, uint32_t node_slot,
-                               bool publisher)
+void nx__registry_topic_detach(nx_registry_t *r, uint32_t topic_slot, uint32_t topic_inc,
+                               uint32_t node_slot, bool publisher)
 {
     if (topic_slot >= NX_REG_MAX_TOPICS || node_slot >= NX_REG_MAX_NODES ||
         nx__registry_lock(r) != NX_OK)
@@ -490,8 +498,8 @@ static void registry_unlink_owned(nx_registry_t *r, const char *field)
         nx__plat_shm_unlink(seg);
 }
 
-uint32_t nx__registry_reap(nx_registry_t *r, uint64_t now_ns,
-                           uint64_t timeout_ns, uint32_t self)
+uint32_t nx__registry_reap(nx_registry_t *r, uint64_t now_ns, uint64_t timeout_ns,
+                           uint32_t self)
 {
     if (nx__registry_lock(r) != NX_OK)
         return 0;
@@ -585,8 +593,8 @@ nx_err_t nx__registry_subscribers(nx_registry_t *r, uint32_t topic_slot, uint32_
         return err;
     *gen = nx__registry_generation(r);
     uint32_t n = 0;
-    const nx_reg_topic_t *tp = topic_slot < NX_REG_MAX_TOPICS ? &r->shm->topics[topic_slot]
-                                                              : NULL;
+    const nx_reg_topic_t *tp =
+        topic_slot < NX_REG_MAX_TOPICS ? &r->shm->topics[topic_slot] : NULL;
     if (tp && tp->used && tp->incarnation == topic_inc) {
         for (uint32_t i = 0; i < NX_REG_MAX_NODES; i++) {
             const nx_reg_node_t *e = &r->shm->nodes[i];

@@ -42,8 +42,7 @@ typedef struct nx_reg_node_info {
 nx_err_t nx__registry_check(const nx_registry_shm_t *s, size_t size);
 
 /* Open the domain's registry, creating it if needed (mode: shm.mode). */
-nx_err_t nx__registry_open(const char *domain, unsigned mode,
-                           nx_registry_t **out);
+nx_err_t nx__registry_open(const char *domain, unsigned mode, nx_registry_t **out);
 
 /* Unmap. If `unlink_if_empty`, and no node is alive, mark it closed and
  * unlink it (under the lock, so a newcomer never joins a dead registry). */
@@ -72,12 +71,11 @@ nx_err_t nx__registry_node_add(nx_registry_t *r, const nx_reg_node_info_t *info,
                                uint32_t *slot, uint32_t *incarnation);
 
 /* Remove a node: clears its publications and subscriptions. */
-void nx__registry_node_remove(nx_registry_t *r, uint32_t slot,
-                              uint32_t incarnation);
+void nx__registry_node_remove(nx_registry_t *r, uint32_t slot, uint32_t incarnation);
 
 /* Record the node's large-data segment name ("" to clear). */
-void nx__registry_node_set_large(nx_registry_t *r, uint32_t slot,
-                                 uint32_t incarnation, const char *segment);
+void nx__registry_node_set_large(nx_registry_t *r, uint32_t slot, uint32_t incarnation,
+                                 const char *segment);
 
 /* Heartbeat of a node (no lock: one atomic store). */
 void nx__registry_node_beat(nx_registry_t *r, uint32_t slot, uint64_t now_ns);
@@ -88,16 +86,15 @@ void nx__registry_node_beat(nx_registry_t *r, uint32_t slot, uint64_t now_ns);
  * fingerprint differs from the topic's is NX_ETYPE, and *other_type gets
  * the registered type name (for the caller's message).
  */
-nx_err_t nx__registry_topic_attach(nx_registry_t *r, const char *group,
-                                   const char *topic, const nx_type_desc_t *type,
-                                   uint32_t node_slot, bool publisher,
-                                   uint32_t *topic_slot, uint32_t *topic_inc,
-                                   char *other_type, size_t other_size);
+nx_err_t nx__registry_topic_attach(nx_registry_t *r, const char *group, const char *topic,
+                                   const nx_type_desc_t *type, uint32_t node_slot,
+                                   bool publisher, uint32_t *topic_slot,
+                                   uint32_t *topic_inc, char *other_type,
+                                   size_t other_size);
 
 /* Detach; frees the topic when nobody uses it. */
-void nx__registry_topic_detach(nx_registry_t *r, uint32_t topic_slot,
-                               uint32_t topic_inc, uint32_t node_slot,
-                               bool publisher);
+void nx__registry_topic_detach(nx_registry_t *r, uint32_t topic_slot, uint32_t topic_inc,
+                               uint32_t node_slot, bool publisher);
 
 /*
  * Remove the nodes that the one liveness rule (nx__node_liveness, with
@@ -107,8 +104,8 @@ void nx__registry_topic_detach(nx_registry_t *r, uint32_t topic_slot,
  * the segments of the dead. Returns how many were reaped.
  * `self` is never reaped.
  */
-uint32_t nx__registry_reap(nx_registry_t *r, uint64_t now_ns,
-                           uint64_t timeout_ns, uint32_t self);
+uint32_t nx__registry_reap(nx_registry_t *r, uint64_t now_ns, uint64_t timeout_ns,
+                           uint32_t self);
 
 /* Is the owner of a registry entry alive? (pid + start time + the
  * liveness lock on its segment.) Lock held. */

@@ -24,8 +24,8 @@
 
 typedef struct nx_ring_prod {
     nx_queue_hdr_t *q;
-    uint8_t *slots;       /* capacity * msg_size bytes */
-    uint64_t mask;        /* capacity - 1 */
+    uint8_t *slots; /* capacity * msg_size bytes */
+    uint64_t mask;  /* capacity - 1 */
     uint32_t capacity;
     uint32_t msg_size;
     uint64_t head;        /* our index: the shared copy is only written by us */
@@ -43,9 +43,8 @@ typedef struct nx_ring_cons {
 } nx_ring_cons_t;
 
 /* Attach a producer to a queue the caller just claimed (indices zero). */
-static inline void nx__ring_prod_init(nx_ring_prod_t *p, nx_queue_hdr_t *q,
-                                      uint8_t *slots, uint32_t capacity,
-                                      uint32_t msg_size)
+static inline void nx__ring_prod_init(nx_ring_prod_t *p, nx_queue_hdr_t *q, uint8_t *slots,
+                                      uint32_t capacity, uint32_t msg_size)
 {
     p->q = q;
     p->slots = slots;
@@ -56,9 +55,8 @@ static inline void nx__ring_prod_init(nx_ring_prod_t *p, nx_queue_hdr_t *q,
     p->cached_tail = atomic_load_explicit(&q->tail, memory_order_acquire);
 }
 
-static inline void nx__ring_cons_init(nx_ring_cons_t *c, nx_queue_hdr_t *q,
-                                      uint8_t *slots, uint32_t capacity,
-                                      uint32_t msg_size)
+static inline void nx__ring_cons_init(nx_ring_cons_t *c, nx_queue_hdr_t *q, uint8_t *slots,
+                                      uint32_t capacity, uint32_t msg_size)
 {
     c->q = q;
     c->slots = slots;

@@ -49,8 +49,8 @@ static nx_route_t *route_build(nx_node_t *node, nx_pub_t *pub)
     uint64_t id = atomic_load_explicit(&pub->topic_id, memory_order_relaxed);
     uint32_t n = 0;
     uint64_t gen = 0;
-    if (nx__registry_subscribers(node->reg, (uint32_t)id, (uint32_t)(id >> 32), slots, entries,
-                                 &n, &gen) != NX_OK) {
+    if (nx__registry_subscribers(node->reg, (uint32_t)id, (uint32_t)(id >> 32), slots,
+                                 entries, &n, &gen) != NX_OK) {
         free(entries);
         return NULL;
     }
@@ -65,8 +65,8 @@ static nx_route_t *route_build(nx_node_t *node, nx_pub_t *pub)
     for (uint32_t k = 0; k < n; k++) {
         nx_target_t *t = &r->targets[r->count];
         if (entries[k].pid == (uint32_t)node->pid) {
-            if (nx__inproc_find(node->domain, slots[k], entries[k].incarnation,
-                                &t->local, &t->local_gen))
+            if (nx__inproc_find(node->domain, slots[k], entries[k].incarnation, &t->local,
+                                &t->local_gen))
                 r->count++;
             /* Not found: a node of ours that is being created or destroyed. */
         } else {

@@ -17,8 +17,8 @@
 struct nx_pub;
 
 typedef struct nx_route {
-    struct nx_route *next;        /* on the publisher's retired list */
-    uint64_t gen;                 /* registry generation it was built at */
+    struct nx_route *next; /* on the publisher's retired list */
+    uint64_t gen;          /* registry generation it was built at */
     uint32_t count;
     nx_target_t targets[];
 } nx_route_t;

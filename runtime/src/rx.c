@@ -44,7 +44,8 @@ static void rx_refresh(nx_node_t *node)
             r->active = false;
             continue;
         }
-        if (r->active && (q->owner_slot != r->owner_slot || q->owner_incarnation != r->owner_inc))
+        if (r->active &&
+            (q->owner_slot != r->owner_slot || q->owner_incarnation != r->owner_inc))
             r->active = false; /* freed and claimed again since we looked */
         if (!r->active) {
             /* A new sender: our cursor starts where its ring starts. */
@@ -88,8 +89,9 @@ static void rx_deliver(nx_node_t *node, nx_rxq_t *q, const nx_msg_hdr_t *h,
         return;
     }
     nx_delivery_t d = {.data = payload, .size = h->size};
-    nx_msg_info_t info = nx__frame_info(q->owner_name, q->owner_pid, h->seq, h->send_time_ns,
-                                        nx__rx_time(node, h->send_time_ns), 0, &d);
+    nx_msg_info_t info =
+        nx__frame_info(q->owner_name, q->owner_pid, h->seq, h->send_time_ns,
+                       nx__rx_time(node, h->send_time_ns), 0, &d);
     nx__sub_deliver(node, h->topic_slot, h->topic_inc, payload, h->size, h->fingerprint,
                     &info, false);
 }
@@ -103,7 +105,8 @@ static bool rx_header_ok(nx_node_t *node, nx_rxq_t *q, const nx_msg_hdr_t *h)
     atomic_fetch_add_explicit(&q->cons.q->rejected, 1, memory_order_relaxed);
     if (!q->corrupt_logged) {
         q->corrupt_logged = true;
-        NX_LOGW("node", "%s: malformed message from '%s' dropped "
+        NX_LOGW("node",
+                "%s: malformed message from '%s' dropped "
                 "(magic %08x kind %u size %u); further ones are only counted",
                 node->name, q->owner_name, h->magic, h->kind, h->size);
     }
@@ -178,7 +181,8 @@ static uint32_t rx_drain(nx_node_t *node)
                 if (corrupt && !r->corrupt_logged) {
                     r->corrupt_logged = true;
                     NX_STAT_INC(node, rejected_corrupt);
-                    NX_LOGW("node", "%s: queue from '%s' has an impossible write "
+                    NX_LOGW("node",
+                            "%s: queue from '%s' has an impossible write "
                             "index; ignored until its sender rewrites it",
                             node->name, r->owner_name);
                 }
@@ -226,7 +230,8 @@ static void rx_tick(nx_node_t *node, uint64_t now)
         atomic_fetch_add_explicit(&node->st.peers_reaped, reaped, memory_order_relaxed);
     /* Queues whose sender died: drained by now? then free them. A hung
      * sender (alive but silent) keeps its queue: it may wake up. */
-    for (uint32_t i = 0; i < node->cfg.node.max_inbound_queues && !node->backlog.count; i++) {
+    for (uint32_t i = 0; i < node->cfg.node.max_inbound_queues && !node->backlog.count;
+         i++) {
         nx_rxq_t *r = &node->rxq[i];
         if (!r->active || nx__ring_pending(&r->cons))
             continue;
@@ -253,14 +258,17 @@ uint32_t nx__rx_help(void)
     for (uint32_t k = 0; k < node->n_active; k++) {
         nx_rxq_t *r = &node->rxq[node->active[k]];
         if (r->active)
-            need += (uint32_t)(atomic_load_explicit(&r->cons.q->head, memory_order_acquire) -
-                               r->cons.tail) & (r->cons.capacity * 2 - 1);
+            need +=
+                (uint32_t)(atomic_load_explicit(&r->cons.q->head, memory_order_acquire) -
+                           r->cons.tail) &
+                (r->cons.capacity * 2 - 1);
     }
     uint32_t max = node->cfg.node.max_inbound_queues * node->cfg.node.queue_capacity;
     if (need > max)
         need = max;
     if (need > node->backlog.cap) {
-        uint32_t cap = node->backlog.cap ? node->backlog.cap : node->cfg.node.queue_capacity;
+        uint32_t cap =
+            node->backlog.cap ? node->backlog.cap : node->cfg.node.queue_capacity;
         while (cap < need)
             cap *= 2;
         if (cap > max)

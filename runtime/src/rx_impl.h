@@ -25,7 +25,7 @@ typedef struct nx_rxq {
     uint32_t owner_slot;
     uint32_t owner_inc;
     uint64_t owner_start;
-    struct nx_large_map *lmap;    /* the sender's large-data ring, once mapped */
+    struct nx_large_map *lmap; /* the sender's large-data ring, once mapped */
     char owner_name[NX_NODE_NAME_MAX + 1];
 } nx_rxq_t;
 

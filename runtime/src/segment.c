@@ -70,8 +70,7 @@ nx_err_t nx__segment_check(const nx_seg_header_t *h, size_t size,
         cap > NX_SEG_MAX_CAPACITY || (cap & (cap - 1)) || ms < NX_SEG_MIN_MESSAGE ||
         ms > NX_SEG_MAX_MESSAGE || ms % NX_SEG_MESSAGE_ALIGN)
         return seg_fail(NX_ECORRUPT, why, why_size,
-                        "impossible geometry: %u queues x %u slots x %u bytes", q, cap,
-                        ms);
+                        "impossible geometry: %u queues x %u slots x %u bytes", q, cap, ms);
     /* The products cannot overflow (at most 2^10 x 2^16 x 2^20 and
      * 2^10 x 256); the sums with offsets from the header can. */
     uint64_t qoff = h->queues_offset, soff = h->slots_offset;
@@ -95,15 +94,18 @@ nx_err_t nx__segment_check(const nx_seg_header_t *h, size_t size,
 
 static _Atomic uint32_t segment_seq;
 
-static size_t align_up(size_t v, size_t a) { return (v + a - 1) / a * a; }
+static size_t align_up(size_t v, size_t a)
+{
+    return (v + a - 1) / a * a;
+}
 
 nx_err_t nx__segment_create(const char *domain, const char *node_name, pid_t pid,
                             const nx_config_t *c, char name[NX_SHM_NAME_MAX], int *fd,
                             nx_seg_header_t **hdr, size_t *size_out)
 {
     size_t qoff = align_up(sizeof(nx_seg_header_t), 4096);
-    size_t soff = align_up(qoff + (size_t)c->node.max_inbound_queues * sizeof(nx_queue_hdr_t),
-                           4096);
+    size_t soff =
+        align_up(qoff + (size_t)c->node.max_inbound_queues * sizeof(nx_queue_hdr_t), 4096);
     size_t size = soff + (size_t)c->node.max_inbound_queues * c->node.queue_capacity *
                              c->node.message_size;
     snprintf(name, NX_SHM_NAME_MAX, "/nexus.%s.n.%s.%d.%u", domain, node_name, (int)pid,
@@ -112,8 +114,8 @@ nx_err_t nx__segment_create(const char *domain, const char *node_name, pid_t pid
     void *mem = NULL;
     nx_err_t err = nx__plat_shm_create_locked(name, size, c->shm.mode, fd, &mem);
     if (err != NX_OK) {
-        NX_LOGE("node", "%s: cannot create segment %s (%zu bytes): %s (%s)", node_name, name,
-                size, nx_strerror(err), strerror(errno));
+        NX_LOGE("node", "%s: cannot create segment %s (%zu bytes): %s (%s)", node_name,
+                name, size, nx_strerror(err), strerror(errno));
         *fd = -1;
         return err;
     }

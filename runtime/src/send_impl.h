@@ -22,23 +22,23 @@ struct nx_peer;
 typedef struct nx_send {
     nx_node_t *node;
     struct nx_pub *pub;
-    const void *data;        /* what goes into rings: payload or large descriptor */
+    const void *data; /* what goes into rings: payload or large descriptor */
     size_t size;
-    const void *local_data;  /* what subscribers in this process get */
+    const void *local_data; /* what subscribers in this process get */
     size_t local_size;
     uint32_t topic_slot, topic_inc; /* the publisher's topic at send time */
     uint64_t seq, now;
-    uint64_t fingerprint;    /* the publisher's type, 0 if raw */
-    uint32_t kind;           /* NX_MSGK_DATA or NX_MSGK_LARGE */
-    uint32_t flags;          /* NX_MSG_* */
+    uint64_t fingerprint; /* the publisher's type, 0 if raw */
+    uint32_t kind;        /* NX_MSGK_DATA or NX_MSGK_LARGE */
+    uint32_t flags;       /* NX_MSG_* */
 } nx_send_t;
 
 /* Where a route sends (route.c builds them): a peer in another process,
  * or a node of this process. */
 typedef struct nx_target {
-    struct nx_peer *peer;    /* remote, or NULL for local */
-    uint32_t local;          /* local: index in the in-process table */
-    uint64_t local_gen;      /* ... and its generation */
+    struct nx_peer *peer; /* remote, or NULL for local */
+    uint32_t local;       /* local: index in the in-process table */
+    uint64_t local_gen;   /* ... and its generation */
 } nx_target_t;
 
 /* Start a message of pub: next sequence number, topic, clock, type. */

@@ -26,24 +26,24 @@
 #define NX_CACHELINE 64
 
 #define NX_LAYOUT_VERSION 1u
-#define NX_REG_MAGIC UINT64_C(0x3147455258454e4e)  /* "NNEXREG1" */
-#define NX_SEG_MAGIC UINT64_C(0x31474553584e4e4e)  /* "NNNXSEG1" */
-#define NX_MSG_MAGIC 0x4d584e4eu                   /* "NNXM" */
+#define NX_REG_MAGIC      UINT64_C(0x3147455258454e4e) /* "NNEXREG1" */
+#define NX_SEG_MAGIC      UINT64_C(0x31474553584e4e4e) /* "NNNXSEG1" */
+#define NX_MSG_MAGIC      0x4d584e4eu                  /* "NNXM" */
 
 /* The ABI word: what must match to share an object. Pointer size, byte
  * order and the sizes of the process-shared pthread/semaphore objects. */
-#define NX_ABI_WORD                                                            \
-    ((uint32_t)(sizeof(void *) | (sizeof(pthread_mutex_t) << 8) |             \
-                (sizeof(pthread_cond_t) << 16) | (sizeof(sem_t) << 24)) ^     \
+#define NX_ABI_WORD                                                                        \
+    ((uint32_t)(sizeof(void *) | (sizeof(pthread_mutex_t) << 8) |                          \
+                (sizeof(pthread_cond_t) << 16) | (sizeof(sem_t) << 24)) ^                  \
      (uint32_t)(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ ? 0 : 0x80000000u))
 
 /* ---- registry ------------------------------------------------------- */
 
-#define NX_REG_MAX_NODES 128u   /* slots; bitmaps below have this many bits */
-#define NX_REG_MAX_TOPICS 1024u
+#define NX_REG_MAX_NODES    128u /* slots; bitmaps below have this many bits */
+#define NX_REG_MAX_TOPICS   1024u
 #define NX_REG_BITMAP_WORDS (NX_REG_MAX_NODES / 64u)
-#define NX_SEG_NAME_MAX 128u
-#define NX_TYPE_NAME_MAX 127u
+#define NX_SEG_NAME_MAX     128u
+#define NX_TYPE_NAME_MAX    127u
 
 /* Node entry states. */
 enum {
@@ -53,11 +53,11 @@ enum {
 };
 
 typedef struct nx_reg_node {
-    uint32_t state;             /* NX_NODE_* */
-    uint32_t incarnation;       /* bumped every time the slot is (re)used */
+    uint32_t state;       /* NX_NODE_* */
+    uint32_t incarnation; /* bumped every time the slot is (re)used */
     uint32_t pid;
-    uint32_t notify;            /* nx_notify_mode_t, informational */
-    uint64_t start_time;        /* of pid, nx__plat_proc_start_time() */
+    uint32_t notify;               /* nx_notify_mode_t, informational */
+    uint64_t start_time;           /* of pid, nx__plat_proc_start_time() */
     _Atomic uint64_t heartbeat_ns; /* CLOCK_MONOTONIC of the last beat */
     uint32_t max_queues;
     uint32_t queue_capacity;
@@ -73,10 +73,10 @@ typedef struct nx_reg_node {
 NX_STATIC_ASSERT(sizeof(nx_reg_node_t) == 384, "registry node entry layout");
 
 typedef struct nx_reg_topic {
-    uint32_t used;              /* 0 free, 1 used */
-    uint32_t incarnation;       /* bumped every time the slot is (re)used */
-    uint64_t fingerprint;       /* 0: untyped so far */
-    uint32_t type_size;         /* size of the type if typed */
+    uint32_t used;        /* 0 free, 1 used */
+    uint32_t incarnation; /* bumped every time the slot is (re)used */
+    uint64_t fingerprint; /* 0: untyped so far */
+    uint32_t type_size;   /* size of the type if typed */
     uint32_t reserved0;
     char group[NX_TOPIC_NAME_MAX + 1];
     char name[NX_TOPIC_NAME_MAX + 1];
@@ -88,18 +88,18 @@ typedef struct nx_reg_topic {
 NX_STATIC_ASSERT(sizeof(nx_reg_topic_t) == 440, "registry topic entry layout");
 
 typedef struct nx_reg_header {
-    uint64_t magic;             /* NX_REG_MAGIC, stored last at creation */
-    uint32_t version;           /* NX_LAYOUT_VERSION */
-    uint32_t abi;               /* NX_ABI_WORD */
-    uint64_t size;              /* bytes of the whole object */
+    uint64_t magic;   /* NX_REG_MAGIC, stored last at creation */
+    uint32_t version; /* NX_LAYOUT_VERSION */
+    uint32_t abi;     /* NX_ABI_WORD */
+    uint64_t size;    /* bytes of the whole object */
     uint32_t max_nodes;
     uint32_t max_topics;
-    uint32_t closed;            /* set (under lock) by the last node before unlinking */
+    uint32_t closed; /* set (under lock) by the last node before unlinking */
     uint32_t creator_pid;
     uint64_t creator_start;
     alignas(NX_CACHELINE) _Atomic uint64_t generation; /* bumped on every change */
     alignas(NX_CACHELINE) pthread_mutex_t lock;        /* robust, process-shared */
-    uint32_t repairs;           /* times the lock was recovered from a dead owner */
+    uint32_t repairs; /* times the lock was recovered from a dead owner */
 } nx_reg_header_t;
 
 typedef struct nx_registry_shm {
@@ -112,12 +112,12 @@ typedef struct nx_registry_shm {
 
 /* Geometry limits of a node segment: what the configuration accepts
  * (config.c) and what a peer's header must respect (segment.c). */
-#define NX_SEG_MAX_QUEUES 1024u        /* inbound queues per node */
-#define NX_SEG_MIN_CAPACITY 2u         /* slots per queue, power of two */
-#define NX_SEG_MAX_CAPACITY 65536u
-#define NX_SEG_MIN_MESSAGE 128u        /* slot bytes: 64-byte header + 64 */
-#define NX_SEG_MAX_MESSAGE (1u << 20)
-#define NX_SEG_MESSAGE_ALIGN 64u       /* slot bytes are a multiple of this */
+#define NX_SEG_MAX_QUEUES    1024u /* inbound queues per node */
+#define NX_SEG_MIN_CAPACITY  2u    /* slots per queue, power of two */
+#define NX_SEG_MAX_CAPACITY  65536u
+#define NX_SEG_MIN_MESSAGE   128u /* slot bytes: 64-byte header + 64 */
+#define NX_SEG_MAX_MESSAGE   (1u << 20)
+#define NX_SEG_MESSAGE_ALIGN 64u /* slot bytes are a multiple of this */
 
 /* States of a node segment (nx_seg_header_t.state). */
 enum {
@@ -140,49 +140,49 @@ typedef struct nx_queue_hdr {
     uint64_t owner_start;
     char owner_name[NX_NODE_NAME_MAX + 1];
     /* Producer side: written by the sender only. */
-    alignas(NX_CACHELINE) _Atomic uint64_t head;   /* next slot to write */
+    alignas(NX_CACHELINE) _Atomic uint64_t head; /* next slot to write */
     _Atomic uint64_t sent;
     _Atomic uint64_t dropped;    /* queue full on a fail topic, or timed out */
     _Atomic uint32_t want_space; /* sender waits for room (block topics) */
     /* Consumer side: written by the receiver only. */
-    alignas(NX_CACHELINE) _Atomic uint64_t tail;   /* next slot to read */
+    alignas(NX_CACHELINE) _Atomic uint64_t tail; /* next slot to read */
     _Atomic uint64_t received;
-    _Atomic uint64_t rejected;   /* messages that failed validation */
+    _Atomic uint64_t rejected; /* messages that failed validation */
     /* Most slots in use at once, measured by the receiver each time it
      * reads the write index (exact then; the sender's cached copy of the
      * read index is stale, so it cannot measure it cheaply). */
     _Atomic uint64_t high_water;
 } nx_queue_hdr_t;
 
-NX_STATIC_ASSERT(sizeof(nx_queue_hdr_t) == 4 * NX_CACHELINE,
-                 "queue header layout");
+NX_STATIC_ASSERT(sizeof(nx_queue_hdr_t) == 4 * NX_CACHELINE, "queue header layout");
 
 /* The doorbell: one per receiving node, rung by every sender. */
 typedef struct nx_doorbell {
-    _Atomic uint32_t sleeping;  /* receiver announced it is about to sleep */
-    _Atomic uint32_t rung;      /* a wake-up is outstanding (0->1 batching) */
-    uint32_t mode;              /* nx_notify_mode_t of the receiver */
+    _Atomic uint32_t sleeping; /* receiver announced it is about to sleep */
+    _Atomic uint32_t rung;     /* a wake-up is outstanding (0->1 batching) */
+    uint32_t mode;             /* nx_notify_mode_t of the receiver */
     uint32_t reserved;
-    alignas(16) sem_t sem;      /* semaphore mode */
+    alignas(16) sem_t sem;             /* semaphore mode */
     alignas(16) pthread_mutex_t mutex; /* condvar mode: robust, process-shared */
     alignas(16) pthread_cond_t cond;   /* condvar mode: CLOCK_MONOTONIC */
 } nx_doorbell_t;
 
 typedef struct nx_seg_header {
-    uint64_t magic;             /* NX_SEG_MAGIC, stored last at creation */
+    uint64_t magic; /* NX_SEG_MAGIC, stored last at creation */
     uint32_t version;
     uint32_t abi;
-    uint64_t size;              /* bytes of the whole segment */
-    char libc[32];              /* C library id: condvar layouts depend on it */
+    uint64_t size; /* bytes of the whole segment */
+    char libc[32]; /* C library id: condvar layouts depend on it */
     uint32_t pid;
-    uint32_t reg_slot;          /* owner's registry slot */
+    uint32_t reg_slot; /* owner's registry slot */
     uint64_t start_time;
-    uint32_t incarnation;       /* owner's registry incarnation */
+    uint32_t incarnation; /* owner's registry incarnation */
     uint32_t max_queues;
-    uint32_t queue_capacity;    /* power of two */
-    uint32_t message_size;      /* slot bytes, header included */
-    uint64_t queues_offset;     /* nx_queue_hdr_t[max_queues] */
-    uint64_t slots_offset;      /* slots of queue q at slots_offset + q * capacity * message_size */
+    uint32_t queue_capacity; /* power of two */
+    uint32_t message_size;   /* slot bytes, header included */
+    uint64_t queues_offset;  /* nx_queue_hdr_t[max_queues] */
+    uint64_t
+        slots_offset; /* slots of queue q at slots_offset + q * capacity * message_size */
     char name[NX_NODE_NAME_MAX + 1];
     _Atomic uint32_t ref_count; /* processes that map it (owner included) */
     _Atomic uint32_t state;     /* NX_SEG_RUNNING, NX_SEG_CLOSING */
@@ -198,12 +198,12 @@ enum {
 };
 
 typedef struct nx_msg_hdr {
-    uint32_t magic;       /* NX_MSG_MAGIC */
-    uint32_t kind;        /* NX_MSGK_* */
-    uint32_t size;        /* bytes that follow the header in the slot */
-    uint32_t topic_slot;  /* registry topic index */
-    uint32_t topic_inc;   /* its incarnation */
-    uint32_t flags;       /* NX_MSG_* as seen by the subscriber */
+    uint32_t magic;      /* NX_MSG_MAGIC */
+    uint32_t kind;       /* NX_MSGK_* */
+    uint32_t size;       /* bytes that follow the header in the slot */
+    uint32_t topic_slot; /* registry topic index */
+    uint32_t topic_inc;  /* its incarnation */
+    uint32_t flags;      /* NX_MSG_* as seen by the subscriber */
     uint64_t seq;
     uint64_t send_time_ns;
     uint64_t fingerprint; /* writer's type, 0 if raw */
@@ -214,17 +214,17 @@ NX_STATIC_ASSERT(sizeof(nx_msg_hdr_t) == 64, "message header is 64 bytes");
 
 /* ---- large-data ring (one per publishing node that needs it) ---------- */
 
-#define NX_LARGE_MAGIC UINT64_C(0x314752414c584e4e) /* "NNXLARG1" */
-#define NX_CHUNK_MAGIC 0x4b4e4843u                   /* "CHNK" */
-#define NX_CHUNK_PAD 0x44415050u                     /* "PPAD": skip to the start */
+#define NX_LARGE_MAGIC       UINT64_C(0x314752414c584e4e) /* "NNXLARG1" */
+#define NX_CHUNK_MAGIC       0x4b4e4843u                  /* "CHNK" */
+#define NX_CHUNK_PAD         0x44415050u                  /* "PPAD": skip to the start */
 /* Bits 0..62 of a chunk's holders are readers; bit 63 is the writer's
  * own hold while it fills the chunk or lends it out as a loan. */
 #define NX_LARGE_MAX_READERS 63u
-#define NX_CHUNK_WRITER_BIT (UINT64_C(1) << 63)
+#define NX_CHUNK_WRITER_BIT  (UINT64_C(1) << 63)
 
 typedef struct nx_large_reader {
-    _Atomic uint32_t state;     /* 0 free, 1 in use (written by the writer) */
-    uint32_t node_slot;         /* the reading node's registry identity */
+    _Atomic uint32_t state; /* 0 free, 1 in use (written by the writer) */
+    uint32_t node_slot;     /* the reading node's registry identity */
     uint32_t node_inc;
     uint32_t pid;
     char name[NX_NODE_NAME_MAX + 1];
@@ -238,20 +238,20 @@ typedef struct nx_large_reader {
 NX_STATIC_ASSERT(sizeof(nx_large_reader_t) == 128, "large reader layout");
 
 typedef struct nx_large_hdr {
-    uint64_t magic;             /* NX_LARGE_MAGIC, stored last */
+    uint64_t magic; /* NX_LARGE_MAGIC, stored last */
     uint32_t version;
     uint32_t abi;
-    uint64_t size;              /* bytes of the whole object */
-    uint64_t data_offset;       /* where the chunk area starts */
-    uint64_t data_size;         /* bytes of the chunk area, multiple of 64 */
+    uint64_t size;        /* bytes of the whole object */
+    uint64_t data_offset; /* where the chunk area starts */
+    uint64_t data_size;   /* bytes of the chunk area, multiple of 64 */
     uint32_t owner_pid;
     uint32_t owner_slot;
     uint32_t owner_inc;
     uint32_t reserved0;
     uint64_t owner_start;
-    _Atomic uint64_t head;      /* next free position (writer's mirror) */
-    _Atomic uint64_t tail;      /* oldest unreclaimed position (writer's mirror) */
-    _Atomic uint64_t chunks;    /* chunks written */
+    _Atomic uint64_t head;        /* next free position (writer's mirror) */
+    _Atomic uint64_t tail;        /* oldest unreclaimed position (writer's mirror) */
+    _Atomic uint64_t chunks;      /* chunks written */
     _Atomic uint64_t full_events; /* times the writer found no room */
     alignas(NX_CACHELINE) nx_large_reader_t readers[NX_LARGE_MAX_READERS];
 } nx_large_hdr_t;
@@ -259,14 +259,14 @@ typedef struct nx_large_hdr {
 /* Every chunk starts with this; the payload follows. Positions grow
  * forever; a chunk lives at position % data_size, never across the end. */
 typedef struct nx_chunk_hdr {
-    uint32_t magic;             /* NX_CHUNK_MAGIC or NX_CHUNK_PAD */
-    uint32_t flags;             /* NX_MSG_* for the subscriber */
-    uint64_t pos;               /* its own position: a stale descriptor does not match */
-    uint64_t seq;               /* the message's sequence number */
-    uint64_t length;            /* payload bytes */
-    uint64_t total;             /* bytes the chunk occupies, header included, x64 */
-    uint64_t fingerprint;       /* writer's type, 0 if raw */
-    _Atomic uint64_t holders;   /* reader bits still holding it, + writer bit */
+    uint32_t magic;           /* NX_CHUNK_MAGIC or NX_CHUNK_PAD */
+    uint32_t flags;           /* NX_MSG_* for the subscriber */
+    uint64_t pos;             /* its own position: a stale descriptor does not match */
+    uint64_t seq;             /* the message's sequence number */
+    uint64_t length;          /* payload bytes */
+    uint64_t total;           /* bytes the chunk occupies, header included, x64 */
+    uint64_t fingerprint;     /* writer's type, 0 if raw */
+    _Atomic uint64_t holders; /* reader bits still holding it, + writer bit */
     uint64_t reserved;
 } nx_chunk_hdr_t;
 
@@ -277,7 +277,7 @@ typedef struct nx_large_desc {
     uint64_t pos;
     uint64_t length;
     uint64_t seq;
-    uint32_t owner_inc;         /* the writer's incarnation */
+    uint32_t owner_inc; /* the writer's incarnation */
     uint32_t reserved;
 } nx_large_desc_t;
 

@@ -20,7 +20,10 @@ typedef struct nx_spin {
     atomic_flag flag;
 } nx_spin_t;
 
-#define NX_SPIN_INIT {ATOMIC_FLAG_INIT}
+#define NX_SPIN_INIT                                                                       \
+    {                                                                                      \
+        ATOMIC_FLAG_INIT                                                                   \
+    }
 
 static inline void nx__spin_init(nx_spin_t *s)
 {
@@ -29,8 +32,8 @@ static inline void nx__spin_init(nx_spin_t *s)
 
 static inline void nx__spin_lock(nx_spin_t *s)
 {
-    for (unsigned i = 0;
-         atomic_flag_test_and_set_explicit(&s->flag, memory_order_acquire); i++) {
+    for (unsigned i = 0; atomic_flag_test_and_set_explicit(&s->flag, memory_order_acquire);
+         i++) {
         if (i < 64)
             nx__plat_cpu_relax();
         else

@@ -73,8 +73,8 @@ nx_err_t nx_node_inbound_stats(nx_node_t *node, nx_queue_stats_t *out, size_t ma
     return NX_OK;
 }
 
-nx_err_t nx_node_outbound_stats(nx_node_t *node, nx_queue_stats_t *out,
-                                size_t max, size_t *count)
+nx_err_t nx_node_outbound_stats(nx_node_t *node, nx_queue_stats_t *out, size_t max,
+                                size_t *count)
 {
     if (!node || !count || (!out && max))
         return NX_EINVAL;
@@ -95,7 +95,6 @@ nx_err_t nx_node_outbound_stats(nx_node_t *node, nx_queue_stats_t *out,
     *count = n;
     return NX_OK;
 }
-
 
 nx_err_t nx_node_large_stats(nx_node_t *node, nx_large_stats_t *out)
 {

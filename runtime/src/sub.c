@@ -88,19 +88,19 @@ out:
     atomic_fetch_sub_explicit(&sub->inflight, 1, memory_order_release);
 }
 
-static nx_err_t sub_install(nx_node_t *node, const char *group,
-                            const char *topic, nx_handler_t *h)
+static nx_err_t sub_install(nx_node_t *node, const char *group, const char *topic,
+                            nx_handler_t *h)
 {
     char other[NX_TYPE_NAME_MAX + 1] = "";
     pthread_mutex_lock(&node->subs_lock);
     uint32_t slot, inc;
-    nx_err_t err = nx__registry_topic_attach(node->reg, group, topic, h->type,
-                                             node->slot, false, &slot, &inc,
-                                             other, sizeof other);
+    nx_err_t err = nx__registry_topic_attach(node->reg, group, topic, h->type, node->slot,
+                                             false, &slot, &inc, other, sizeof other);
     if (err != NX_OK) {
         pthread_mutex_unlock(&node->subs_lock);
         if (err == NX_ETYPE)
-            NX_LOGE("node", "%s: subscribe to '%s%s%s' refused: type mismatch: "
+            NX_LOGE("node",
+                    "%s: subscribe to '%s%s%s' refused: type mismatch: "
                     "the topic carries '%s', this subscriber expects '%s'",
                     node->name, group, group[0] ? "/" : "", topic, other,
                     h->type && h->type->name ? h->type->name : "?");
@@ -131,11 +131,10 @@ static nx_handler_t *handler_new(const char *group, const char *topic)
     return h;
 }
 
-nx_err_t nx_subscribe(nx_node_t *node, const char *group, const char *topic,
-                      nx_raw_fn fn, void *user)
+nx_err_t nx_subscribe(nx_node_t *node, const char *group, const char *topic, nx_raw_fn fn,
+                      void *user)
 {
-    if (!node || !fn || !nx__topic_name_ok(group, true) ||
-        !nx__topic_name_ok(topic, false))
+    if (!node || !fn || !nx__topic_name_ok(group, true) || !nx__topic_name_ok(topic, false))
         return NX_EINVAL;
     nx_handler_t *h = handler_new(group, topic);
     if (!h)
@@ -171,8 +170,8 @@ nx_err_t nx_unsubscribe(nx_node_t *node, const char *group, const char *topic)
         nx_handler_t *h = atomic_load_explicit(&sub->h, memory_order_relaxed);
         if (!h || strcmp(h->group, group) != 0 || strcmp(h->topic, topic) != 0)
             continue;
-        nx__registry_topic_detach(node->reg, h->topic_slot, h->topic_inc,
-                                  node->slot, false);
+        nx__registry_topic_detach(node->reg, h->topic_slot, h->topic_inc, node->slot,
+                                  false);
         atomic_store_explicit(&sub->h, NULL, memory_order_seq_cst);
         sub_quiesce(sub);
         free(h);
@@ -212,8 +211,8 @@ void nx__subs_rejoin(nx_node_t *node)
     nx_handler_t **old = calloc(NX_REG_MAX_TOPICS, sizeof *old);
     uint32_t n = 0;
     for (uint32_t i = 0; old && i < NX_REG_MAX_TOPICS; i++) {
-        nx_handler_t *h = atomic_exchange_explicit(&node->subs[i].h, NULL,
-                                                   memory_order_seq_cst);
+        nx_handler_t *h =
+            atomic_exchange_explicit(&node->subs[i].h, NULL, memory_order_seq_cst);
         if (!h)
             continue;
         sub_quiesce(&node->subs[i]);
@@ -231,8 +230,8 @@ void nx__subs_rejoin(nx_node_t *node)
         }
         h->topic_slot = slot;
         h->topic_inc = inc;
-        nx_handler_t *prev = atomic_exchange_explicit(&node->subs[slot].h, h,
-                                                      memory_order_seq_cst);
+        nx_handler_t *prev =
+            atomic_exchange_explicit(&node->subs[slot].h, h, memory_order_seq_cst);
         if (prev) {
             sub_quiesce(&node->subs[slot]);
             free(prev);

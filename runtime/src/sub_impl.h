@@ -10,11 +10,11 @@
 
 /* What a subscription calls. Immutable once published in nx_sub_t.h. */
 typedef struct nx_handler {
-    nx_raw_fn raw;                /* raw subscription, or */
-    nx_dispatch_fn dispatch;      /* typed: dispatch(msg, info, fn, user) */
+    nx_raw_fn raw;           /* raw subscription, or */
+    nx_dispatch_fn dispatch; /* typed: dispatch(msg, info, fn, user) */
     nx_generic_fn fn;
     void *user;
-    const nx_type_desc_t *type;   /* NULL for raw */
+    const nx_type_desc_t *type; /* NULL for raw */
     uint32_t topic_slot, topic_inc;
     char group[NX_TOPIC_NAME_MAX + 1];
     char topic[NX_TOPIC_NAME_MAX + 1];
@@ -22,8 +22,8 @@ typedef struct nx_handler {
 
 /* A node's subscription to the topic in registry slot i is subs[i]. */
 typedef struct nx_sub {
-    _Atomic(nx_handler_t *) h;    /* NULL: not subscribed */
-    _Atomic uint32_t inflight;    /* callbacks running (any thread) */
+    _Atomic(nx_handler_t *) h; /* NULL: not subscribed */
+    _Atomic uint32_t inflight; /* callbacks running (any thread) */
 } nx_sub_t;
 
 /*

@@ -35,9 +35,8 @@ static const char dep_nidl[] =
     "message M { S s; E e; bytes<8> b; }\n"
     "topic m : M;\n";
 
-static const char time_nidl[] =
-    "package common;\n"
-    "struct Time { int64 sec; uint32 nsec; }\n";
+static const char time_nidl[] = "package common;\n"
+                                "struct Time { int64 sec; uint32 nsec; }\n";
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -58,4 +57,3 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     nidl_ctx_destroy(ctx);
     return 0;
 }
-

@@ -28,12 +28,12 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* Stop with a message: a crash libFuzzer records, in the replay build too. */
-#define FUZZ_CHECK(cond)                                                       \
-    do {                                                                       \
-        if (!(cond)) {                                                         \
-            fprintf(stderr, "fuzz_shm: %s:%d: %s\n", __FILE__, __LINE__, #cond); \
-            abort();                                                           \
-        }                                                                      \
+#define FUZZ_CHECK(cond)                                                                   \
+    do {                                                                                   \
+        if (!(cond)) {                                                                     \
+            fprintf(stderr, "fuzz_shm: %s:%d: %s\n", __FILE__, __LINE__, #cond);           \
+            abort();                                                                       \
+        }                                                                                  \
     } while (0)
 
 /* Input consumed front to back; reads past the end give zeros. */
@@ -83,7 +83,8 @@ static void fuzz_segment(input_t *in)
     if (nx__segment_check(h, size, &entry, why, sizeof why) == NX_OK) {
         /* Accepted: every queue header and every slot lies in the mapping. */
         uint64_t q = h->max_queues, cap = h->queue_capacity, ms = h->message_size;
-        FUZZ_CHECK(q >= 1 && cap >= 2 && (cap & (cap - 1)) == 0 && ms >= sizeof(nx_msg_hdr_t));
+        FUZZ_CHECK(q >= 1 && cap >= 2 && (cap & (cap - 1)) == 0 &&
+                   ms >= sizeof(nx_msg_hdr_t));
         FUZZ_CHECK(h->queues_offset >= sizeof *h);
         FUZZ_CHECK(h->queues_offset <= size &&
                    q * sizeof(nx_queue_hdr_t) <= size - h->queues_offset);
@@ -269,7 +270,8 @@ static void fuzz_registry(input_t *in)
         for (uint32_t i = 0; i < count; i++)
             FUZZ_CHECK(slots[i] < NX_REG_MAX_NODES && entries[i].state == NX_NODE_ALIVE);
     }
-    char group[NX_TOPIC_NAME_MAX + 1], topic[NX_TOPIC_NAME_MAX + 1], name[NX_NODE_NAME_MAX + 1];
+    char group[NX_TOPIC_NAME_MAX + 1], topic[NX_TOPIC_NAME_MAX + 1],
+        name[NX_NODE_NAME_MAX + 1];
     take_name(in, group, sizeof group);
     take_name(in, topic, sizeof topic);
     take_name(in, name, sizeof name);

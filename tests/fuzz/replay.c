@@ -103,4 +103,3 @@ int main(int argc, char **argv)
     printf("replayed %zu inputs\n", count);
     return rc;
 }
-

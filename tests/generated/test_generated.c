@@ -34,11 +34,11 @@
 static const char *golden_dir;
 static const char *schemas_dir;
 
-#define NX_CHECK(want, expr)                                                   \
-    do {                                                                       \
-        nx_err_t e_ = (expr);                                                  \
-        if (e_ != (want))                                                      \
-            fail_msg("%s -> %d, want %d", #expr, (int)e_, (int)(want));        \
+#define NX_CHECK(want, expr)                                                               \
+    do {                                                                                   \
+        nx_err_t e_ = (expr);                                                              \
+        if (e_ != (want))                                                                  \
+            fail_msg("%s -> %d, want %d", #expr, (int)e_, (int)(want));                    \
     } while (0)
 
 /* Load a schema file in process, with schemas/ on the import path. */
@@ -156,10 +156,10 @@ static void generated_constants_keep_type_and_value(void **state)
 }
 
 /* Fill a value with a pattern, then _init it. */
-#define INIT_OVER(T, ptr, pattern)                                             \
-    do {                                                                       \
-        memset((ptr), (pattern), sizeof(T));                                   \
-        T##_init(ptr);                                                         \
+#define INIT_OVER(T, ptr, pattern)                                                         \
+    do {                                                                                   \
+        memset((ptr), (pattern), sizeof(T));                                               \
+        T##_init(ptr);                                                                     \
     } while (0)
 
 static void generated_init_zeroes_then_sets_defaults(void **state)
@@ -260,12 +260,30 @@ static void generated_validate_accepts_init_values(void **state)
 /* One corruption of an Everything that _validate must catch. */
 typedef void (*corrupt_fn)(golden_all_Everything *e);
 
-static void c_bool(golden_all_Everything *e) { memset(&e->b, 2, 1); }
-static void c_string(golden_all_Everything *e) { memset(e->name, 'x', sizeof e->name); }
-static void c_bytes_len(golden_all_Everything *e) { e->blob.len = 6; }
-static void c_seq_count(golden_all_Everything *e) { e->shorts.count = 4; }
-static void c_enum(golden_all_Everything *e) { e->plain = 3; }
-static void c_imported_enum(golden_all_Everything *e) { e->quality = 5; }
+static void c_bool(golden_all_Everything *e)
+{
+    memset(&e->b, 2, 1);
+}
+static void c_string(golden_all_Everything *e)
+{
+    memset(e->name, 'x', sizeof e->name);
+}
+static void c_bytes_len(golden_all_Everything *e)
+{
+    e->blob.len = 6;
+}
+static void c_seq_count(golden_all_Everything *e)
+{
+    e->shorts.count = 4;
+}
+static void c_enum(golden_all_Everything *e)
+{
+    e->plain = 3;
+}
+static void c_imported_enum(golden_all_Everything *e)
+{
+    e->quality = 5;
+}
 static void c_seq_enum(golden_all_Everything *e)
 {
     e->modes.count = 2;
@@ -299,14 +317,38 @@ static void c_seq_seq_bool(golden_all_Everything *e)
     e->nested.items[0].count = 2;
     memset(&e->nested.items[0].items[1], 0x80, 1);
 }
-static void c_array_enum(golden_all_Everything *e) { e->mode_grid[1][1] = 7; }
-static void c_array_struct(golden_all_Everything *e) { memset(&e->inner_grid[1].on, 9, 1); }
-static void c_array_string(golden_all_Everything *e) { memset(e->labels[1], 'w', 4); }
-static void c_array_bytes(golden_all_Everything *e) { e->blob_array[1].len = 4; }
-static void c_array_seq(golden_all_Everything *e) { e->seq_array[0].count = 3; }
-static void c_array_bool(golden_all_Everything *e) { memset(&e->flags[0][0][0][0], 3, 1); }
-static void c_nested(golden_all_Everything *e) { e->inner.mode = 0; }
-static void c_nested_twice(golden_all_Everything *e) { e->inner.point.quality = 12; }
+static void c_array_enum(golden_all_Everything *e)
+{
+    e->mode_grid[1][1] = 7;
+}
+static void c_array_struct(golden_all_Everything *e)
+{
+    memset(&e->inner_grid[1].on, 9, 1);
+}
+static void c_array_string(golden_all_Everything *e)
+{
+    memset(e->labels[1], 'w', 4);
+}
+static void c_array_bytes(golden_all_Everything *e)
+{
+    e->blob_array[1].len = 4;
+}
+static void c_array_seq(golden_all_Everything *e)
+{
+    e->seq_array[0].count = 3;
+}
+static void c_array_bool(golden_all_Everything *e)
+{
+    memset(&e->flags[0][0][0][0], 3, 1);
+}
+static void c_nested(golden_all_Everything *e)
+{
+    e->inner.mode = 0;
+}
+static void c_nested_twice(golden_all_Everything *e)
+{
+    e->inner.point.quality = 12;
+}
 
 static void generated_validate_rejects_each_corruption(void **state)
 {
@@ -469,7 +511,8 @@ static void generated_topic_descriptors(void **state)
     assert_string_equal(t->name, "golden/holders-v1.0");
     assert_int_equal(t->block_ms, 250);
     assert_ptr_equal(golden_all_pings_topic.type, &golden_base_Ping_desc);
-    assert_string_equal(vehicle_sensors_cabin_temp_topic.name, "vehicle/sensors/cabin_temp");
+    assert_string_equal(vehicle_sensors_cabin_temp_topic.name,
+                        "vehicle/sensors/cabin_temp");
     assert_string_equal(vehicle_sensors_engine_temp_topic.name, "engine/temp");
     assert_int_equal(vehicle_sensors_engine_temp_topic.block_ms, 20);
     assert_string_equal(vehicle_sensors_front_camera_topic.name, "camera/front");
@@ -574,7 +617,8 @@ static void generated_fingerprints_follow_the_layout_only(void **state)
             fail_msg("fingerprint did not change for:\n%s", different[i]);
     }
     /* Renaming the type itself changes it too. */
-    assert_true(fingerprint("struct A { uint8 x; }", "A") != fingerprint("struct B { uint8 x; }", "B"));
+    assert_true(fingerprint("struct A { uint8 x; }", "A") !=
+                fingerprint("struct B { uint8 x; }", "B"));
 }
 
 static void generated_type_ids_match_descriptors_and_idlc(void **state)
@@ -583,7 +627,8 @@ static void generated_type_ids_match_descriptors_and_idlc(void **state)
     assert_true(GOLDEN_ALL_EVERYTHING_TYPE_ID == golden_all_Everything_desc.fingerprint);
     assert_true(GOLDEN_ALL_INNER_TYPE_ID == golden_all_Inner_desc.fingerprint);
     assert_true(GOLDEN_BASE_POINT_TYPE_ID == golden_base_Point_desc.fingerprint);
-    assert_true(VEHICLE_SENSORS_TEMPERATURE_TYPE_ID == vehicle_sensors_Temperature_desc.fingerprint);
+    assert_true(VEHICLE_SENSORS_TEMPERATURE_TYPE_ID ==
+                vehicle_sensors_Temperature_desc.fingerprint);
     assert_true(HELLO_GREETING_TYPE_ID == hello_Greeting_desc.fingerprint);
     assert_true(PIXEL_TYPE_ID == Pixel_desc.fingerprint);
     /* The two packages of the variant differ in name only. */

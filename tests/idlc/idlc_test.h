@@ -72,18 +72,17 @@ static inline void compiled_free(compiled_t *c)
 }
 
 /* Fail, showing the diagnostics, unless the schema compiled cleanly. */
-#define assert_compiles(c)                                                     \
-    do {                                                                       \
-        if ((c)->schema == NULL || (c)->len != 0)                              \
-            fail_msg("expected a clean compile, got:\n%s", (c)->diag);        \
+#define assert_compiles(c)                                                                 \
+    do {                                                                                   \
+        if ((c)->schema == NULL || (c)->len != 0)                                          \
+            fail_msg("expected a clean compile, got:\n%s", (c)->diag);                     \
     } while (0)
 
 /* Fail unless the diagnostics contain `want`. */
-#define assert_diag_contains(c, want)                                          \
-    do {                                                                       \
-        if (strstr((c)->diag, (want)) == NULL)                                 \
-            fail_msg("expected a diagnostic with\n  %s\ngot:\n%s", (want),    \
-                     (c)->diag);                                              \
+#define assert_diag_contains(c, want)                                                      \
+    do {                                                                                   \
+        if (strstr((c)->diag, (want)) == NULL)                                             \
+            fail_msg("expected a diagnostic with\n  %s\ngot:\n%s", (want), (c)->diag);     \
     } while (0)
 
 /* Read a whole file; NULL if it cannot be read. Caller frees. */

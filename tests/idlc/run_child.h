@@ -21,10 +21,10 @@
 extern char **environ;
 
 typedef struct run_result {
-    int status;   /* exit status, or 128 + signal */
-    char *out;    /* stdout, NUL-terminated */
+    int status; /* exit status, or 128 + signal */
+    char *out;  /* stdout, NUL-terminated */
     size_t out_len;
-    char *err;    /* stderr */
+    char *err; /* stderr */
     size_t err_len;
 } run_result_t;
 

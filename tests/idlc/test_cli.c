@@ -98,10 +98,10 @@ static size_t count_files(const char *dir)
 }
 
 /* Run nexus-idlc with up to 12 arguments in s->dir. */
-#define IDLC(s, r, ...)                                                        \
-    do {                                                                       \
-        char *argv_[] = {idlc, __VA_ARGS__, NULL};                             \
-        assert_int_equal(run(argv_, (s)->dir, (r)), 0);                        \
+#define IDLC(s, r, ...)                                                                    \
+    do {                                                                                   \
+        char *argv_[] = {idlc, __VA_ARGS__, NULL};                                         \
+        assert_int_equal(run(argv_, (s)->dir, (r)), 0);                                    \
     } while (0)
 
 static const char *const good = "package demo;\nimport \"dep.nidl\";\n"
@@ -162,8 +162,9 @@ static void cli_writes_both_files_for_every_output_option(void **state)
     write_file(s, "good.nidl", good);
     write_file(s, "dep.nidl", dep);
     static const char *const forms[][2] = {
-        {"-o", "out1"}, {"-oout2", NULL}, {"--output-dir", "out3"},
-        {"--output-dir=out4", NULL}, {"--out-dir", "out5"}, {"--out-dir=out6", NULL},
+        {"-o", "out1"},           {"-oout2", NULL},
+        {"--output-dir", "out3"}, {"--output-dir=out4", NULL},
+        {"--out-dir", "out5"},    {"--out-dir=out6", NULL},
     };
     run_result_t r;
     for (size_t i = 0; i < 6; i++) {
@@ -245,7 +246,8 @@ static void cli_errors_leave_existing_outputs_untouched(void **state)
     /* One bad input: nothing is written, not even for the good one. */
     IDLC(s, &r, "good.nidl", "bad.nidl");
     assert_int_equal(r.status, 1);
-    assert_non_null(strstr(r.err, "bad.nidl:1:22: error: value 300 does not fit in 'uint8'"));
+    assert_non_null(
+        strstr(r.err, "bad.nidl:1:22: error: value 300 does not fit in 'uint8'"));
     run_free(&r);
     char *h = slurp(s, "good.nidl.h"), *c = slurp(s, "good.nidl.c");
     assert_string_equal(h, "old header\n");
@@ -263,7 +265,8 @@ static void cli_reports_unwritable_output_with_status_2(void **state)
     run_result_t r;
     IDLC(s, &r, "-o", "no/such/dir", "good.nidl");
     assert_int_equal(r.status, 2);
-    assert_non_null(strstr(r.err, "nexus-idlc: error: cannot create 'no/such/dir/good.nidl.h.tmp."));
+    assert_non_null(
+        strstr(r.err, "nexus-idlc: error: cannot create 'no/such/dir/good.nidl.h.tmp."));
     run_free(&r);
 }
 
@@ -303,7 +306,8 @@ static void cli_switches_warnings(void **state)
     run_free(&r);
     IDLC(s, &r, "--check", "-Wno-unused-import", "-Wpadding", "w.nidl");
     assert_int_equal(r.status, 0);
-    assert_non_null(strstr(r.err, "warning: 3 bytes of padding before field 'b' [-Wpadding]"));
+    assert_non_null(
+        strstr(r.err, "warning: 3 bytes of padding before field 'b' [-Wpadding]"));
     run_free(&r);
     IDLC(s, &r, "--check", "-Werror", "w.nidl");
     assert_int_equal(r.status, 1);
@@ -327,7 +331,8 @@ static void copy_template(const scratch_t *s, const char *name, const char *edit
         size_t n = strlen(text) + strlen(edit_to) + 1;
         char *edited = malloc(n);
         assert_non_null(edited);
-        snprintf(edited, n, "%.*s%s%s", (int)(at - text), text, edit_to, at + strlen(edit_from));
+        snprintf(edited, n, "%.*s%s%s", (int)(at - text), text, edit_to,
+                 at + strlen(edit_from));
         free(text);
         text = edited;
     }
@@ -375,7 +380,8 @@ static void cli_uses_templates_from_template_dir(void **state)
     copy_template(s, "header.h.in", "{{version}}", "0.0");
     IDLC(s, &r, "--template-dir", "tpl", "-o", "ref", "good.nidl");
     assert_int_equal(r.status, 2);
-    assert_non_null(strstr(r.err, "error: template 'tpl/header.h.in' never uses 'version'"));
+    assert_non_null(
+        strstr(r.err, "error: template 'tpl/header.h.in' never uses 'version'"));
     run_free(&r);
 
     /* A missing template. */
@@ -398,18 +404,19 @@ static void cli_accepts_inputs_after_double_dash(void **state)
 
 int main(int argc, char **argv)
 {
-    if (argc != 3 || realpath(argv[1], idlc) == NULL || realpath(argv[2], templates) == NULL) {
+    if (argc != 3 || realpath(argv[1], idlc) == NULL ||
+        realpath(argv[2], templates) == NULL) {
         fprintf(stderr, "usage: test_idlc_cli NEXUS-IDLC TEMPLATE-DIR\n");
         return 2;
     }
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(cli_version_and_help, setup, teardown),
         cmocka_unit_test_setup_teardown(cli_usage_errors_exit_2, setup, teardown),
-        cmocka_unit_test_setup_teardown(cli_writes_both_files_for_every_output_option, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(cli_writes_both_files_for_every_output_option,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(cli_check_writes_nothing, setup, teardown),
-        cmocka_unit_test_setup_teardown(cli_writes_a_depfile_with_every_input_and_import, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(cli_writes_a_depfile_with_every_input_and_import,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(cli_errors_leave_existing_outputs_untouched, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(cli_reports_unwritable_output_with_status_2, setup,
@@ -417,8 +424,10 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(cli_rejects_two_inputs_with_the_same_outputs, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(cli_switches_warnings, setup, teardown),
-        cmocka_unit_test_setup_teardown(cli_uses_templates_from_template_dir, setup, teardown),
-        cmocka_unit_test_setup_teardown(cli_accepts_inputs_after_double_dash, setup, teardown),
+        cmocka_unit_test_setup_teardown(cli_uses_templates_from_template_dir, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(cli_accepts_inputs_after_double_dash, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -69,8 +69,8 @@ static char *row_name(nidl_cname_id_t id, const char *src, const char *name)
     const nidl_cname_rule_t *r = &nidl__cname_rules[id];
     const ast_decl_t *d = r->of == NIDL_CN_OF_FILE ? NULL : find_decl(c.schema, name);
     nidl_arena_t a = {0};
-    char *n = strdup(nidl__cname(&a, id, c.schema, d,
-                                 r->of == NIDL_CN_OF_ITEM ? d->items[0] : NULL));
+    char *n = strdup(
+        nidl__cname(&a, id, c.schema, d, r->of == NIDL_CN_OF_ITEM ? d->items[0] : NULL));
     nidl__arena_free(&a);
     compiled_free(&c);
     return n;
@@ -102,8 +102,8 @@ static void expect_error(const char *row, const char *src, const char *want)
     compiled_t c;
     compile(&c, src);
     if (c.schema != NULL || strstr(c.diag, want) == NULL)
-        fail_msg("row %s: schema\n%s\nwant a diagnostic with\n  %s\ngot:\n%s", row, src, want,
-                 c.diag);
+        fail_msg("row %s: schema\n%s\nwant a diagnostic with\n  %s\ngot:\n%s", row, src,
+                 want, c.diag);
     compiled_free(&c);
 }
 
@@ -187,23 +187,22 @@ static void cnames_collision_is_found_for_every_row(void **state)
 
 /* Every construct, so that every row (the source's helpers included)
  * generates its name. */
-static const char drift_schema[] =
-    "package drift.all;\n"
-    "/// A constant.\n"
-    "const uint32 N = 2;\n"
-    "enum Mode : uint8 { ONE = 1, TWO }\n"
-    "struct Inner {\n"
-    "    bool on = true;\n"
-    "    string<7> label = \"x\";\n"
-    "    Mode mode;\n"
-    "}\n"
-    "message Msg {\n"
-    "    Inner inner;\n"
-    "    sequence<Inner, N> inners;\n"
-    "    uint8 grid[2];\n"
-    "}\n"
-    "topic msgs : Msg;\n"
-    "topic blocked : Msg { on_full = block; }\n";
+static const char drift_schema[] = "package drift.all;\n"
+                                   "/// A constant.\n"
+                                   "const uint32 N = 2;\n"
+                                   "enum Mode : uint8 { ONE = 1, TWO }\n"
+                                   "struct Inner {\n"
+                                   "    bool on = true;\n"
+                                   "    string<7> label = \"x\";\n"
+                                   "    Mode mode;\n"
+                                   "}\n"
+                                   "message Msg {\n"
+                                   "    Inner inner;\n"
+                                   "    sequence<Inner, N> inners;\n"
+                                   "    uint8 grid[2];\n"
+                                   "}\n"
+                                   "topic msgs : Msg;\n"
+                                   "topic blocked : Msg { on_full = block; }\n";
 
 typedef struct idents {
     char **v;
@@ -280,9 +279,11 @@ static void cnames_table_matches_the_generated_code(void **state)
         const nidl_cname_rule_t *r = &nidl__cname_rules[n->id];
         seen[n->id] = true;
         if ((r->in & NIDL_CN_H) && !has_ident(&h, n->name))
-            fail_msg("row %s: '%s' is not in the header:\n%s", r->name, n->name, out.header);
+            fail_msg("row %s: '%s' is not in the header:\n%s", r->name, n->name,
+                     out.header);
         if ((r->in & NIDL_CN_C) && !has_ident(&src, n->name))
-            fail_msg("row %s: '%s' is not in the source:\n%s", r->name, n->name, out.source);
+            fail_msg("row %s: '%s' is not in the source:\n%s", r->name, n->name,
+                     out.source);
     }
     for (size_t i = 0; i < NIDL_CN_COUNT; i++) {
         if (!seen[i])
@@ -323,7 +324,8 @@ static void cnames_keys_are_unique_per_scope(void **state)
         for (size_t k = i + 1; k < NIDL_CN_COUNT; k++) {
             const nidl_cname_rule_t *x = &nidl__cname_rules[i], *y = &nidl__cname_rules[k];
             if (x->of == y->of && strcmp(x->key, y->key) == 0)
-                fail_msg("rows %s and %s share the placeholder '%s'", x->name, y->name, x->key);
+                fail_msg("rows %s and %s share the placeholder '%s'", x->name, y->name,
+                         x->key);
         }
     }
 }

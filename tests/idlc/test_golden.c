@@ -35,9 +35,10 @@ static void report_difference(const char *file, const char *want, const char *go
         ws--;
         gs--;
     }
-    fail_msg("%s differs from the generated code at line %zu:\n  committed: %.80s\n"
-             "  generated: %.80s\n(run tools/scripts/regen-golden if the change is intended)",
-             file, line, ws, gs);
+    fail_msg(
+        "%s differs from the generated code at line %zu:\n  committed: %.80s\n"
+        "  generated: %.80s\n(run tools/scripts/regen-golden if the change is intended)",
+        file, line, ws, gs);
 }
 
 static void compare(const char *file, const char *got, size_t got_len)

@@ -54,7 +54,8 @@ static void invalid_schema_fails_with_expected_stderr(void **state)
     snprintf(path, sizeof path, "%s/%s.args", dir, name);
     char *args = read_all(path, NULL);
     if (args != NULL) {
-        for (char *tok = strtok(args, "\n"); tok != NULL && argc < 56; tok = strtok(NULL, "\n"))
+        for (char *tok = strtok(args, "\n"); tok != NULL && argc < 56;
+             tok = strtok(NULL, "\n"))
             argv[argc++] = tok;
     }
     char out_dir[] = "/tmp/nidl-invalid-XXXXXX";
@@ -89,5 +90,6 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: test_idlc_invalid NEXUS-IDLC INVALID-DIR\n");
         return 2;
     }
-    return run_tests_per_schema("invalid", dir, true, invalid_schema_fails_with_expected_stderr);
+    return run_tests_per_schema("invalid", dir, true,
+                                invalid_schema_fails_with_expected_stderr);
 }

@@ -51,7 +51,8 @@ typedef struct lex_case {
 
 static const lex_case_t cases[] = {
     /* punctuation and operators */
-    {"{ } ( ) [ ] < > = ; : , .", "'{' '}' '(' ')' '[' ']' '<' '>' '=' ';' ':' ',' '.'", ""},
+    {"{ } ( ) [ ] < > = ; : , .", "'{' '}' '(' ')' '[' ']' '<' '>' '=' ';' ':' ',' '.'",
+     ""},
     {"+ - * / % & | ^ ~ << >>", "'+' '-' '*' '/' '%' '&' '|' '^' '~' '<<' '>>'", ""},
     {"a<<b>>c", "identifier '<<' identifier '>>' identifier", ""},
     /* keywords, and identifiers that merely start like one */
@@ -59,17 +60,21 @@ static const lex_case_t cases[] = {
      "'package' 'import' 'const' 'enum' 'struct' 'message' 'topic'", ""},
     {"bool int8 int16 int32 int64 uint8 uint16 uint32 uint64 float32 float64 char byte",
      "'bool' 'int8' 'int16' 'int32' 'int64' 'uint8' 'uint16' 'uint32' 'uint64' 'float32' "
-     "'float64' 'char' 'byte'", ""},
+     "'float64' 'char' 'byte'",
+     ""},
     {"string bytes sequence true false", "'string' 'bytes' 'sequence' 'true' 'false'", ""},
-    {"packages structx _a a1 int7 Bool", "identifier identifier identifier identifier "
-     "identifier identifier", ""},
+    {"packages structx _a a1 int7 Bool",
+     "identifier identifier identifier identifier "
+     "identifier identifier",
+     ""},
     {"a123456789012345678901234567890123456789012345678901234567890bc", "identifier", ""},
     {"a1234567890123456789012345678901234567890123456789012345678901cd", "identifier",
      "is longer than 63 characters"},
     /* integers */
     {"0 42 0x1F 0XfF 0b101 0B1 1_000_000 0xFF_FF 0b1_0",
      "integer literal integer literal integer literal integer literal integer literal "
-     "integer literal integer literal integer literal integer literal", ""},
+     "integer literal integer literal integer literal integer literal",
+     ""},
     {"18446744073709551615", "integer literal", ""},
     {"18446744073709551616", "integer literal", "does not fit in 64 bits"},
     {"0x1_0000_0000_0000_0000", "integer literal", "does not fit in 64 bits"},
@@ -81,8 +86,10 @@ static const lex_case_t cases[] = {
     {"123abc", "integer literal", "invalid number '123abc'"},
     {"1.2.3", "integer literal", "invalid number '1.2.3'"},
     /* floats */
-    {"1.5 1e-3 2.5E+10 0.25 1e5", "float literal float literal float literal float literal "
-     "float literal", ""},
+    {"1.5 1e-3 2.5E+10 0.25 1e5",
+     "float literal float literal float literal float literal "
+     "float literal",
+     ""},
     {"1e999", "float literal", "float literal '1e999' is out of range"},
     {"-0.25", "'-' float literal", ""},
     /* strings */

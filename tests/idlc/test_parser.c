@@ -82,10 +82,9 @@ static const bad_case_t bad[] = {
      "did you mean 'string'?\n"
      "    1 | struct S { strng<5> s; }\n"
      "      |                 ^\n"},
-    {"struct S {\n\tuint8 $x;\n}\n",
-     "t.nidl:2:8: error: invalid character '$'\n"
-     "    2 | \tuint8 $x;\n"
-     "      | \t      ^\n"},
+    {"struct S {\n\tuint8 $x;\n}\n", "t.nidl:2:8: error: invalid character '$'\n"
+                                     "    2 | \tuint8 $x;\n"
+                                     "      | \t      ^\n"},
     {"struct S { uint8 \xc3\xa9; }\n",
      "t.nidl:1:18: error: invalid character '\xc3\xa9' (U+00E9)\n"
      "    1 | struct S { uint8 \xc3\xa9; }\n"
@@ -177,7 +176,8 @@ static void parser_attaches_doc_comments(void **state)
     assert_int_equal(nidl_generate(c.ctx, c.schema, &out), NIDL_OK);
     assert_non_null(strstr(out.header, "/**\n * The file.\n */\n#ifndef"));
     assert_non_null(strstr(out.header, "/**\n * A struct\n * on two lines.\n */\ntypedef"));
-    assert_non_null(strstr(out.header, "    /**\n     * A field.\n     */\n    uint8_t a;"));
+    assert_non_null(
+        strstr(out.header, "    /**\n     * A field.\n     */\n    uint8_t a;"));
     nidl_output_free(&out);
     compiled_free(&c);
 }
@@ -188,11 +188,11 @@ static void parser_warns_about_dangling_doc_comments(void **state)
     compiled_t c;
     compile(&c, "struct S { uint8 a; /// documents nothing\n}\n");
     assert_non_null(c.schema);
-    assert_string_equal(c.diag,
-                        "t.nidl:1:21: warning: doc comment does not document a declaration, "
-                        "field or item [-Wdangling-doc]\n"
-                        "    1 | struct S { uint8 a; /// documents nothing\n"
-                        "      |                     ^~~~~~~~~~~~~~~~~~~~~\n");
+    assert_string_equal(
+        c.diag, "t.nidl:1:21: warning: doc comment does not document a declaration, "
+                "field or item [-Wdangling-doc]\n"
+                "    1 | struct S { uint8 a; /// documents nothing\n"
+                "      |                     ^~~~~~~~~~~~~~~~~~~~~\n");
     compiled_free(&c);
 }
 

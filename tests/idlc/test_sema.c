@@ -29,7 +29,8 @@ static const sema_case_t errors[] = {
     {"struct S { uint8 static; }", "'static' is a C keyword"},
     {"struct uint8_t { uint8 a; }", "'uint8_t' is a name of the C standard library"},
     {"struct S { uint8 __x; }", "C reserves names that begin with '__'"},
-    {"struct S { uint8 _X; }", "C reserves names that begin with '__' or '_' and an uppercase"},
+    {"struct S { uint8 _X; }",
+     "C reserves names that begin with '__' or '_' and an uppercase"},
     {"struct S { uint8 x_; }", "names ending in '_' belong to the generated code"},
     {"struct nx_thing { uint8 a; }", "without a package, names cannot begin with 'nx_'"},
     {"struct msg { uint8 a; }", "without a package, 'msg' cannot be a declaration's name"},
@@ -53,8 +54,10 @@ static const sema_case_t errors[] = {
      "C name 'UNIT_A' generated for enum 'Unit' is also generated for constant 'UNIT_A'"},
     {"const uint8 T_NIDL_H = 1;", "is the header guard"},
     /* names and visibility */
-    {"struct S { Zone z; }\nstruct Zone { uint8 a; }", "'Zone' is used before its declaration"},
-    {"struct Zone { uint8 a; }\nstruct S { Zonee z; }", "unknown type 'Zonee'; did you mean 'Zone'?"},
+    {"struct S { Zone z; }\nstruct Zone { uint8 a; }",
+     "'Zone' is used before its declaration"},
+    {"struct Zone { uint8 a; }\nstruct S { Zonee z; }",
+     "unknown type 'Zonee'; did you mean 'Zone'?"},
     {"struct S { uint23 x; }", "unknown type 'uint23'; did you mean 'uint32'?"},
     {"struct S { Nothing x; }", "unknown type 'Nothing'"},
     {"struct S { T t; }\nstruct T { uint8 a; }", "'T' is used before its declaration"},
@@ -75,7 +78,8 @@ static const sema_case_t errors[] = {
     {"const int8 X = 128;", "value 128 does not fit in 'int8' (-128..127)"},
     {"const uint32 X = -1;", "value -1 does not fit in 'uint32'"},
     {"const int64 X = 0x8000000000000000;", "does not fit in 'int64'"},
-    {"const uint64 X = 0xFFFFFFFFFFFFFFFF + 1;", "integer overflow in a constant expression"},
+    {"const uint64 X = 0xFFFFFFFFFFFFFFFF + 1;",
+     "integer overflow in a constant expression"},
     {"const uint64 X = 0xFFFFFFFFFFFFFFFF * 2;", "integer overflow"},
     {"const int64 X = -0xFFFFFFFFFFFFFFFF - 2;", "integer overflow"},
     {"const uint32 X = 1 << 64;", "shift count 64 is outside 0..63"},
@@ -94,21 +98,25 @@ static const sema_case_t errors[] = {
     {"const float64 X = 1e308 * 10;", "floating-point overflow"},
     {"const float32 X = 1e39;", "does not fit in 'float32'"},
     {"const uint32 X = true;", "'true' is not a number"},
-    {"const bool B = true;\nconst uint32 X = B + 1;", "'B' is a bool constant, not a number"},
+    {"const bool B = true;\nconst uint32 X = B + 1;",
+     "'B' is a bool constant, not a number"},
     {"const bool B = 1;", "a bool value must be 'true' or 'false'"},
     {"const uint32 X = \"a\";", "must be a number, not a string"},
     {"const char C = \"ab\";", "a char value is one ASCII character"},
     {"const char C = 200;", "value 200 does not fit in 'char' (0..127)"},
     {"const string<4> S = \"a\";", "a constant must have a primitive type"},
     /* bounds */
-    {"struct S { string<0> s; }", "the bound of a string must be between 1 and 65535, not 0"},
+    {"struct S { string<0> s; }",
+     "the bound of a string must be between 1 and 65535, not 0"},
     {"struct S { string<65536> s; }", "must be between 1 and 65535, not 65536"},
     {"struct S { string<-1> s; }", "must be between 1 and 65535, not -1"},
     {"struct S { bytes<0> b; }", "the bound of bytes must be between 1 and 1073741824"},
     {"struct S { bytes<1073741825> b; }", "not 1073741825"},
-    {"struct S { sequence<uint8, 0> q; }", "the bound of a sequence must be between 1 and 16777216"},
+    {"struct S { sequence<uint8, 0> q; }",
+     "the bound of a sequence must be between 1 and 16777216"},
     {"struct S { sequence<uint8, 16777217> q; }", "not 16777217"},
-    {"struct S { uint8 a[0]; }", "an array dimension must be between 1 and 2147483647, not 0"},
+    {"struct S { uint8 a[0]; }",
+     "an array dimension must be between 1 and 2147483647, not 0"},
     {"struct S { uint8 a[-2]; }", "not -2"},
     {"struct S { uint8 a[1][1][1][1][1]; }", "a field has at most 4 array dimensions"},
     {"struct S { uint64 a[65536][65536]; }", "field 'a' is too large"},
@@ -121,15 +129,20 @@ static const sema_case_t errors[] = {
     {"struct S { uint8 a = 1.5; }", "expected an integer, not a float"},
     {"struct S { uint8 a = \"x\"; }", "must be a number, not a string"},
     {"struct S { bool b = 0; }", "a bool value must be 'true' or 'false'"},
-    {"struct S { string<3> s = \"abcd\"; }", "the default is 4 bytes long; 'string<3>' holds at most 3"},
-    {"struct S { string<3> s = 1; }", "the default of a string field must be a string literal"},
+    {"struct S { string<3> s = \"abcd\"; }",
+     "the default is 4 bytes long; 'string<3>' holds at most 3"},
+    {"struct S { string<3> s = 1; }",
+     "the default of a string field must be a string literal"},
     {"enum E { A, B }\nstruct S { E e = C; }", "'C' is not an item of enum 'E'"},
     {"enum E { ALPHA, BETA }\nstruct S { E e = ALHPA; }", "did you mean 'ALPHA'?"},
-    {"enum E { A }\nstruct S { E e = 0; }", "the value of an enum 'E' must be one of its items"},
+    {"enum E { A }\nstruct S { E e = 0; }",
+     "the value of an enum 'E' must be one of its items"},
     {"struct S { uint8 a[2] = 1; }", "an array field cannot have a default value"},
-    {"struct S { sequence<uint8, 2> q = 1; }", "a sequence field cannot have a default value"},
+    {"struct S { sequence<uint8, 2> q = 1; }",
+     "a sequence field cannot have a default value"},
     {"struct S { bytes<2> b = \"x\"; }", "a bytes field cannot have a default value"},
-    {"struct T { uint8 a; }\nstruct S { T t = 1; }", "a struct field cannot have a default value"},
+    {"struct T { uint8 a; }\nstruct S { T t = 1; }",
+     "a struct field cannot have a default value"},
     /* enums */
     {"enum E : uint8 { A = 256 }", "value 256 of 'A' does not fit in 'uint8' (0..255)"},
     {"enum E : uint8 { A = 255, B }", "value 256 of 'B' (one more than the previous item)"},
@@ -142,30 +155,39 @@ static const sema_case_t errors[] = {
     {"enum E { A = 1, B = 1 }", "'B' has the same value (1) as 'A'"},
     {"enum E { A = 1.5 }", "expected an integer, not a float"},
     /* topics */
-    {"struct S { uint8 a; }\ntopic t : S;", "'S' is a struct; only a message can be the type of a topic"},
+    {"struct S { uint8 a; }\ntopic t : S;",
+     "'S' is a struct; only a message can be the type of a topic"},
     {"enum E { A }\ntopic t : E;", "'E' is an enum, not a message"},
     {"topic t : Nope;", "unknown message 'Nope'"},
-    {MSG "topic t : M { nme = \"x\"; }", "unknown topic property 'nme'; did you mean 'name'?"},
-    {MSG "topic t : M { colour = 1; }", "unknown topic property 'colour' (known: name, on_full, block_ms)"},
+    {MSG "topic t : M { nme = \"x\"; }",
+     "unknown topic property 'nme'; did you mean 'name'?"},
+    {MSG "topic t : M { colour = 1; }",
+     "unknown topic property 'colour' (known: name, on_full, block_ms)"},
     {MSG "topic t : M { name = \"a\"; name = \"b\"; }", "property 'name' is set twice"},
     {MSG "topic t : M { name = 5; }", "the topic name must be a string literal"},
     {MSG "topic t : M { name = \"\"; }", "a topic name cannot be empty"},
-    {MSG "topic t : M { name = \"a b\"; }", "the topic name contains ' '; it may use only [A-Za-z0-9_/.-]"},
+    {MSG "topic t : M { name = \"a b\"; }",
+     "the topic name contains ' '; it may use only [A-Za-z0-9_/.-]"},
     {MSG "topic t : M { name = \"a\\x01\"; }", "the topic name contains"},
-    {MSG "topic t : M { name = \"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
-         "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"; }",
+    {MSG
+     "topic t : M { name = \"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+     "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"; }",
      "the topic name is 132 characters long; the limit is 127"},
     {"package aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa."
      "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb;\n" MSG
-     "topic t : M;", "set a shorter one with name = \"...\""},
+     "topic t : M;",
+     "set a shorter one with name = \"...\""},
     {MSG "topic t : M { on_full = wait; }", "on_full must be 'fail' or 'block'"},
-    {MSG "topic t : M { on_full = blok; }", "on_full must be 'fail' or 'block'; did you mean 'block'?"},
+    {MSG "topic t : M { on_full = blok; }",
+     "on_full must be 'fail' or 'block'; did you mean 'block'?"},
     {MSG "topic t : M { on_full = \"block\"; }", "on_full must be 'fail' or 'block'"},
     {MSG "topic t : M { block_ms = 5; }", "block_ms needs on_full = block"},
     {MSG "topic t : M { on_full = fail; block_ms = 5; }", "block_ms needs on_full = block"},
-    {MSG "topic t : M { on_full = block; block_ms = -1; }", "block_ms must be between 0 and 4294967295, not -1"},
+    {MSG "topic t : M { on_full = block; block_ms = -1; }",
+     "block_ms must be between 0 and 4294967295, not -1"},
     {MSG "topic t : M { on_full = block; block_ms = 4294967296; }", "not 4294967296"},
-    {MSG "topic t : M { on_full = block; block_ms = 1.5; }", "expected an integer, not a float"},
+    {MSG "topic t : M { on_full = block; block_ms = 1.5; }",
+     "expected an integer, not a float"},
     {"message M { S s; }\ntopic t : M;", "unknown type 'S'"},
     /* imports (files are virtual here, see sema_imports_*) */
     {"import \"missing.nidl\";", "cannot find imported file 'missing.nidl' (searched '.')"},
@@ -194,8 +216,8 @@ typedef struct value_case {
 static const value_case_t values[] = {
     {"const int32 X = 1 + 2 * 3;", false, 7},
     {"const int32 X = (1 + 2) * 3;", false, 9},
-    {"const int32 X = -7 / 2;", true, 3},     /* truncates toward zero, as C */
-    {"const int32 X = -7 % 2;", true, 1},     /* sign of the dividend, as C */
+    {"const int32 X = -7 / 2;", true, 3}, /* truncates toward zero, as C */
+    {"const int32 X = -7 % 2;", true, 1}, /* sign of the dividend, as C */
     {"const int32 X = 7 % -2;", false, 1},
     {"const uint32 X = 1 << 31;", false, UINT64_C(1) << 31},
     {"const uint64 X = 1 << 63;", false, UINT64_C(1) << 63},
@@ -242,7 +264,7 @@ static void sema_evaluates_float_constants_as_c(void **state)
     (void)state;
     compiled_t c;
     compile(&c, "const float64 A = -273.15;\n"
-                "const float64 B = 1 / 2;\n"      /* integer division first, as C */
+                "const float64 B = 1 / 2;\n" /* integer division first, as C */
                 "const float64 C = 1.0 / 2;\n"
                 "const float32 D = 3;\n"
                 "const uint32 N = 4;\nconst float64 E = N * 0.5;\n");
@@ -265,14 +287,15 @@ static void sema_numbers_enum_items_like_c(void **state)
 {
     (void)state;
     compiled_t c;
-    compile(&c, "const uint8 BASE = 5;\nenum E : int16 { A, B, C = BASE * 2, D, E = -3, F }");
+    compile(&c,
+            "const uint8 BASE = 5;\nenum E : int16 { A, B, C = BASE * 2, D, E = -3, F }");
     assert_compiles(&c);
     static const struct {
         const char *item;
         bool neg;
         uint64_t mag;
-    } want[] = {{"A", false, 0}, {"B", false, 1}, {"C", false, 10},
-                {"D", false, 11}, {"E", true, 3}, {"F", true, 2}};
+    } want[] = {{"A", false, 0},  {"B", false, 1}, {"C", false, 10},
+                {"D", false, 11}, {"E", true, 3},  {"F", true, 2}};
     for (size_t i = 0; i < 6; i++) {
         nidl_value_info_t v;
         assert_int_equal(nidl_schema_enum_value(c.schema, "E", want[i].item, &v), 0);
@@ -286,11 +309,12 @@ static void sema_fills_in_topics(void **state)
 {
     (void)state;
     compiled_t c;
-    compile(&c, "package vehicle.sensors;\nmessage M { uint8 a; }\n"
-                "topic cabin : M;\n"
-                "topic engine : M { name = \"engine/temp\"; on_full = block; block_ms = 20; }\n"
-                "topic quick : M { on_full = block; }\n"
-                "topic fast : M { on_full = fail; }\n");
+    compile(&c,
+            "package vehicle.sensors;\nmessage M { uint8 a; }\n"
+            "topic cabin : M;\n"
+            "topic engine : M { name = \"engine/temp\"; on_full = block; block_ms = 20; }\n"
+            "topic quick : M { on_full = block; }\n"
+            "topic fast : M { on_full = fail; }\n");
     assert_compiles(&c);
     nidl_topic_info_t t;
     assert_int_equal(nidl_schema_topic_info(c.schema, "cabin", &t), 0);
@@ -339,8 +363,9 @@ static void sema_resolves_imports_and_scoped_names(void **state)
     compiled_t c;
     capture_ctx(&c);
     nidl_ctx_add_include_dir(c.ctx, "inc");
-    add(c.ctx, "inc/common/time.nidl", "package common;\nstruct Time { int64 sec; }\n"
-                                        "const uint32 N = 3;\n");
+    add(c.ctx, "inc/common/time.nidl",
+        "package common;\nstruct Time { int64 sec; }\n"
+        "const uint32 N = 3;\n");
     add(c.ctx, "dir/local.nidl", "package app;\nstruct Local { uint8 a; }\n");
     add(c.ctx, "dir/main.nidl",
         "package app;\nimport \"common/time.nidl\";\nimport \"local.nidl\";\n"
@@ -364,26 +389,32 @@ static void sema_import_rules(void **state)
     } cases[] = {
         {"import \"a.nidl\";\nstruct S { uint8 x; }",
          "t.nidl:1:1: warning: nothing from 'a.nidl' is used [-Wunused-import]"},
-        {"import \"a.nidl\";\nimport \"a.nidl\";\nstruct S { A x; }", "'a.nidl' is already imported"},
-        {"import \"cyc1.nidl\";", "import cycle: 'cyc2.nidl' imports 'cyc1.nidl', which imports 'cyc2.nidl'"},
+        {"import \"a.nidl\";\nimport \"a.nidl\";\nstruct S { A x; }",
+         "'a.nidl' is already imported"},
+        {"import \"cyc1.nidl\";",
+         "import cycle: 'cyc2.nidl' imports 'cyc1.nidl', which imports 'cyc2.nidl'"},
         {"import \"self.nidl\";", "import cycle: 'self.nidl' imports itself"},
-        {"import \"a.nidl\";\nstruct S { a.A x; }", "unknown package 'a' in 'a.A'; did you mean 'pa'?"},
+        {"import \"a.nidl\";\nstruct S { a.A x; }",
+         "unknown package 'a' in 'a.A'; did you mean 'pa'?"},
         {"import \"a.nidl\";\nstruct S { pa.B x; }", "unknown type 'pa.B'"},
         {"import \"a.nidl\";\nstruct S { pa.Aa x; }", "did you mean 'pa.A'?"},
-        {"package pa;\nimport \"a.nidl\";\nstruct A { uint8 y; }", "'A' is already declared in package 'pa'"},
+        {"package pa;\nimport \"a.nidl\";\nstruct A { uint8 y; }",
+         "'A' is already declared in package 'pa'"},
         {"import \"t.nidl\";", "import cycle"},
         {"import \"sub/t.nidl\";", "would generate 't.nidl.h', like this file"},
         {"import \"a.nidl\";\nimport \"sub/a.nidl\";\nstruct S { pa.A x; sb.A y; }",
          "'a.nidl' and 'sub/a.nidl' would both generate 'a.nidl.h'"},
-        {"import \"broken.nidl\";\nstruct S { uint8 x; }", "broken.nidl:1:12: error: unknown type 'Q'"},
+        {"import \"broken.nidl\";\nstruct S { uint8 x; }",
+         "broken.nidl:1:12: error: unknown type 'Q'"},
         {"import \"a.nidl\";\nmessage S { pa.A x; }\ntopic t : S { name = \"pa/at\"; }",
          "topic name 'pa/at' is already used by topic 'at'"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         compiled_t c;
         capture_ctx(&c);
-        add(c.ctx, "a.nidl", "package pa;\nstruct A { uint8 a; }\nmessage AM { uint8 a; }\n"
-                             "topic at : AM;\n");
+        add(c.ctx, "a.nidl",
+            "package pa;\nstruct A { uint8 a; }\nmessage AM { uint8 a; }\n"
+            "topic at : AM;\n");
         add(c.ctx, "sub/a.nidl", "package sb;\nstruct A { uint8 a; }\n");
         add(c.ctx, "sub/t.nidl", "package st;\nstruct Z { uint8 a; }\n");
         add(c.ctx, "cyc1.nidl", "import \"cyc2.nidl\";\n");
@@ -408,7 +439,8 @@ static void sema_prefix_collision_between_packages(void **state)
     add(c.ctx, "t.nidl", "package p_a;\nimport \"x.nidl\";\nstruct S { p.a.A x; }\n");
     c.schema = nidl_load_file(c.ctx, "t.nidl");
     assert_null(c.schema);
-    assert_diag_contains(&c, "package 'p.a' of 'x.nidl' has the same C prefix 'p_a_' as package 'p_a'");
+    assert_diag_contains(
+        &c, "package 'p.a' of 'x.nidl' has the same C prefix 'p_a_' as package 'p_a'");
     compiled_free(&c);
 }
 
@@ -426,7 +458,8 @@ static void sema_warnings_can_be_switched(void **state)
     assert_int_equal(nidl_ctx_set_warning(c.ctx, "padding", true), 0);
     c.schema = nidl_load_string(c.ctx, "t.nidl", src, strlen(src));
     assert_non_null(c.schema);
-    assert_diag_contains(&c, "t.nidl:1:28: warning: 3 bytes of padding before field 'b' [-Wpadding]");
+    assert_diag_contains(
+        &c, "t.nidl:1:28: warning: 3 bytes of padding before field 'b' [-Wpadding]");
     assert_int_equal(nidl_ctx_warning_count(c.ctx), 1);
     compiled_free(&c);
 
@@ -435,7 +468,8 @@ static void sema_warnings_can_be_switched(void **state)
     assert_int_equal(nidl_ctx_set_warning(c.ctx, "error", true), 0);
     c.schema = nidl_load_string(c.ctx, "t.nidl", src, strlen(src));
     assert_null(c.schema);
-    assert_diag_contains(&c, "error: 3 bytes of padding before field 'b' [-Werror=padding]");
+    assert_diag_contains(&c,
+                         "error: 3 bytes of padding before field 'b' [-Werror=padding]");
     assert_int_equal(nidl_ctx_status(c.ctx), NIDL_ESCHEMA);
     compiled_free(&c);
 
@@ -453,7 +487,8 @@ static void sema_enum_fields_default_to_their_first_item(void **state)
 {
     (void)state;
     compiled_t c;
-    compile(&c, "enum E : uint8 { ONE = 1, TWO }\nstruct S { E e; E arr[3]; E f = TWO; }\n");
+    compile(&c,
+            "enum E : uint8 { ONE = 1, TWO }\nstruct S { E e; E arr[3]; E f = TWO; }\n");
     assert_compiles(&c);
     nidl_output_t out;
     assert_int_equal(nidl_generate(c.ctx, c.schema, &out), NIDL_OK);

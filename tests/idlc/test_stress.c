@@ -21,10 +21,12 @@ static char *big_schema(size_t structs, size_t *len)
     size_t cap = structs * 1024 + 256, n = 0;
     char *s = malloc(cap);
     assert_non_null(s);
-    n += (size_t)snprintf(s + n, cap - n, "package big.schema;\n\nconst uint32 N = 4;\n"
-                                          "enum Level : uint8 { LOW, MID, HIGH }\n\n");
+    n += (size_t)snprintf(s + n, cap - n,
+                          "package big.schema;\n\nconst uint32 N = 4;\n"
+                          "enum Level : uint8 { LOW, MID, HIGH }\n\n");
     for (size_t i = 0; i < structs; i++) {
-        n += (size_t)snprintf(s + n, cap - n,
+        n += (size_t)snprintf(
+            s + n, cap - n,
             "/// Struct number %zu.\nmessage M%zu {\n"
             "    uint64 seq;\n    int32 a = -1;\n    float64 b = 2.5;\n    bool c = true;\n"
             "    string<31> name = \"m%zu\";\n    bytes<64> blob;\n"
@@ -32,7 +34,9 @@ static char *big_schema(size_t structs, size_t *len)
             "    float32 v[N];\n    char tag;\n    int8 i8;\n    int16 i16;\n"
             "    uint32 u32;\n    sequence<Level, 3> levels;\n    string<7> labels[2];\n"
             "%s    uint16 last;\n}\ntopic t%zu : M%zu;\n\n",
-            i, i, i, i > 0 ? "    int64 prev_seq;\n    bool prev_ok;\n" : "    int64 p;\n    bool q;\n",
+            i, i, i,
+            i > 0 ? "    int64 prev_seq;\n    bool prev_ok;\n"
+                  : "    int64 p;\n    bool q;\n",
             i, i);
     }
     *len = n;
@@ -149,8 +153,9 @@ static void stress_survives_huge_tokens(void **state)
 static void stress_reports_bad_utf8_and_nul_bytes(void **state)
 {
     (void)state;
-    static const char src[] = "struct S {\n    uint8 a\x00;\n    string<4> b = \"\xc0\xaf\";\n"
-                              "    uint8 \xe2\x82;\n}\n/// doc \xff\x01 with junk\nconst uint8 X = 1;\n";
+    static const char src[] =
+        "struct S {\n    uint8 a\x00;\n    string<4> b = \"\xc0\xaf\";\n"
+        "    uint8 \xe2\x82;\n}\n/// doc \xff\x01 with junk\nconst uint8 X = 1;\n";
     compiled_t c;
     capture_ctx(&c);
     assert_null(nidl_load_string(c.ctx, "u.nidl", src, sizeof src - 1));
@@ -169,7 +174,8 @@ static void stress_many_warnings_on_one_long_line(void **state)
     char *src = malloc(cap);
     assert_non_null(src);
     for (size_t i = 0; i < n; i++)
-        len += (size_t)snprintf(src + len, cap - len, "struct S%zu { uint8 a; uint32 b; } ", i);
+        len += (size_t)snprintf(src + len, cap - len, "struct S%zu { uint8 a; uint32 b; } ",
+                                i);
     compiled_t c;
     capture_ctx(&c);
     assert_int_equal(nidl_ctx_set_warning(c.ctx, "padding", true), 0);

@@ -13,8 +13,7 @@
 #include "template.h"
 
 static const nidl_tpl_key_t item_keys[] = {{"name", NULL}, {"value", NULL}, {NULL, NULL}};
-static const nidl_tpl_key_t keys[] = {
-    {"title", NULL}, {"items", item_keys}, {NULL, NULL}};
+static const nidl_tpl_key_t keys[] = {{"title", NULL}, {"items", item_keys}, {NULL, NULL}};
 
 /* Parse text against `keys`; diagnostics go to c. */
 static nidl_tpl_t *parse(compiled_t *c, const char *text)
@@ -22,7 +21,8 @@ static nidl_tpl_t *parse(compiled_t *c, const char *text)
     capture_ctx(c);
     char *copy = strdup(text);
     assert_non_null(copy);
-    nidl_file_t *f = nidl__file_add(c->ctx, "x.in", "builtin:x.in", copy, strlen(copy), false);
+    nidl_file_t *f =
+        nidl__file_add(c->ctx, "x.in", "builtin:x.in", copy, strlen(copy), false);
     return nidl__tpl_parse(c->ctx, f, keys);
 }
 
@@ -50,7 +50,8 @@ static void template_renders_values_and_lists(void **state)
 {
     (void)state;
     compiled_t c;
-    nidl_tpl_t *t = parse(&c, "<{{title}}>{{#items}}[{{name}}={{value}} in {{ title }}]{{/items}}.");
+    nidl_tpl_t *t =
+        parse(&c, "<{{title}}>{{#items}}[{{name}}={{value}} in {{ title }}]{{/items}}.");
     assert_non_null(t);
     char *s = render(t, 2);
     assert_string_equal(s, "<T>[n0=0 in T][n1=10 in T].");
@@ -97,7 +98,8 @@ static const bad_template_t bad[] = {
     {"{{#title}}{{/title}}", "x.in:1:1: error: 'title' is a value, not a list"},
     {"{{title}", "x.in:1:1: error: unterminated tag"},
     {"{{#items}}{{name}}{{value}}", "x.in:1:1: error: section 'items' is not closed"},
-    {"{{title}}{{/items}}", "x.in:1:10: error: '{{/items}}' does not close the open section"},
+    {"{{title}}{{/items}}",
+     "x.in:1:10: error: '{{/items}}' does not close the open section"},
     {"{{ti-tle}}", "x.in:1:1: error: invalid tag '{{ti-tle}}'"},
 };
 
@@ -109,7 +111,8 @@ static void template_rejects_unknown_and_unused_names(void **state)
         nidl_tpl_t *t = parse(&c, bad[i].text);
         assert_null(t);
         if (strstr(c.diag, bad[i].diag) == NULL)
-            fail_msg("case %zu <%s>: want\n%s\ngot\n%s", i, bad[i].text, bad[i].diag, c.diag);
+            fail_msg("case %zu <%s>: want\n%s\ngot\n%s", i, bad[i].text, bad[i].diag,
+                     c.diag);
         compiled_free(&c);
     }
 }

@@ -196,7 +196,8 @@ static int hostile(const char *victim, const char *topic)
     if (nx_node_create("hostile", &c, &me) != NX_OK)
         return 1;
     /* Make our large ring exist (a loan creates it). */
-    static nx_type_desc_t t = {.name = "x.Dummy", .size = 4096, .align = 8, .fingerprint = 9};
+    static nx_type_desc_t t = {
+        .name = "x.Dummy", .size = 4096, .align = 8, .fingerprint = 9};
     static nx_topic_desc_t td = {.name = "dummy", .type = &t};
     void *loan;
     if (nx_loan_take(me, &td, &loan) != NX_OK)
@@ -210,7 +211,8 @@ static int hostile(const char *victim, const char *topic)
     uint32_t tslot = UINT32_MAX, tinc = 0, vslot = UINT32_MAX, vinc = 0;
     nx__registry_lock(r);
     for (uint32_t i = 0; i < NX_REG_MAX_NODES; i++)
-        if (r->shm->nodes[i].state == NX_NODE_ALIVE && !strcmp(r->shm->nodes[i].name, victim))
+        if (r->shm->nodes[i].state == NX_NODE_ALIVE &&
+            !strcmp(r->shm->nodes[i].name, victim))
             vslot = i, vinc = r->shm->nodes[i].incarnation;
     for (uint32_t i = 0; i < NX_REG_MAX_TOPICS; i++) {
         nx_reg_topic_t *tp = &r->shm->topics[i];
@@ -259,20 +261,32 @@ static int hostile(const char *victim, const char *topic)
 
     int bad = 0;
     nx_msg_hdr_t *m;
-#define BASE(k, sz)                                                            \
-    m = next_slot();                                                           \
-    m->magic = NX_MSG_MAGIC;                                                   \
-    m->kind = (k);                                                             \
-    m->size = (sz);                                                            \
-    m->topic_slot = tslot;                                                     \
-    m->topic_inc = tinc;                                                       \
+#define BASE(k, sz)                                                                        \
+    m = next_slot();                                                                       \
+    m->magic = NX_MSG_MAGIC;                                                               \
+    m->kind = (k);                                                                         \
+    m->size = (sz);                                                                        \
+    m->topic_slot = tslot;                                                                 \
+    m->topic_inc = tinc;                                                                   \
     m->seq = 1
 
-    BASE(NX_MSGK_DATA, 256); m->magic = 0xdeadbeef; commit(&h->bell); bad++;
-    BASE(NX_MSGK_DATA, hmsz); commit(&h->bell); bad++;                /* size beyond the slot */
-    BASE(77, 256); commit(&h->bell); bad++;                           /* unknown kind */
-    BASE(NX_MSGK_DATA, 256); m->topic_slot = 5000; commit(&h->bell); bad++; /* no such topic */
-    BASE(NX_MSGK_LARGE, 8); commit(&h->bell); bad++;                  /* descriptor too short */
+    BASE(NX_MSGK_DATA, 256);
+    m->magic = 0xdeadbeef;
+    commit(&h->bell);
+    bad++;
+    BASE(NX_MSGK_DATA, hmsz);
+    commit(&h->bell);
+    bad++; /* size beyond the slot */
+    BASE(77, 256);
+    commit(&h->bell);
+    bad++; /* unknown kind */
+    BASE(NX_MSGK_DATA, 256);
+    m->topic_slot = 5000;
+    commit(&h->bell);
+    bad++; /* no such topic */
+    BASE(NX_MSGK_LARGE, 8);
+    commit(&h->bell);
+    bad++; /* descriptor too short */
 
     nx_large_desc_t d = {.owner_inc = me->incarnation};
     /* Descriptor outside the ring. */
@@ -281,20 +295,23 @@ static int hostile(const char *victim, const char *topic)
     d.length = ds; /* longer than what is left */
     d.seq = 1;
     memcpy(m + 1, &d, sizeof d);
-    commit(&h->bell); bad++;
+    commit(&h->bell);
+    bad++;
     /* Misaligned position. */
     BASE(NX_MSGK_LARGE, sizeof d);
     d.pos = 100;
     d.length = 256;
     memcpy(m + 1, &d, sizeof d);
-    commit(&h->bell); bad++;
+    commit(&h->bell);
+    bad++;
     /* A chunk whose header does not match (garbage where it points). */
     memset(ldata, 0x5a, 4096);
     BASE(NX_MSGK_LARGE, sizeof d);
     d.pos = 0;
     d.length = 256;
     memcpy(m + 1, &d, sizeof d);
-    commit(&h->bell); bad++;
+    commit(&h->bell);
+    bad++;
     /* A proper chunk header, but a length beyond the chunk. */
     nx_chunk_hdr_t *ch = (nx_chunk_hdr_t *)ldata;
     memset(ch, 0, sizeof *ch);
@@ -307,13 +324,15 @@ static int hostile(const char *victim, const char *topic)
     BASE(NX_MSGK_LARGE, sizeof d);
     d.length = 100000;
     memcpy(m + 1, &d, sizeof d);
-    commit(&h->bell); bad++;
+    commit(&h->bell);
+    bad++;
     /* Right chunk, but we never gave the victim a reader bit in it. */
     atomic_store(&ch->holders, 0);
     BASE(NX_MSGK_LARGE, sizeof d);
     d.length = 256;
     memcpy(m + 1, &d, sizeof d);
-    commit(&h->bell); bad++;
+    commit(&h->bell);
+    bad++;
 
     /* Finally one good message, in the format nx_peer checks. */
     BASE(NX_MSGK_DATA, 256);
@@ -348,7 +367,8 @@ int main(int argc, char **argv)
         return corrupt(argv[2], strtoull(argv[3], NULL, 0), atol(argv[4]));
     if (argc >= 4 && !strcmp(argv[1], "hostile"))
         return hostile(argv[2], argv[3]);
-    fprintf(stderr, "usage: nx_fault lock-registry | lock-bell NODE | corrupt NODE SEED ROUNDS"
-                    " | hostile NODE TOPIC\n");
+    fprintf(stderr,
+            "usage: nx_fault lock-registry | lock-bell NODE | corrupt NODE SEED ROUNDS"
+            " | hostile NODE TOPIC\n");
     return 2;
 }

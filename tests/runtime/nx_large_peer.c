@@ -91,8 +91,8 @@ static void fill(uint8_t *buf, uint64_t seq, uint64_t size)
 }
 
 /* The typed topic for the loan path: one fixed-size frame type. */
-static nx_type_desc_t frame_type = {.name = "test.Frame", .align = 8,
-                                    .fingerprint = UINT64_C(0xf4a3e000)};
+static nx_type_desc_t frame_type = {
+    .name = "test.Frame", .align = 8, .fingerprint = UINT64_C(0xf4a3e000)};
 static nx_topic_desc_t frame_topic = {.name = "frames", .type = &frame_type};
 
 static nx_config_t make_config(void)
@@ -191,7 +191,8 @@ static void on_raw(const void *data, size_t size, const nx_msg_info_t *info, voi
     check(data, size, info);
 }
 
-static void on_typed(const void *msg, const nx_msg_info_t *info, nx_generic_fn fn, void *user)
+static void on_typed(const void *msg, const nx_msg_info_t *info, nx_generic_fn fn,
+                     void *user)
 {
     (void)fn;
     (void)user;
@@ -204,9 +205,9 @@ static int run_sub(void)
     nx_config_t c = make_config();
     if (nx_node_create(opt.node, &c, &sub_node) != NX_OK)
         return 1;
-    nx_err_t err = opt.loan ? nx_topic_subscribe(sub_node, &frame_topic, on_typed, placeholder,
-                                                 NULL)
-                            : nx_subscribe(sub_node, "cam", "frames", on_raw, NULL);
+    nx_err_t err =
+        opt.loan ? nx_topic_subscribe(sub_node, &frame_topic, on_typed, placeholder, NULL)
+                 : nx_subscribe(sub_node, "cam", "frames", on_raw, NULL);
     if (err != NX_OK) {
         printf("DONE fail subscribe %s\n", nx_err_name(err));
         return 1;
@@ -229,7 +230,8 @@ static int run_sub(void)
     }
     nx_node_destroy(sub_node);
     printf("RESULT count=%" PRIu64 " first=%" PRIu64 " last=%" PRIu64 " gaps=%" PRIu64
-           " dups=%" PRIu64 " bad=%" PRIu64 "\n", got, first, last, gaps, dups, bad);
+           " dups=%" PRIu64 " bad=%" PRIu64 "\n",
+           got, first, last, gaps, dups, bad);
     bool ok = got == opt.count && first == 1 && last == opt.count && !gaps && !dups && !bad;
     printf(ok ? "DONE ok\n" : "DONE fail\n");
     return ok ? 0 : 1;
@@ -291,7 +293,8 @@ static int run_pub(void)
                st.readers[i].stalls, st.readers[i].dropped);
     }
     printf("STATS stalls=%" PRIu64 " full=%" PRIu64 " dropped=%" PRIu64 " timeouts=%" PRIu64
-           "\n", stalls, st.full_events, dropped, timeouts);
+           "\n",
+           stalls, st.full_events, dropped, timeouts);
     free(buf);
     nx_node_destroy(node);
     printf(rc ? "DONE fail\n" : "DONE ok\n");
@@ -304,16 +307,26 @@ int main(int argc, char **argv)
         return 2;
     for (int i = 2; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : "";
-        if (!strcmp(a, "--node")) opt.node = v, i++;
-        else if (!strcmp(a, "--count")) opt.count = strtoull(v, NULL, 0), i++;
-        else if (!strcmp(a, "--ring")) opt.ring = strtoull(v, NULL, 0), i++;
-        else if (!strcmp(a, "--loan")) opt.loan = strtoull(v, NULL, 0), i++;
-        else if (!strcmp(a, "--block-ms")) opt.block = true, opt.block_ms = (uint32_t)atoi(v), i++;
-        else if (!strcmp(a, "--wait-subs")) opt.wait_subs = (uint32_t)atoi(v), i++;
-        else if (!strcmp(a, "--slow-ms")) opt.slow_ms = (uint32_t)atoi(v), i++;
-        else if (!strcmp(a, "--timeout-s")) opt.timeout_s = (uint32_t)atoi(v), i++;
-        else if (!strcmp(a, "--hold-all")) opt.hold_all = true;
-        else if (!strcmp(a, "--hold-release")) opt.hold_release = true;
+        if (!strcmp(a, "--node"))
+            opt.node = v, i++;
+        else if (!strcmp(a, "--count"))
+            opt.count = strtoull(v, NULL, 0), i++;
+        else if (!strcmp(a, "--ring"))
+            opt.ring = strtoull(v, NULL, 0), i++;
+        else if (!strcmp(a, "--loan"))
+            opt.loan = strtoull(v, NULL, 0), i++;
+        else if (!strcmp(a, "--block-ms"))
+            opt.block = true, opt.block_ms = (uint32_t)atoi(v), i++;
+        else if (!strcmp(a, "--wait-subs"))
+            opt.wait_subs = (uint32_t)atoi(v), i++;
+        else if (!strcmp(a, "--slow-ms"))
+            opt.slow_ms = (uint32_t)atoi(v), i++;
+        else if (!strcmp(a, "--timeout-s"))
+            opt.timeout_s = (uint32_t)atoi(v), i++;
+        else if (!strcmp(a, "--hold-all"))
+            opt.hold_all = true;
+        else if (!strcmp(a, "--hold-release"))
+            opt.hold_release = true;
         else if (!strcmp(a, "--sizes")) {
             char *s = strdup(v), *save = NULL;
             for (char *t = strtok_r(s, ",", &save); t && opt.nsizes < 16;

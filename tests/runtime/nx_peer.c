@@ -49,7 +49,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define MAX_IDS 64
+#define MAX_IDS    64
 #define PEER_MAGIC 0x50454552u
 
 typedef struct payload {
@@ -57,7 +57,7 @@ typedef struct payload {
     uint32_t id;
     uint64_t seq;
     uint32_t size;
-    uint32_t sum;      /* over bytes [24, size) */
+    uint32_t sum; /* over bytes [24, size) */
     uint64_t pad;
     /* fill follows */
 } payload_t;
@@ -73,8 +73,8 @@ static struct {
     uint64_t fingerprint;
     uint32_t hb_ms, hb_timeout_ms;
     bool forever, contiguous, typed, block, allow_gaps, tolerant;
-} opt = {.topic = "t", .count = 1000, .pubs = 1, .threads = 1, .size = 256,
-         .timeout_s = 60};
+} opt = {
+    .topic = "t", .count = 1000, .pubs = 1, .threads = 1, .size = 256, .timeout_s = 60};
 
 /* A typed topic as nexus-idlc would generate it, written by hand so the
  * runtime tests do not depend on the compiler. */
@@ -87,12 +87,21 @@ static nx_err_t peer_msg_validate(const void *m)
     return p->magic == PEER_MAGIC ? NX_OK : NX_ECORRUPT;
 }
 static const nx_field_desc_t peer_fields[] = {
-    {.name = "bytes", .kind = NX_KIND_BYTE, .offset = 0, .size = 256, .ndims = 1, .dims = {256}},
+    {.name = "bytes",
+     .kind = NX_KIND_BYTE,
+     .offset = 0,
+     .size = 256,
+     .ndims = 1,
+     .dims = {256}},
 };
 static nx_type_desc_t peer_type = {
-    .name = "test.PeerMsg", .size = sizeof(peer_msg_t), .align = 1,
-    .fingerprint = UINT64_C(0x1122334455667788), .field_count = 1,
-    .fields = peer_fields, .validate = peer_msg_validate,
+    .name = "test.PeerMsg",
+    .size = sizeof(peer_msg_t),
+    .align = 1,
+    .fingerprint = UINT64_C(0x1122334455667788),
+    .field_count = 1,
+    .fields = peer_fields,
+    .validate = peer_msg_validate,
 };
 static nx_topic_desc_t peer_topic = {.name = "t", .type = &peer_type};
 
@@ -158,8 +167,8 @@ static atomic_bool unsubscribed;
 static void on_bytes(const void *data, size_t size)
 {
     const payload_t *p = data;
-    if (size < sizeof *p || p->magic != PEER_MAGIC || p->id >= MAX_IDS ||
-        p->size != size || checksum((const uint8_t *)data + 24, size - 24) != p->sum) {
+    if (size < sizeof *p || p->magic != PEER_MAGIC || p->id >= MAX_IDS || p->size != size ||
+        checksum((const uint8_t *)data + 24, size - 24) != p->sum) {
         atomic_fetch_add(&bad, 1);
         return;
     }
@@ -226,10 +235,11 @@ static void print_node_stats(nx_node_t *node)
 {
     nx_node_stats_t st;
     if (nx_node_stats(node, &st) == NX_OK)
-        printf("NODESTATS received=%" PRIu64 " dispatched=%" PRIu64 " rejected_corrupt=%" PRIu64
-               " rejected_type=%" PRIu64 " unrouted=%" PRIu64 " reaped=%" PRIu64 "\n",
-               st.received, st.dispatched, st.rejected_corrupt, st.rejected_type, st.unrouted,
-               st.peers_reaped);
+        printf("NODESTATS received=%" PRIu64 " dispatched=%" PRIu64
+               " rejected_corrupt=%" PRIu64 " rejected_type=%" PRIu64 " unrouted=%" PRIu64
+               " reaped=%" PRIu64 "\n",
+               st.received, st.dispatched, st.rejected_corrupt, st.rejected_type,
+               st.unrouted, st.peers_reaped);
 }
 
 static int run_sub(void)
@@ -374,7 +384,8 @@ static int run_pub(void)
         size_t n = 0;
         while ((nx_subscriber_count(pub_node, opt.typed ? "" : "g",
                                     opt.typed ? peer_topic.name : opt.topic, &n) != NX_OK ||
-                n < opt.wait_subs) && now_ns() < deadline)
+                n < opt.wait_subs) &&
+               now_ns() < deadline)
             usleep(1000);
         if (n < opt.wait_subs) {
             fprintf(stderr, "pub: only %zu subscribers\n", n);
@@ -391,8 +402,8 @@ static int run_pub(void)
     for (uint32_t i = 0; i < k; i++)
         pthread_join(th[i], NULL);
     nx_node_destroy(pub_node);
-    printf("SENT count=%" PRIu64 " timeouts=%" PRIu64 "\n", (uint64_t)atomic_load(&pub_sent),
-           (uint64_t)atomic_load(&pub_timeouts));
+    printf("SENT count=%" PRIu64 " timeouts=%" PRIu64 "\n",
+           (uint64_t)atomic_load(&pub_sent), (uint64_t)atomic_load(&pub_timeouts));
     printf("DONE %s\n", atomic_load(&pub_failed) ? "fail" : "ok");
     return atomic_load(&pub_failed);
 }
@@ -421,8 +432,8 @@ static int run_echo(void)
     nx_config_t c = make_config();
     if (!opt.out || nx_node_create(opt.node, &c, &echo_node) != NX_OK)
         return 1;
-    nx_publisher_set_policy(echo_node, "g", opt.out, opt.block ? NX_ON_FULL_BLOCK : NX_ON_FULL_FAIL,
-                            opt.block_ms);
+    nx_publisher_set_policy(echo_node, "g", opt.out,
+                            opt.block ? NX_ON_FULL_BLOCK : NX_ON_FULL_FAIL, opt.block_ms);
     if (nx_subscribe(echo_node, "g", opt.topic, on_echo, NULL) != NX_OK)
         return 1;
     printf("READY\n");
@@ -446,9 +457,23 @@ int main(int argc, char **argv)
     for (int i = 2; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-#define OPT_S(name, field) if (!strcmp(a, name) && v) { opt.field = v; i++; continue; }
-#define OPT_U(name, field) if (!strcmp(a, name) && v) { opt.field = (__typeof__(opt.field))strtoull(v, NULL, 0); i++; continue; }
-#define OPT_B(name, field) if (!strcmp(a, name)) { opt.field = true; continue; }
+#define OPT_S(name, field)                                                                 \
+    if (!strcmp(a, name) && v) {                                                           \
+        opt.field = v;                                                                     \
+        i++;                                                                               \
+        continue;                                                                          \
+    }
+#define OPT_U(name, field)                                                                 \
+    if (!strcmp(a, name) && v) {                                                           \
+        opt.field = (__typeof__(opt.field))strtoull(v, NULL, 0);                           \
+        i++;                                                                               \
+        continue;                                                                          \
+    }
+#define OPT_B(name, field)                                                                 \
+    if (!strcmp(a, name)) {                                                                \
+        opt.field = true;                                                                  \
+        continue;                                                                          \
+    }
         OPT_S("--node", node)
         OPT_S("--topic", topic)
         OPT_S("--out", out)

@@ -91,8 +91,8 @@ static void config_missing_file_is_econfig(void **state)
     (void)state;
     nx_config_t c;
     char msg[256];
-    NX_ASSERT_ERR(NX_ECONFIG, nx_config_load_msg(path_of("nope.yaml"), &c, msg,
-                                                 sizeof msg));
+    NX_ASSERT_ERR(NX_ECONFIG,
+                  nx_config_load_msg(path_of("nope.yaml"), &c, msg, sizeof msg));
     assert_non_null(strstr(msg, "nope.yaml: cannot open"));
     NX_ASSERT_ERR(NX_EINVAL, nx_config_load(NULL, &c));
     NX_ASSERT_ERR(NX_EINVAL, nx_config_load(path_of("full.yaml"), NULL));
@@ -124,14 +124,14 @@ static const struct bad_case {
     {"bad_queues_range.yaml",
      "bad_queues_range.yaml:2: node.max_inbound_queues: 2000 is out of range "
      "(1..1024)"},
-    {"bad_negative.yaml", "bad_negative.yaml:2: node.busy_timeout_ms: '-5' is not an unsigned integer"},
+    {"bad_negative.yaml",
+     "bad_negative.yaml:2: node.busy_timeout_ms: '-5' is not an unsigned integer"},
     {"bad_duplicate.yaml",
      "bad_duplicate.yaml:3: node.queue_capacity: duplicate key (first on line 2)"},
     {"bad_syntax.yaml", "bad_syntax.yaml:2: invalid YAML: "},
     {"bad_section_scalar.yaml",
      "bad_section_scalar.yaml:2: node: must be a mapping of keys"},
-    {"bad_domain.yaml",
-     "bad_domain.yaml:1: domain: 'a/b' is not 1..31 characters"},
+    {"bad_domain.yaml", "bad_domain.yaml:1: domain: 'a/b' is not 1..31 characters"},
     {"bad_heartbeat_timeout.yaml",
      "bad_heartbeat_timeout.yaml:3: node.heartbeat_timeout_ms: 1500 must be at "
      "least twice heartbeat_ms (1000)"},
@@ -144,7 +144,8 @@ static const struct bad_case {
     {"bad_leaf_mapping.yaml",
      "bad_leaf_mapping.yaml:2: node.notify: must be a single value, not a "
      "mapping"},
-    {"bad_overflow.yaml", "bad_overflow.yaml:2: node.queue_capacity: '99999999999999999999' is not an unsigned integer"},
+    {"bad_overflow.yaml",
+     "bad_overflow.yaml:2: node.queue_capacity: '99999999999999999999' is not an unsigned integer"},
 };
 
 static void config_bad_files_name_file_line_and_key(void **state)
@@ -186,7 +187,10 @@ static void config_validate_catches_hand_filled_struct(void **state)
     assert_string_equal(nx_notify_mode_name(NX_NOTIFY_CONDVAR), "condvar");
 }
 
-typedef struct { int count; char line[512]; } logcap_t;
+typedef struct {
+    int count;
+    char line[512];
+} logcap_t;
 static void logcap(nx_log_level_t level, const char *module, const char *line, void *user)
 {
     logcap_t *c = user;

@@ -40,8 +40,7 @@ static void err_every_code_has_distinct_text_and_name(void **state)
         assert_string_not_equal(nx_strerror(codes[i].code), "unknown error");
         for (size_t j = 0; j < i; j++) {
             assert_int_not_equal(codes[i].code, codes[j].code);
-            assert_string_not_equal(nx_strerror(codes[i].code),
-                                    nx_strerror(codes[j].code));
+            assert_string_not_equal(nx_strerror(codes[i].code), nx_strerror(codes[j].code));
         }
     }
     /* A few spelled out, so a wrong table cannot pass by construction. */

@@ -27,15 +27,15 @@
 #include "nx_proc.h"
 #include "nx_test.h"
 
-#define HB_MS 100
+#define HB_MS         100
 #define HB_TIMEOUT_MS 2000
-#define SLACK_MS 400 /* scheduling on a shared machine, polling granularity */
+#define SLACK_MS      400 /* scheduling on a shared machine, polling granularity */
 
 static const char *peer, *fault;
 static const char *domain;
 static nx_node_t *observer;
 
-#define PEER(...) ((char *const[]){(char *)peer, __VA_ARGS__, NULL})
+#define PEER(...)  ((char *const[]){(char *)peer, __VA_ARGS__, NULL})
 #define FAULT(...) ((char *const[]){(char *)fault, __VA_ARGS__, NULL})
 
 #define start nx_proc_spawn
@@ -80,8 +80,8 @@ static uint64_t wait_node(const char *name, bool present, uint64_t limit_ms)
         if ((err == NX_OK) == present)
             return now_ms() - t0;
         if (now_ms() - t0 > limit_ms)
-            fail_msg("node '%s' still %s after %llu ms", name, present ? "absent" : "present",
-                     (unsigned long long)limit_ms);
+            fail_msg("node '%s' still %s after %llu ms", name,
+                     present ? "absent" : "present", (unsigned long long)limit_ms);
         usleep(5000);
     }
 }
@@ -99,23 +99,27 @@ static void assert_everything(nx_proc_t *sub, int id, long long sent)
 {
     char prefix[32];
     snprintf(prefix, sizeof prefix, "RESULT id=%d ", id);
-    if (nx_proc_field(sub, prefix, "count") != sent || nx_proc_field(sub, prefix, "first") != 1 ||
-        nx_proc_field(sub, prefix, "gaps") != 0 || nx_proc_field(sub, prefix, "dups") != 0 ||
+    if (nx_proc_field(sub, prefix, "count") != sent ||
+        nx_proc_field(sub, prefix, "first") != 1 ||
+        nx_proc_field(sub, prefix, "gaps") != 0 ||
+        nx_proc_field(sub, prefix, "dups") != 0 ||
         nx_proc_field(sub, prefix, "disorder") != 0)
         fail_msg("want exactly 1..%lld from publisher %d:\n%s", sent, id, sub->buf);
 }
 
 static nx_proc_t *start_pub(const char *name, const char *id, const char *block_ms)
 {
-    nx_proc_t *p = start(PEER("pub", "--node", (char *)name, "--id", (char *)id, "--forever",
-                              "--interval-us", "200", "--block-ms", (char *)block_ms));
+    nx_proc_t *p =
+        start(PEER("pub", "--node", (char *)name, "--id", (char *)id, "--forever",
+                   "--interval-us", "200", "--block-ms", (char *)block_ms));
     assert_true(nx_proc_wait_line(p, "READY", 10000));
     return p;
 }
 
 static nx_proc_t *start_sub(const char *name, const char *pubs)
 {
-    nx_proc_t *p = start(PEER("sub", "--node", (char *)name, "--forever", "--pubs", (char *)pubs));
+    nx_proc_t *p =
+        start(PEER("sub", "--node", (char *)name, "--forever", "--pubs", (char *)pubs));
     assert_true(nx_proc_wait_line(p, "READY", 10000));
     return p;
 }
@@ -194,11 +198,13 @@ static void faults_killed_while_holding_registry_lock(void **state)
 static void faults_killed_while_holding_doorbell_mutex(void **state)
 {
     (void)state;
-    nx_proc_t *s = start(PEER("sub", "--node", "cv", "--notify", "condvar", "--count", "20000"));
+    nx_proc_t *s =
+        start(PEER("sub", "--node", "cv", "--notify", "condvar", "--count", "20000"));
     assert_true(nx_proc_wait_line(s, "READY", 10000));
     nx_proc_t *f = start(FAULT("lock-bell", "cv"));
     assert_true(nx_proc_wait_line(f, "LOCKED", 10000));
-    nx_proc_t *p = start(PEER("pub", "--node", "p", "--count", "20000", "--block-ms", "5000"));
+    nx_proc_t *p =
+        start(PEER("pub", "--node", "p", "--count", "20000", "--block-ms", "5000"));
     usleep(200000);
     nx_proc_signal(f, SIGKILL);
     int rc = nx_proc_wait(s, 60000);
@@ -252,13 +258,15 @@ static void faults_node_restarted_ten_times_under_load(void **state)
     for (int i = 0; i < 10; i++) {
         if (i % 2 == 0) {
             /* A clean restart: the same name, a contiguous run. */
-            nx_proc_t *s = start(PEER("sub", "--node", "flaky", "--count", "300", "--contiguous"));
+            nx_proc_t *s =
+                start(PEER("sub", "--node", "flaky", "--count", "300", "--contiguous"));
             int rc = nx_proc_wait(s, 30000);
             if (rc != 0)
                 fail_msg("restart %d:\n%s", i, s->buf);
         } else {
             /* A crash: killed while receiving, restarted at once. */
-            nx_proc_t *s = start(PEER("sub", "--node", "flaky", "--forever", "--contiguous"));
+            nx_proc_t *s =
+                start(PEER("sub", "--node", "flaky", "--forever", "--contiguous"));
             assert_true(nx_proc_wait_line(s, "READY", 10000));
             usleep(100000);
             nx_proc_signal(s, SIGKILL);
@@ -405,7 +413,10 @@ static void faults_registry_with_wrong_magic_or_version_is_refused(void **state)
     assert_int_equal(setup(NULL), 0);
 }
 
-static int shm_count(const char *what) { return nx_proc_shm_count_like(domain, what); }
+static int shm_count(const char *what)
+{
+    return nx_proc_shm_count_like(domain, what);
+}
 
 static void faults_domain_clean_removes_only_dead_objects(void **state)
 {

@@ -27,11 +27,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#define NX_ASSERT_OK(expr)                                                     \
-    do {                                                                       \
-        nx_err_t e_ = (expr);                                                  \
-        if (e_ != NX_OK)                                                       \
-            fail_msg("%s -> %s: %s", #expr, nx_err_name(e_), nx_strerror(e_)); \
+#define NX_ASSERT_OK(expr)                                                                 \
+    do {                                                                                   \
+        nx_err_t e_ = (expr);                                                              \
+        if (e_ != NX_OK)                                                                   \
+            fail_msg("%s -> %s: %s", #expr, nx_err_name(e_), nx_strerror(e_));             \
     } while (0)
 
 static const char *hostile_bin;

@@ -22,7 +22,7 @@ static const char *peer;
 static const char *domain;
 
 #define ARGV(...) ((char *const[]){(char *)peer, __VA_ARGS__, NULL})
-#define SIZES "1024,4097,65539,1048589,3146505,2000000,777,524288"
+#define SIZES     "1024,4097,65539,1048589,3146505,2000000,777,524288"
 
 #define start nx_proc_spawn
 
@@ -44,7 +44,8 @@ static void expect_all(nx_proc_t *sub, long long count)
 {
     int rc = nx_proc_wait(sub, 120000);
     if (rc != 0 || nx_proc_field(sub, "RESULT", "count") != count ||
-        nx_proc_field(sub, "RESULT", "bad") != 0 || nx_proc_field(sub, "RESULT", "gaps") != 0 ||
+        nx_proc_field(sub, "RESULT", "bad") != 0 ||
+        nx_proc_field(sub, "RESULT", "gaps") != 0 ||
         nx_proc_field(sub, "RESULT", "dups") != 0)
         fail_msg("subscriber (exit %d) did not get frames 1..%lld intact:\n%s", rc, count,
                  sub->buf);
@@ -71,12 +72,12 @@ static void frames(int nsubs, const char *ring, const char *sizes, const char *c
         assert_true(nx_proc_wait_line(subs[i], "READY", 10000));
     }
     snprintf(waits, sizeof waits, "%d", nsubs);
-    nx_proc_t *pub = loan ? start(ARGV("pub", "--node", "p", "--count", (char *)count, "--loan",
-                                       (char *)loan, "--ring", (char *)ring, "--block-ms",
-                                       "10000", "--wait-subs", waits))
-                          : start(ARGV("pub", "--node", "p", "--count", (char *)count, "--sizes",
-                                       (char *)sizes, "--ring", (char *)ring, "--block-ms",
-                                       "10000", "--wait-subs", waits));
+    nx_proc_t *pub = loan ? start(ARGV("pub", "--node", "p", "--count", (char *)count,
+                                       "--loan", (char *)loan, "--ring", (char *)ring,
+                                       "--block-ms", "10000", "--wait-subs", waits))
+                          : start(ARGV("pub", "--node", "p", "--count", (char *)count,
+                                       "--sizes", (char *)sizes, "--ring", (char *)ring,
+                                       "--block-ms", "10000", "--wait-subs", waits));
     for (int i = 0; i < nsubs; i++)
         expect_all(subs[i], atoll(count));
     expect_done(pub);
@@ -109,8 +110,8 @@ static void large_loan_path_two_subscribers(void **state)
 static void large_slow_subscriber_applies_back_pressure(void **state)
 {
     (void)state;
-    nx_proc_t *sub = start(ARGV("sub", "--node", "slow", "--count", "40", "--sizes", "1048576",
-                                "--ring", "4194304", "--slow-ms", "15"));
+    nx_proc_t *sub = start(ARGV("sub", "--node", "slow", "--count", "40", "--sizes",
+                                "1048576", "--ring", "4194304", "--slow-ms", "15"));
     assert_true(nx_proc_wait_line(sub, "READY", 10000));
     /* Fail mode: the publisher sees NX_ETIMEOUT at once and retries. */
     nx_proc_t *pub = start(ARGV("pub", "--node", "p", "--count", "40", "--sizes", "1048576",
@@ -128,12 +129,13 @@ static void large_killed_subscriber_holding_chunks_does_not_stall(void **state)
     (void)state;
     nx_proc_t *holder = start(ARGV("sub", "--node", "holder", "--count", "1000", "--sizes",
                                    "1048576", "--ring", "4194304", "--hold-all"));
-    nx_proc_t *good = start(ARGV("sub", "--node", "good", "--count", "60", "--sizes", "1048576",
-                                 "--ring", "4194304"));
+    nx_proc_t *good = start(ARGV("sub", "--node", "good", "--count", "60", "--sizes",
+                                 "1048576", "--ring", "4194304"));
     assert_true(nx_proc_wait_line(holder, "READY", 10000));
     assert_true(nx_proc_wait_line(good, "READY", 10000));
-    nx_proc_t *pub = start(ARGV("pub", "--node", "p", "--count", "60", "--sizes", "1048576",
-                                "--ring", "4194304", "--block-ms", "30000", "--wait-subs", "2"));
+    nx_proc_t *pub =
+        start(ARGV("pub", "--node", "p", "--count", "60", "--sizes", "1048576", "--ring",
+                   "4194304", "--block-ms", "30000", "--wait-subs", "2"));
     /* The holder keeps every chunk: the 4 MiB ring fills and the publisher
      * blocks. Then the holder dies; its chunks must be freed. */
     usleep(500000);
@@ -149,11 +151,12 @@ static void large_holds_are_released_from_another_thread(void **state)
     /* The subscriber holds each 1 MiB chunk past its callback and its main
      * thread releases them later (checking the bytes are still intact):
      * with a 4 MiB ring the publisher can only go on if releases work. */
-    nx_proc_t *sub = start(ARGV("sub", "--node", "keeper", "--count", "50", "--sizes", "1048576",
-                                "--ring", "4194304", "--hold-release"));
+    nx_proc_t *sub = start(ARGV("sub", "--node", "keeper", "--count", "50", "--sizes",
+                                "1048576", "--ring", "4194304", "--hold-release"));
     assert_true(nx_proc_wait_line(sub, "READY", 10000));
-    nx_proc_t *pub = start(ARGV("pub", "--node", "p", "--count", "50", "--sizes", "1048576",
-                                "--ring", "4194304", "--block-ms", "10000", "--wait-subs", "1"));
+    nx_proc_t *pub =
+        start(ARGV("pub", "--node", "p", "--count", "50", "--sizes", "1048576", "--ring",
+                   "4194304", "--block-ms", "10000", "--wait-subs", "1"));
     expect_all(sub, 50);
     expect_done(pub);
     assert_true(nx_proc_wait_line(sub, "RELEASED 50", 0));
@@ -172,8 +175,8 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(large_loan_path_two_subscribers, setup, teardown),
         cmocka_unit_test_setup_teardown(large_slow_subscriber_applies_back_pressure, setup,
                                         teardown),
-        cmocka_unit_test_setup_teardown(large_killed_subscriber_holding_chunks_does_not_stall,
-                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            large_killed_subscriber_holding_chunks_does_not_stall, setup, teardown),
         cmocka_unit_test_setup_teardown(large_holds_are_released_from_another_thread, setup,
                                         teardown),
     };

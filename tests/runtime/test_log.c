@@ -18,8 +18,7 @@ typedef struct captured {
     char line[16][256];
 } captured_t;
 
-static void capture(nx_log_level_t level, const char *module, const char *line,
-                    void *user)
+static void capture(nx_log_level_t level, const char *module, const char *line, void *user)
 {
     captured_t *c = user;
     if (c->count < 16) {
@@ -72,7 +71,10 @@ static void log_hook_gets_enabled_lines_only(void **state)
 }
 
 static int evaluated;
-static int side_effect(void) { return ++evaluated; }
+static int side_effect(void)
+{
+    return ++evaluated;
+}
 
 static void log_disabled_level_does_not_evaluate_arguments(void **state)
 {

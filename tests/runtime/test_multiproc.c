@@ -63,8 +63,8 @@ static void assert_contiguous(const nx_proc_t *sub, int id, long long count)
     long long first = nx_proc_field(sub, prefix, "first");
     long long got = nx_proc_field(sub, prefix, "count");
     if (got < count || first < 1 || nx_proc_field(sub, prefix, "last") != first + got - 1 ||
-        nx_proc_field(sub, prefix, "gaps") != 0 || nx_proc_field(sub, prefix, "dups") != 0 ||
-        nx_proc_field(sub, prefix, "bad") != 0)
+        nx_proc_field(sub, prefix, "gaps") != 0 ||
+        nx_proc_field(sub, prefix, "dups") != 0 || nx_proc_field(sub, prefix, "bad") != 0)
         fail_msg("publisher %d: want %lld contiguous messages; subscriber said:\n%s", id,
                  count, sub->buf);
 }
@@ -78,25 +78,40 @@ static void wait_ok(nx_proc_t *p, const char *who)
 
 static void one_to_one(const char *mode, bool typed)
 {
-    nx_proc_t *sub = start(typed ? ARGV("sub", "--node", "s", "--notify", (char *)mode,
-                                                "--count", "20000", "--typed")
-                                         : ARGV("sub", "--node", "s", "--notify", (char *)mode,
-                                                "--count", "20000"));
+    nx_proc_t *sub = start(
+        typed ? ARGV("sub", "--node", "s", "--notify", (char *)mode, "--count", "20000",
+                     "--typed")
+              : ARGV("sub", "--node", "s", "--notify", (char *)mode, "--count", "20000"));
     assert_true(nx_proc_wait_line(sub, "READY", 10000));
     nx_proc_t *pub = start(typed ? ARGV("pub", "--node", "p", "--notify", (char *)mode,
-                                                "--count", "20000", "--block-ms", "1000",
-                                                "--typed")
-                                         : ARGV("pub", "--node", "p", "--notify", (char *)mode,
-                                                "--count", "20000", "--block-ms", "1000"));
+                                        "--count", "20000", "--block-ms", "1000", "--typed")
+                                 : ARGV("pub", "--node", "p", "--notify", (char *)mode,
+                                        "--count", "20000", "--block-ms", "1000"));
     wait_ok(sub, "subscriber");
     wait_ok(pub, "publisher");
     assert_exact(sub, 0, 20000);
 }
 
-static void mp_one_to_one_semaphore(void **state) { (void)state; one_to_one("semaphore", false); }
-static void mp_one_to_one_condvar(void **state) { (void)state; one_to_one("condvar", false); }
-static void mp_one_to_one_spin(void **state) { (void)state; one_to_one("spin", false); }
-static void mp_one_to_one_typed(void **state) { (void)state; one_to_one("semaphore", true); }
+static void mp_one_to_one_semaphore(void **state)
+{
+    (void)state;
+    one_to_one("semaphore", false);
+}
+static void mp_one_to_one_condvar(void **state)
+{
+    (void)state;
+    one_to_one("condvar", false);
+}
+static void mp_one_to_one_spin(void **state)
+{
+    (void)state;
+    one_to_one("spin", false);
+}
+static void mp_one_to_one_typed(void **state)
+{
+    (void)state;
+    one_to_one("semaphore", true);
+}
 
 static void mp_one_to_many_four_subscribers(void **state)
 {
@@ -105,13 +120,13 @@ static void mp_one_to_many_four_subscribers(void **state)
     char name[4][16];
     for (int i = 0; i < 4; i++) {
         snprintf(name[i], sizeof name[i], "s%d", i);
-        subs[i] = start(ARGV("sub", "--node", name[i], "--count", "10000",
-                                     "--notify", i % 2 ? "condvar" : "semaphore"));
+        subs[i] = start(ARGV("sub", "--node", name[i], "--count", "10000", "--notify",
+                             i % 2 ? "condvar" : "semaphore"));
     }
     for (int i = 0; i < 4; i++)
         assert_true(nx_proc_wait_line(subs[i], "READY", 10000));
-    nx_proc_t *pub = start(ARGV("pub", "--node", "p", "--count", "10000",
-                                        "--block-ms", "2000", "--wait-subs", "4"));
+    nx_proc_t *pub = start(ARGV("pub", "--node", "p", "--count", "10000", "--block-ms",
+                                "2000", "--wait-subs", "4"));
     for (int i = 0; i < 4; i++) {
         wait_ok(subs[i], "subscriber");
         assert_exact(subs[i], 0, 10000);
@@ -129,8 +144,8 @@ static void mp_many_to_one_four_publishers(void **state)
     for (int i = 0; i < 4; i++) {
         snprintf(name[i], sizeof name[i], "p%d", i);
         snprintf(id[i], sizeof id[i], "%d", i);
-        pubs[i] = start(ARGV("pub", "--node", name[i], "--id", id[i], "--count",
-                                     "10000", "--block-ms", "2000"));
+        pubs[i] = start(ARGV("pub", "--node", name[i], "--id", id[i], "--count", "10000",
+                             "--block-ms", "2000"));
     }
     wait_ok(sub, "subscriber");
     for (int i = 0; i < 4; i++) {
@@ -142,12 +157,11 @@ static void mp_many_to_one_four_publishers(void **state)
 static void mp_late_subscriber_discovers_running_publisher(void **state)
 {
     (void)state;
-    nx_proc_t *pub = start(ARGV("pub", "--node", "p", "--forever", "--interval-us",
-                                        "100", "--block-ms", "1000"));
+    nx_proc_t *pub = start(ARGV("pub", "--node", "p", "--forever", "--interval-us", "100",
+                                "--block-ms", "1000"));
     assert_true(nx_proc_wait_line(pub, "READY", 10000));
     /* The publisher has been sending to nobody; a subscriber joins late. */
-    nx_proc_t *sub = start(ARGV("sub", "--node", "s", "--count", "3000",
-                                        "--contiguous"));
+    nx_proc_t *sub = start(ARGV("sub", "--node", "s", "--count", "3000", "--contiguous"));
     wait_ok(sub, "subscriber");
     assert_contiguous(sub, 0, 3000);
     nx_proc_signal(pub, SIGTERM);
@@ -160,8 +174,8 @@ static void mp_late_publisher_discovers_waiting_subscriber(void **state)
     nx_proc_t *sub = start(ARGV("sub", "--node", "s", "--count", "5000"));
     assert_true(nx_proc_wait_line(sub, "READY", 10000));
     /* No wait for subscribers: the very first publish must find it. */
-    nx_proc_t *pub = start(ARGV("pub", "--node", "p", "--count", "5000",
-                                        "--block-ms", "1000"));
+    nx_proc_t *pub =
+        start(ARGV("pub", "--node", "p", "--count", "5000", "--block-ms", "1000"));
     wait_ok(sub, "subscriber");
     wait_ok(pub, "publisher");
     assert_exact(sub, 0, 5000);
@@ -170,11 +184,11 @@ static void mp_late_publisher_discovers_waiting_subscriber(void **state)
 static void mp_unsubscribe_stops_delivery(void **state)
 {
     (void)state;
-    nx_proc_t *pub = start(ARGV("pub", "--node", "p", "--forever", "--interval-us",
-                                        "100", "--block-ms", "1000"));
+    nx_proc_t *pub = start(ARGV("pub", "--node", "p", "--forever", "--interval-us", "100",
+                                "--block-ms", "1000"));
     assert_true(nx_proc_wait_line(pub, "READY", 10000));
-    nx_proc_t *sub = start(ARGV("sub", "--node", "s", "--unsub-after", "500",
-                                        "--contiguous"));
+    nx_proc_t *sub =
+        start(ARGV("sub", "--node", "s", "--unsub-after", "500", "--contiguous"));
     /* The subscriber fails with "after-unsubscribe" if anything arrives
      * in the 300 ms after nx_unsubscribe() returned. */
     wait_ok(sub, "subscriber");
@@ -189,13 +203,13 @@ static void mp_unsubscribe_stops_delivery(void **state)
 static void mp_restarted_subscriber_same_name_reconnects(void **state)
 {
     (void)state;
-    nx_proc_t *pub = start(ARGV("pub", "--node", "p", "--forever", "--interval-us",
-                                        "100", "--block-ms", "1000"));
+    nx_proc_t *pub = start(ARGV("pub", "--node", "p", "--forever", "--interval-us", "100",
+                                "--block-ms", "1000"));
     assert_true(nx_proc_wait_line(pub, "READY", 10000));
     for (int round = 0; round < 3; round++) {
         /* Same node name every time; the publisher is never restarted. */
-        nx_proc_t *sub = start(ARGV("sub", "--node", "s", "--count", "2000",
-                                            "--contiguous"));
+        nx_proc_t *sub =
+            start(ARGV("sub", "--node", "s", "--count", "2000", "--contiguous"));
         wait_ok(sub, "subscriber");
         assert_contiguous(sub, 0, 2000);
     }
@@ -208,8 +222,8 @@ static void mp_eight_threads_publish_at_once(void **state)
     (void)state;
     nx_proc_t *sub = start(ARGV("sub", "--node", "s", "--pubs", "8", "--count", "20000"));
     assert_true(nx_proc_wait_line(sub, "READY", 10000));
-    nx_proc_t *pub = start(ARGV("pub", "--node", "p", "--threads", "8", "--count",
-                                        "20000", "--block-ms", "2000"));
+    nx_proc_t *pub = start(ARGV("pub", "--node", "p", "--threads", "8", "--count", "20000",
+                                "--block-ms", "2000"));
     wait_ok(sub, "subscriber");
     wait_ok(pub, "publisher");
     for (int i = 0; i < 8; i++)
@@ -220,10 +234,10 @@ static void mp_type_mismatch_is_refused(void **state)
 {
     (void)state;
     nx_proc_t *sub = start(ARGV("sub", "--node", "s", "--typed", "--count", "10",
-                                        "--fingerprint", "0x1111", "--timeout-s", "2"));
+                                "--fingerprint", "0x1111", "--timeout-s", "2"));
     assert_true(nx_proc_wait_line(sub, "READY", 10000));
-    nx_proc_t *pub = start(ARGV("pub", "--node", "p", "--typed", "--count", "10",
-                                        "--fingerprint", "0x2222"));
+    nx_proc_t *pub = start(
+        ARGV("pub", "--node", "p", "--typed", "--count", "10", "--fingerprint", "0x2222"));
     int rc = nx_proc_wait(pub, 20000);
     assert_int_not_equal(rc, 0);
     assert_true(nx_proc_wait_line(pub, "PUBLISH NX_ETYPE", 0));
@@ -254,7 +268,8 @@ static void mp_callbacks_replying_to_each_other_through_full_queues(void **state
     nx_proc_signal(b, SIGTERM);
     assert_int_equal(nx_proc_wait(a, 10000), 0);
     assert_int_equal(nx_proc_wait(b, 10000), 0);
-    long long ba = nx_proc_field(a, "ECHO", "bounced"), bb = nx_proc_field(b, "ECHO", "bounced");
+    long long ba = nx_proc_field(a, "ECHO", "bounced"),
+              bb = nx_proc_field(b, "ECHO", "bounced");
     printf("# bounced %lld + %lld times in 1.5 s\n", ba, bb);
     assert_int_equal(nx_proc_field(a, "ECHO", "timeouts"), 0);
     assert_int_equal(nx_proc_field(b, "ECHO", "timeouts"), 0);
@@ -276,17 +291,17 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(mp_one_to_one_typed, setup, teardown),
         cmocka_unit_test_setup_teardown(mp_one_to_many_four_subscribers, setup, teardown),
         cmocka_unit_test_setup_teardown(mp_many_to_one_four_publishers, setup, teardown),
-        cmocka_unit_test_setup_teardown(mp_late_subscriber_discovers_running_publisher, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(mp_late_publisher_discovers_waiting_subscriber, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(mp_late_subscriber_discovers_running_publisher,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(mp_late_publisher_discovers_waiting_subscriber,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(mp_unsubscribe_stops_delivery, setup, teardown),
         cmocka_unit_test_setup_teardown(mp_restarted_subscriber_same_name_reconnects, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(mp_eight_threads_publish_at_once, setup, teardown),
         cmocka_unit_test_setup_teardown(mp_type_mismatch_is_refused, setup, teardown),
-        cmocka_unit_test_setup_teardown(mp_callbacks_replying_to_each_other_through_full_queues,
-                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            mp_callbacks_replying_to_each_other_through_full_queues, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

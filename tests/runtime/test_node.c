@@ -206,7 +206,8 @@ typedef struct self_unsub {
     nx_err_t err;
 } self_unsub_t;
 
-static void unsub_myself(const void *data, size_t size, const nx_msg_info_t *info, void *user)
+static void unsub_myself(const void *data, size_t size, const nx_msg_info_t *info,
+                         void *user)
 {
     (void)data;
     (void)size;
@@ -275,11 +276,15 @@ static nx_err_t point_validate(const void *m)
     const point_t *p = m;
     return memchr(p->tag, '\0', sizeof p->tag) ? NX_OK : NX_ECORRUPT;
 }
-static const nx_type_desc_t point_type = {.name = "test.Point", .size = sizeof(point_t),
-                                          .align = 4, .fingerprint = 0xabcdef,
+static const nx_type_desc_t point_type = {.name = "test.Point",
+                                          .size = sizeof(point_t),
+                                          .align = 4,
+                                          .fingerprint = 0xabcdef,
                                           .validate = point_validate};
-static const nx_type_desc_t other_type = {.name = "test.Other", .size = sizeof(point_t),
-                                          .align = 4, .fingerprint = 0x123456,
+static const nx_type_desc_t other_type = {.name = "test.Other",
+                                          .size = sizeof(point_t),
+                                          .align = 4,
+                                          .fingerprint = 0x123456,
                                           .validate = point_validate};
 static const nx_topic_desc_t point_topic = {.name = "test/point", .type = &point_type};
 static const nx_topic_desc_t other_topic = {.name = "test/point", .type = &other_type};
@@ -308,8 +313,8 @@ static void typed_topic_round_trip_and_mismatch(void **state)
     nx_node_t *n;
     points_seen = 0;
     NX_ASSERT_OK(nx_node_create("typed", &c, &n));
-    NX_ASSERT_OK(nx_topic_subscribe(n, &point_topic, point_dispatch, (nx_generic_fn)on_point,
-                                    NULL));
+    NX_ASSERT_OK(
+        nx_topic_subscribe(n, &point_topic, point_dispatch, (nx_generic_fn)on_point, NULL));
     point_t p = {3, -4, "ok"};
     NX_ASSERT_OK(nx_topic_publish(n, &point_topic, &p));
     assert_int_equal(points_seen, 1);
@@ -334,8 +339,8 @@ static void typed_topic_round_trip_and_mismatch(void **state)
     assert_int_equal(points_seen, 1);
     /* Loans (process memory while there is no large-data channel). */
     void *loan = NULL;
-    NX_ASSERT_OK(nx_topic_subscribe(n, &point_topic, point_dispatch, (nx_generic_fn)on_point,
-                                    NULL));
+    NX_ASSERT_OK(
+        nx_topic_subscribe(n, &point_topic, point_dispatch, (nx_generic_fn)on_point, NULL));
     NX_ASSERT_OK(nx_loan_take(n, &point_topic, &loan));
     assert_non_null(loan);
     *(point_t *)loan = (point_t){42, 0, "loan"}; /* a loan is not cleared */
@@ -558,7 +563,8 @@ static void remote_queue_full_fails_or_blocks(void **state)
     clock_gettime(CLOCK_MONOTONIC, &t0);
     NX_ASSERT_ERR(NX_ETIMEOUT, nx_publish(n, "g", "t", msg, sizeof msg));
     clock_gettime(CLOCK_MONOTONIC, &t1);
-    double ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
+    double ms =
+        (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
     assert_true(ms >= 79.0);
     NX_ASSERT_OK(nx_node_outbound_stats(n, qs, 4, &count));
     assert_int_equal(qs[0].dropped, 2);
@@ -604,14 +610,17 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(node_create_rejects_bad_arguments, setup, teardown),
         cmocka_unit_test_setup_teardown(node_name_is_unique_while_alive, setup, teardown),
-        cmocka_unit_test_setup_teardown(node_publish_rejects_bad_arguments, setup, teardown),
+        cmocka_unit_test_setup_teardown(node_publish_rejects_bad_arguments, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(inproc_same_node_delivers_by_direct_call, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(inproc_two_nodes_and_unsubscribe, setup, teardown),
         cmocka_unit_test_setup_teardown(callback_may_unsubscribe_itself, setup, teardown),
         cmocka_unit_test_setup_teardown(callback_may_publish_a_reply, setup, teardown),
-        cmocka_unit_test_setup_teardown(typed_topic_round_trip_and_mismatch, setup, teardown),
-        cmocka_unit_test_setup_teardown(hold_keeps_a_message_past_its_callback, setup, teardown),
+        cmocka_unit_test_setup_teardown(typed_topic_round_trip_and_mismatch, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(hold_keeps_a_message_past_its_callback, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(env_domain_and_config_are_used, setup, teardown),
         cmocka_unit_test_setup_teardown(shm_mode_is_applied, setup, teardown),
         cmocka_unit_test_setup_teardown(remote_queue_full_fails_or_blocks, setup, teardown),

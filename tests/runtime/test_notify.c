@@ -110,9 +110,9 @@ typedef struct pp {
 
 enum { RECHECK_NOT_RUN, RECHECK_EMPTY, RECHECK_FOUND };
 
-#define ROUNDS 20000u
+#define ROUNDS    20000u
 /* How long one wait may sleep: what a lost wake-up costs. */
-#define WAIT_NS 1000000000u
+#define WAIT_NS   1000000000u
 /* A ring this close to the deadline may legitimately lose the race with
  * the timeout; it is not counted. */
 #define MARGIN_NS 100000000u
@@ -208,8 +208,8 @@ static void no_lost_wakeup(nx_notify_mode_t mode)
         atomic_store_explicit(&p.rang_round, i, memory_order_release);
         /* Acknowledged before the next round; spin briefly, then yield the
          * CPU (the machine may have fewer cores than runnable threads). */
-        for (unsigned spin = 0;
-             atomic_load_explicit(&p.acked, memory_order_acquire) < i; spin++) {
+        for (unsigned spin = 0; atomic_load_explicit(&p.acked, memory_order_acquire) < i;
+             spin++) {
             if (atomic_load_explicit(&p.stop, memory_order_relaxed))
                 goto done;
             if (spin < 1000)
@@ -235,8 +235,16 @@ done:
     free(p.bell);
 }
 
-static void bell_semaphore_loses_no_wakeup(void **state) { (void)state; no_lost_wakeup(NX_NOTIFY_SEMAPHORE); }
-static void bell_condvar_loses_no_wakeup(void **state) { (void)state; no_lost_wakeup(NX_NOTIFY_CONDVAR); }
+static void bell_semaphore_loses_no_wakeup(void **state)
+{
+    (void)state;
+    no_lost_wakeup(NX_NOTIFY_SEMAPHORE);
+}
+static void bell_condvar_loses_no_wakeup(void **state)
+{
+    (void)state;
+    no_lost_wakeup(NX_NOTIFY_CONDVAR);
+}
 
 int main(void)
 {

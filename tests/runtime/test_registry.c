@@ -122,7 +122,10 @@ static topic_ref_t attach(nx_registry_t *r, const char *topic, const nx_type_des
     return ref;
 }
 
-static bool bit(const uint64_t *bm, uint32_t i) { return (bm[i / 64] >> (i % 64)) & 1u; }
+static bool bit(const uint64_t *bm, uint32_t i)
+{
+    return (bm[i / 64] >> (i % 64)) & 1u;
+}
 
 static bool bitmap_empty(const uint64_t *bm)
 {
@@ -171,7 +174,8 @@ static void expect_same_gen(nx_registry_t *r, uint64_t gen)
 /* Run fn in a forked child that then _exit()s: a process that is gone
  * afterwards (waited for, so not even a zombie is left). fn returns the
  * child's exit status; 0 means it did what it was told. */
-static void run_in_child(int (*fn)(nx_registry_t *r, void *arg), nx_registry_t *r, void *arg)
+static void run_in_child(int (*fn)(nx_registry_t *r, void *arg), nx_registry_t *r,
+                         void *arg)
 {
     pid_t pid = fork();
     assert_true(pid >= 0);
@@ -417,14 +421,15 @@ static void registry_attach_sets_bits_and_detach_frees_topic(void **state)
 
     /* Same name in another group is another topic. */
     uint32_t ts, ti;
-    NX_ASSERT_OK(nx__registry_topic_attach(t->r, "h", "temp", NULL, b, false, &ts, &ti, NULL, 0));
+    NX_ASSERT_OK(
+        nx__registry_topic_attach(t->r, "h", "temp", NULL, b, false, &ts, &ti, NULL, 0));
     assert_int_not_equal(ts, pa.slot);
     expect_bump(t->r, &gen);
 
     /* A bad node slot is refused before anything changes. */
-    NX_ASSERT_ERR(NX_EINVAL, nx__registry_topic_attach(t->r, "g", "temp", NULL,
-                                                       NX_REG_MAX_NODES, true, &ts, &ti,
-                                                       NULL, 0));
+    NX_ASSERT_ERR(NX_EINVAL,
+                  nx__registry_topic_attach(t->r, "g", "temp", NULL, NX_REG_MAX_NODES, true,
+                                            &ts, &ti, NULL, 0));
     expect_same_gen(t->r, gen);
 
     /* Detach the publisher: the subscriber keeps the topic alive. */
@@ -469,8 +474,8 @@ static void registry_topic_table_full_returns_elimit(void **state)
     }
     uint64_t gen = nx__registry_generation(t->r);
     uint32_t ts = UINT32_MAX, ti = UINT32_MAX;
-    NX_ASSERT_ERR(NX_ELIMIT, nx__registry_topic_attach(t->r, "g", "one-too-many", NULL, n, true,
-                                                       &ts, &ti, NULL, 0));
+    NX_ASSERT_ERR(NX_ELIMIT, nx__registry_topic_attach(t->r, "g", "one-too-many", NULL, n,
+                                                       true, &ts, &ti, NULL, 0));
     assert_int_equal(ts, UINT32_MAX);
     assert_int_equal(ti, UINT32_MAX);
     expect_same_gen(t->r, gen);
@@ -483,8 +488,8 @@ static void registry_topic_table_full_returns_elimit(void **state)
     nx__registry_topic_detach(t->r, refs[3].slot, refs[3].inc, n, true);
     topic_ref_t fresh = attach(t->r, "one-too-many", NULL, n, true);
     assert_int_equal(fresh.slot, refs[3].slot);
-    NX_ASSERT_ERR(NX_ELIMIT, nx__registry_topic_attach(t->r, "g", "and-another", NULL, n, true,
-                                                       &ts, &ti, NULL, 0));
+    NX_ASSERT_ERR(NX_ELIMIT, nx__registry_topic_attach(t->r, "g", "and-another", NULL, n,
+                                                       true, &ts, &ti, NULL, 0));
 }
 
 static void registry_typed_attach_with_other_fingerprint_returns_etype(void **state)
@@ -500,8 +505,8 @@ static void registry_typed_attach_with_other_fingerprint_returns_etype(void **st
     uint64_t gen = nx__registry_generation(t->r);
     char other[64] = "untouched";
     uint32_t ts = UINT32_MAX, ti = UINT32_MAX;
-    NX_ASSERT_ERR(NX_ETYPE, nx__registry_topic_attach(t->r, "g", "pose", &type_b, b, false, &ts,
-                                                      &ti, other, sizeof other));
+    NX_ASSERT_ERR(NX_ETYPE, nx__registry_topic_attach(t->r, "g", "pose", &type_b, b, false,
+                                                      &ts, &ti, other, sizeof other));
     assert_string_equal(other, "treg.A");
     assert_int_equal(ts, UINT32_MAX);
     expect_same_gen(t->r, gen);
@@ -510,11 +515,11 @@ static void registry_typed_attach_with_other_fingerprint_returns_etype(void **st
 
     /* A short buffer gets a terminated prefix; no buffer is fine too. */
     char tiny[4] = "xxx";
-    NX_ASSERT_ERR(NX_ETYPE, nx__registry_topic_attach(t->r, "g", "pose", &type_b, b, false, &ts,
-                                                      &ti, tiny, sizeof tiny));
+    NX_ASSERT_ERR(NX_ETYPE, nx__registry_topic_attach(t->r, "g", "pose", &type_b, b, false,
+                                                      &ts, &ti, tiny, sizeof tiny));
     assert_string_equal(tiny, "tre");
-    NX_ASSERT_ERR(NX_ETYPE, nx__registry_topic_attach(t->r, "g", "pose", &type_b, b, false, &ts,
-                                                      &ti, NULL, 0));
+    NX_ASSERT_ERR(NX_ETYPE, nx__registry_topic_attach(t->r, "g", "pose", &type_b, b, false,
+                                                      &ts, &ti, NULL, 0));
 
     /* The same type, or raw access, joins. */
     topic_ref_t sb = attach(t->r, "pose", &type_a, b, false);
@@ -546,7 +551,8 @@ static int child_register_and_die(nx_registry_t *r, void *arg)
     uint32_t slot, inc, ts, ti;
     if (nx__registry_node_add(r, &info, &slot, &inc) != NX_OK)
         return 1;
-    if (nx__registry_topic_attach(r, "g", g->name, NULL, slot, true, &ts, &ti, NULL, 0) != NX_OK)
+    if (nx__registry_topic_attach(r, "g", g->name, NULL, slot, true, &ts, &ti, NULL, 0) !=
+        NX_OK)
         return 2;
     return 0;
 }
@@ -646,10 +652,10 @@ static void registry_reap_removes_hung_node_but_keeps_its_segment(void **state)
 /* ---- repair after a dead lock holder ---------------------------------- */
 
 typedef struct half_change {
-    uint32_t live_topic;  /* a used topic: gets a bit for a free node slot */
-    uint32_t stray_node;  /* a free node slot */
-    uint32_t bogus_node;  /* a free node slot: gets a bad state, long name */
-    uint32_t half_topic;  /* a free topic slot: made used, bits only for free slots */
+    uint32_t live_topic; /* a used topic: gets a bit for a free node slot */
+    uint32_t stray_node; /* a free node slot */
+    uint32_t bogus_node; /* a free node slot: gets a bad state, long name */
+    uint32_t half_topic; /* a free topic slot: made used, bits only for free slots */
 } half_change_t;
 
 /* Child: take the lock, leave a change half done, die holding the lock. */
@@ -659,7 +665,8 @@ static int child_die_holding_lock(nx_registry_t *r, void *arg)
     if (nx__registry_lock(r) != NX_OK)
         return 1;
     nx_registry_shm_t *s = r->shm;
-    s->topics[h->live_topic].subs[h->stray_node / 64] |= UINT64_C(1) << (h->stray_node % 64);
+    s->topics[h->live_topic].subs[h->stray_node / 64] |= UINT64_C(1)
+                                                         << (h->stray_node % 64);
     nx_reg_node_t *n = &s->nodes[h->bogus_node];
     n->state = 7;
     memset(n->name, 'x', sizeof n->name);
@@ -738,8 +745,8 @@ static void registry_generation_moves_on_every_change_only(void **state)
     expect_bump(t->r, &gen);
     topic_ref_t q = attach(t->r, "g1", &type_a, slot, false);
     expect_bump(t->r, &gen);
-    NX_ASSERT_ERR(NX_ETYPE, nx__registry_topic_attach(t->r, "g", "g1", &type_b, slot, false, &s2,
-                                                      &i2, NULL, 0));
+    NX_ASSERT_ERR(NX_ETYPE, nx__registry_topic_attach(t->r, "g", "g1", &type_b, slot, false,
+                                                      &s2, &i2, NULL, 0));
     expect_same_gen(t->r, gen);
     nx__registry_topic_detach(t->r, q.slot, q.inc, slot, false);
     expect_bump(t->r, &gen);
@@ -762,21 +769,22 @@ int main(void)
                                         treg_setup, treg_teardown),
         cmocka_unit_test_setup_teardown(registry_node_table_full_returns_elimit, treg_setup,
                                         treg_teardown),
-        cmocka_unit_test_setup_teardown(registry_add_of_live_name_returns_eexist, treg_setup,
-                                        treg_teardown),
-        cmocka_unit_test_setup_teardown(registry_add_reaps_dead_node_of_same_name, treg_setup,
-                                        treg_teardown),
+        cmocka_unit_test_setup_teardown(registry_add_of_live_name_returns_eexist,
+                                        treg_setup, treg_teardown),
+        cmocka_unit_test_setup_teardown(registry_add_reaps_dead_node_of_same_name,
+                                        treg_setup, treg_teardown),
         cmocka_unit_test_setup_teardown(registry_attach_sets_bits_and_detach_frees_topic,
                                         treg_setup, treg_teardown),
-        cmocka_unit_test_setup_teardown(registry_topic_table_full_returns_elimit, treg_setup,
-                                        treg_teardown),
+        cmocka_unit_test_setup_teardown(registry_topic_table_full_returns_elimit,
+                                        treg_setup, treg_teardown),
         cmocka_unit_test_setup_teardown(
             registry_typed_attach_with_other_fingerprint_returns_etype, treg_setup,
             treg_teardown),
         cmocka_unit_test_setup_teardown(registry_reap_removes_nodes_whose_process_is_gone,
                                         treg_setup, treg_teardown),
-        cmocka_unit_test_setup_teardown(registry_reap_removes_hung_node_but_keeps_its_segment,
-                                        treg_setup, treg_teardown),
+        cmocka_unit_test_setup_teardown(
+            registry_reap_removes_hung_node_but_keeps_its_segment, treg_setup,
+            treg_teardown),
         cmocka_unit_test_setup_teardown(registry_lock_repairs_after_dead_holder, treg_setup,
                                         treg_teardown),
         cmocka_unit_test_setup_teardown(registry_generation_moves_on_every_change_only,

@@ -62,8 +62,8 @@ static void soak_block_mode_with_churn(void **state)
     domain = nx_proc_domain("soak");
     nx_proc_t *s = start(PEER("sub", "--node", "stable-sub", "--forever"));
     assert_true(nx_proc_wait_line(s, "READY", 10000));
-    nx_proc_t *p = start(PEER("pub", "--node", "stable-pub", "--forever",
-                                      "--interval-us", "100", "--block-ms", "10000"));
+    nx_proc_t *p = start(PEER("pub", "--node", "stable-pub", "--forever", "--interval-us",
+                              "100", "--block-ms", "10000"));
     assert_true(nx_proc_wait_line(p, "READY", 10000));
 
     unsigned seed = 12345;
@@ -74,8 +74,8 @@ static void soak_block_mode_with_churn(void **state)
         seed = seed * 1103515245u + 12345u;
         unsigned what = (seed >> 16) % 4;
         /* A transient subscriber of the stable topic, same name each time. */
-        nx_proc_t *v = start(PEER("sub", "--node", "transient", "--forever",
-                                  "--allow-gaps", "--contiguous"));
+        nx_proc_t *v = start(PEER("sub", "--node", "transient", "--forever", "--allow-gaps",
+                                  "--contiguous"));
         if (!nx_proc_wait_line(v, "READY", 10000))
             fail_msg("transient subscriber did not start:\n%s", v->buf);
         restarts++;
@@ -110,9 +110,9 @@ static void soak_block_mode_with_churn(void **state)
             other_kills += 2;
         }
         other_sub = start(PEER("sub", "--node", "other-sub", "--topic", "u", "--forever",
-                                       "--allow-gaps", "--contiguous"));
-        other_pub = start(PEER("pub", "--node", "other-pub", "--topic", "u",
-                                       "--forever", "--interval-us", "300"));
+                               "--allow-gaps", "--contiguous"));
+        other_pub = start(PEER("pub", "--node", "other-pub", "--topic", "u", "--forever",
+                               "--interval-us", "300"));
     }
     nx_proc_signal(other_pub, SIGKILL);
     nx_proc_signal(other_sub, SIGKILL);
@@ -126,14 +126,17 @@ static void soak_block_mode_with_churn(void **state)
     usleep(300000);
     stop(s, "stable subscriber");
     long long got = nx_proc_field(s, "RESULT id=0 ", "count");
-    printf("# soak: %d s; stable publisher sent %lld (timeouts %lld), stable subscriber got "
-           "%lld (first %lld, last %lld, gaps %lld, dups %lld, out of order %lld)\n",
-           duration_s, sent, timeouts, got, nx_proc_field(s, "RESULT id=0 ", "first"),
-           nx_proc_field(s, "RESULT id=0 ", "last"), nx_proc_field(s, "RESULT id=0 ", "gaps"),
-           nx_proc_field(s, "RESULT id=0 ", "dups"), nx_proc_field(s, "RESULT id=0 ", "disorder"));
-    printf("# churn: %d transient subscribers (%d killed, %d short stalls, %d reaped as hung "
-           "and resumed), %d kills of the other pair\n",
-           restarts, kills, short_hangs, long_hangs, other_kills);
+    printf(
+        "# soak: %d s; stable publisher sent %lld (timeouts %lld), stable subscriber got "
+        "%lld (first %lld, last %lld, gaps %lld, dups %lld, out of order %lld)\n",
+        duration_s, sent, timeouts, got, nx_proc_field(s, "RESULT id=0 ", "first"),
+        nx_proc_field(s, "RESULT id=0 ", "last"), nx_proc_field(s, "RESULT id=0 ", "gaps"),
+        nx_proc_field(s, "RESULT id=0 ", "dups"),
+        nx_proc_field(s, "RESULT id=0 ", "disorder"));
+    printf(
+        "# churn: %d transient subscribers (%d killed, %d short stalls, %d reaped as hung "
+        "and resumed), %d kills of the other pair\n",
+        restarts, kills, short_hangs, long_hangs, other_kills);
     assert_true(sent > 1000);
     assert_int_equal(timeouts, 0);
     assert_int_equal(got, sent);

@@ -44,9 +44,12 @@ static void check(nx_proc_t *sub, int id)
     char prefix[32];
     snprintf(prefix, sizeof prefix, "RESULT id=%d ", id);
     long long n = atoll(count);
-    if (nx_proc_field(sub, prefix, "count") != n || nx_proc_field(sub, prefix, "first") != 1 ||
-        nx_proc_field(sub, prefix, "last") != n || nx_proc_field(sub, prefix, "gaps") != 0 ||
-        nx_proc_field(sub, prefix, "dups") != 0 || nx_proc_field(sub, prefix, "disorder") != 0 ||
+    if (nx_proc_field(sub, prefix, "count") != n ||
+        nx_proc_field(sub, prefix, "first") != 1 ||
+        nx_proc_field(sub, prefix, "last") != n ||
+        nx_proc_field(sub, prefix, "gaps") != 0 ||
+        nx_proc_field(sub, prefix, "dups") != 0 ||
+        nx_proc_field(sub, prefix, "disorder") != 0 ||
         nx_proc_field(sub, prefix, "bad") != 0)
         fail_msg("sender %d: want exactly 1..%lld, in order:\n%s", id, n, sub->buf);
     printf("# sender %d: %lld received, 0 lost, 0 duplicated, in order\n", id, n);
@@ -61,8 +64,9 @@ static void stress(const char *mode, int pubs)
     assert_true(nx_proc_wait_line(sub, "READY", 10000));
     nx_proc_t *pub[2];
     for (int i = 0; i < pubs; i++)
-        pub[i] = start(ARGV("pub", "--node", i ? "p1" : "p0", "--id", i ? "1" : "0",
-                            "--notify", (char *)mode, "--count", count, "--block-ms", "5000"));
+        pub[i] =
+            start(ARGV("pub", "--node", i ? "p1" : "p0", "--id", i ? "1" : "0", "--notify",
+                       (char *)mode, "--count", count, "--block-ms", "5000"));
     int rc = nx_proc_wait(sub, 300000);
     if (rc != 0)
         fail_msg("subscriber exited %d:\n%s", rc, sub->buf);
@@ -72,10 +76,26 @@ static void stress(const char *mode, int pubs)
     }
 }
 
-static void stress_semaphore(void **state) { (void)state; stress("semaphore", 1); }
-static void stress_condvar(void **state) { (void)state; stress("condvar", 1); }
-static void stress_spin(void **state) { (void)state; stress("spin", 1); }
-static void stress_two_senders(void **state) { (void)state; stress("semaphore", 2); }
+static void stress_semaphore(void **state)
+{
+    (void)state;
+    stress("semaphore", 1);
+}
+static void stress_condvar(void **state)
+{
+    (void)state;
+    stress("condvar", 1);
+}
+static void stress_spin(void **state)
+{
+    (void)state;
+    stress("spin", 1);
+}
+static void stress_two_senders(void **state)
+{
+    (void)state;
+    stress("semaphore", 2);
+}
 
 int main(int argc, char **argv)
 {

@@ -176,7 +176,10 @@ static void report_left(const char *name, void *user)
     fprintf(stderr, "left behind: %s\n", name);
 }
 
-int nx_proc_shm_count(const char *domain) { return proc_objects(domain, report_left, NULL); }
+int nx_proc_shm_count(const char *domain)
+{
+    return proc_objects(domain, report_left, NULL);
+}
 
 typedef struct count_like {
     const char *domain, *what;
@@ -190,7 +193,8 @@ static void match_like(const char *name, void *user)
      * a listing ever give names without that prefix). */
     char prefix[64];
     snprintf(prefix, sizeof prefix, "nexus.%s.", c->domain);
-    const char *rest = strncmp(name, prefix, strlen(prefix)) == 0 ? name + strlen(prefix) : name;
+    const char *rest =
+        strncmp(name, prefix, strlen(prefix)) == 0 ? name + strlen(prefix) : name;
     c->n += strncmp(rest, c->what, strlen(c->what)) == 0;
 }
 
@@ -203,7 +207,10 @@ int nx_proc_shm_count_like(const char *domain, const char *what)
     return c.n;
 }
 
-void nx_proc_shm_clean(const char *domain) { proc_remove_objects(domain); }
+void nx_proc_shm_clean(const char *domain)
+{
+    proc_remove_objects(domain);
+}
 
 long long nx_proc_field(const nx_proc_t *p, const char *prefix, const char *key)
 {

@@ -14,10 +14,10 @@
 
 typedef struct nx_proc {
     pid_t pid;
-    int out;          /* read end of the child's stdout */
-    char buf[65536];  /* everything read so far */
+    int out;         /* read end of the child's stdout */
+    char buf[65536]; /* everything read so far */
     size_t len;
-    int status;       /* waitpid status once reaped */
+    int status; /* waitpid status once reaped */
     bool reaped;
 } nx_proc_t;
 

@@ -36,11 +36,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#define NX_ASSERT_OK(expr)                                                     \
-    do {                                                                       \
-        nx_err_t e_ = (expr);                                                  \
-        if (e_ != NX_OK)                                                       \
-            fail_msg("%s -> %s: %s", #expr, nx_err_name(e_), nx_strerror(e_)); \
+#define NX_ASSERT_OK(expr)                                                                 \
+    do {                                                                                   \
+        nx_err_t e_ = (expr);                                                              \
+        if (e_ != NX_OK)                                                                   \
+            fail_msg("%s -> %s: %s", #expr, nx_err_name(e_), nx_strerror(e_));             \
     } while (0)
 
 static const char *nexus_bin;
@@ -128,8 +128,8 @@ static void run_pump(run_t *r, int timeout_ms)
         int *fd = k ? &r->err_fd : &r->out_fd;
         char scratch[4096];
         bool full = *len >= cap - 1;
-        ssize_t got = read(*fd, full ? scratch : buf + *len,
-                           full ? sizeof scratch : cap - 1 - *len);
+        ssize_t got =
+            read(*fd, full ? scratch : buf + *len, full ? sizeof scratch : cap - 1 - *len);
         if (got <= 0) {
             close(*fd);
             *fd = -1;
@@ -161,8 +161,8 @@ static int run_wait(run_t *r, int timeout_ms)
             waitpid(r->pid, &status, 0);
             r->done = true;
             r->code = -1;
-            fail_msg("nexus did not finish in %d ms; stdout:\n%s\nstderr:\n%s",
-                     timeout_ms, r->out, r->err);
+            fail_msg("nexus did not finish in %d ms; stdout:\n%s\nstderr:\n%s", timeout_ms,
+                     r->out, r->err);
         }
     }
     return r->code;
@@ -193,8 +193,8 @@ static run_t *run_sync(const char *const args[])
 static void assert_exit(const run_t *r, int code)
 {
     if (r->code != code)
-        fail_msg("exit status %d, want %d; stdout:\n%s\nstderr:\n%s", r->code, code,
-                 r->out, r->err);
+        fail_msg("exit status %d, want %d; stdout:\n%s\nstderr:\n%s", r->code, code, r->out,
+                 r->err);
 }
 
 static void assert_contains(const char *hay, const char *needle, const run_t *r)
@@ -489,7 +489,10 @@ static int shm_objects(const char *like, bool unlink)
     return n;
 }
 
-static int shm_count(const char *like) { return shm_objects(like, false); }
+static int shm_count(const char *like)
+{
+    return shm_objects(like, false);
+}
 
 /* ---- setup / teardown ------------------------------------------------------------------- */
 
@@ -597,8 +600,8 @@ static void help_and_version_exit_0(void **state)
     run_t *r = NEXUS("--help");
     assert_exit(r, 0);
     assert_contains(r->out, "Usage: nexus", r);
-    const char *cmds[] = {"domains", "nodes", "topics", "stats", "echo", "pub", "clean",
-                          "version"};
+    const char *cmds[] = {"domains", "nodes", "topics", "stats",
+                          "echo",    "pub",   "clean",  "version"};
     for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
         char want[64];
         snprintf(want, sizeof want, "Usage: nexus %s", cmds[i]);
@@ -614,7 +617,8 @@ static void help_and_version_exit_0(void **state)
     assert_contains(r->out, "nexus " NX_VERSION_STRING, r);
     r = NEXUS("--json", "version");
     assert_exit(r, 0);
-    assert_contains(r->out, "{\"version\":\"" NX_VERSION_STRING "\",\"layout_version\":", r);
+    assert_contains(r->out,
+                    "{\"version\":\"" NX_VERSION_STRING "\",\"layout_version\":", r);
 }
 
 static void nodes_lists_this_process(void **state)
@@ -669,15 +673,15 @@ static void topics_shows_subscriber_and_publisher(void **state)
         fail_msg("no line for grp/t1:\n%s", r->out);
     /* GROUP TOPIC TYPE FINGERPRINT PUBLISHERS SUBSCRIBERS */
     char g[64], t[64], type[64], fp[64], pubs[256], subs[256];
-    assert_int_equal(sscanf(line, "%63s %63s %63s %63s %255s %255s", g, t, type, fp, pubs,
-                            subs), 6);
+    assert_int_equal(
+        sscanf(line, "%63s %63s %63s %63s %255s %255s", g, t, type, fp, pubs, subs), 6);
     assert_string_equal(type, "-");
     assert_string_equal(pubs, "-");
     assert_string_equal(subs, "tnode");
     if (!find_row(r->out, "grp", "t2", line, sizeof line))
         fail_msg("no line for grp/t2:\n%s", r->out);
-    assert_int_equal(sscanf(line, "%63s %63s %63s %63s %255s %255s", g, t, type, fp, pubs,
-                            subs), 6);
+    assert_int_equal(
+        sscanf(line, "%63s %63s %63s %63s %255s %255s", g, t, type, fp, pubs, subs), 6);
     assert_string_equal(pubs, "tnode");
     assert_string_equal(subs, "-");
 
@@ -793,11 +797,14 @@ static void echo_prints_three_messages(void **state)
     NX_ASSERT_OK(nx_publish(node, "", "tjson", big, sizeof big));
     run_wait(echo, 30000);
     assert_exit(echo, 0);
-    snprintf(want, sizeof want, "\"topic\":\"tjson\",\"seq\":1,\"sender\":\"tnode\","
-             "\"sender_pid\":%d,\"size\":40,\"latency_ns\":", (int)getpid());
+    snprintf(want, sizeof want,
+             "\"topic\":\"tjson\",\"seq\":1,\"sender\":\"tnode\","
+             "\"sender_pid\":%d,\"size\":40,\"latency_ns\":",
+             (int)getpid());
     assert_contains(echo->out, want, echo);
-    assert_contains(echo->out, "\"data\":\"000102030405060708090a0b0c0d0e0f10111213"
-                               "1415161718191a1b1c1d1e1f2021222324252627\",\"truncated\":false",
+    assert_contains(echo->out,
+                    "\"data\":\"000102030405060708090a0b0c0d0e0f10111213"
+                    "1415161718191a1b1c1d1e1f2021222324252627\",\"truncated\":false",
                     echo);
 
     /* SIGINT ends it cleanly: exit 0, its segment gone. */
@@ -828,7 +835,8 @@ static void pub_delivers_to_this_process(void **state)
     run_t *r = NEXUS("pub", "--group", "grp", "tpub", "--text", "hello", "--count", "2",
                      "--rate", "100");
     assert_exit(r, 0);
-    assert_contains(r->out, "published 2 messages of 5 bytes to 'grp/tpub' (1 subscriber)", r);
+    assert_contains(r->out, "published 2 messages of 5 bytes to 'grp/tpub' (1 subscriber)",
+                    r);
     inbox_wait(2, 10000);
     pthread_mutex_lock(&inbox.lock);
     assert_int_equal(inbox.last_size, 5);
@@ -841,7 +849,8 @@ static void pub_delivers_to_this_process(void **state)
     inbox_reset();
     r = NEXUS("pub", "-g", "grp", "tpub", "--hex", "de ad:BE 0xef", "--json");
     assert_exit(r, 0);
-    assert_contains(r->out, "\"size\":4,\"subscribers\":1,\"published\":1,\"dropped\":0", r);
+    assert_contains(r->out, "\"size\":4,\"subscribers\":1,\"published\":1,\"dropped\":0",
+                    r);
     inbox_wait(1, 10000);
     pthread_mutex_lock(&inbox.lock);
     assert_int_equal(inbox.last_size, 4);
@@ -902,7 +911,8 @@ static void clean_live_removes_killed_keeps_live(void **state)
     run_t *r = NEXUS("clean", "--dry-run");
     assert_exit(r, 0);
     char want[128];
-    snprintf(want, sizeof want, "would remove  /nexus.%s.n.nexus-echo-%d.", domain, (int)dead);
+    snprintf(want, sizeof want, "would remove  /nexus.%s.n.nexus-echo-%d.", domain,
+             (int)dead);
     assert_contains(r->out, want, r);
     assert_int_equal(shm_count(seg), 1);
 
@@ -1022,7 +1032,8 @@ static void hung_node_reported_and_kept_by_clean(void **state)
     if (!find_line(r->out, name, line, sizeof line))
         fail_msg("no line for %s:\n%s", name, r->out);
     assert_contains(line, " hung ", r);
-    assert_contains(r->out, "hung: the process runs but its heartbeat is older than 500 ms", r);
+    assert_contains(r->out, "hung: the process runs but its heartbeat is older than 500 ms",
+                    r);
     /* With the default 5 s it is alive again. */
     r = NEXUS("nodes");
     assert_contains(r->out, "(1 alive, 0 hung, 0 dead)", r);
@@ -1071,8 +1082,10 @@ static void clean_dead_removes_everything(void **state)
         fail_msg("no line for grp/vt:\n%s", r->out);
     assert_contains(line, " victim(dead)", r);
     r = NEXUS("nodes", "--json");
-    snprintf(want, sizeof want, "\"name\":\"victim\",\"pid\":%d,\"state\":\"dead\","
-             "\"process_alive\":false", (int)victim);
+    snprintf(want, sizeof want,
+             "\"name\":\"victim\",\"pid\":%d,\"state\":\"dead\","
+             "\"process_alive\":false",
+             (int)victim);
     assert_contains(r->out, want, r);
     r = NEXUS("domains");
     assert_exit(r, 0);
@@ -1080,8 +1093,9 @@ static void clean_dead_removes_everything(void **state)
         fail_msg("no line for %s:\n%s", domain, r->out);
     char dom[64], reg[64];
     unsigned live, dead, topics, objects;
-    assert_int_equal(sscanf(line, "%63s %u %u %u %u %63s", dom, &live, &dead, &topics,
-                            &objects, reg), 6);
+    assert_int_equal(
+        sscanf(line, "%63s %u %u %u %u %63s", dom, &live, &dead, &topics, &objects, reg),
+        6);
     assert_int_equal(live, 0);
     assert_int_equal(dead, 1);
     assert_int_equal(topics, 1);
@@ -1090,10 +1104,11 @@ static void clean_dead_removes_everything(void **state)
 
     r = NEXUS("clean", "--dry-run");
     assert_exit(r, 0);
-    snprintf(want, sizeof want, "would drop    registry entry 'victim' (process %d is gone)",
-             (int)victim);
+    snprintf(want, sizeof want,
+             "would drop    registry entry 'victim' (process %d is gone)", (int)victim);
     assert_contains(r->out, want, r);
-    snprintf(want, sizeof want, "would remove  /nexus.%s.registry (no live node left)", domain);
+    snprintf(want, sizeof want, "would remove  /nexus.%s.registry (no live node left)",
+             domain);
     assert_contains(r->out, want, r);
     assert_int_equal(shm_count(NULL), 2);
 
@@ -1162,7 +1177,8 @@ static void corrupt_registry_reported_and_forced_out(void **state)
     r = NEXUS("domains", "--json");
     assert_exit(r, 0);
     char want[128];
-    snprintf(want, sizeof want, "{\"domain\":\"%s\",\"registry\":\"bad\",\"problem\":", domain);
+    snprintf(want, sizeof want,
+             "{\"domain\":\"%s\",\"registry\":\"bad\",\"problem\":", domain);
     assert_contains(r->out, want, r);
     r = NEXUS("clean");
     assert_exit(r, 1);
@@ -1231,10 +1247,17 @@ static void hostile_registry_and_segments_never_crash(void **state)
     make_hostile_domain();
 
     const char *const cmds[][4] = {
-        {"nodes", NULL}, {"--json", "nodes", NULL}, {"topics", NULL},
-        {"--json", "topics", NULL}, {"stats", NULL}, {"--json", "stats", NULL},
-        {"stats", "queues", NULL}, {"domains", NULL}, {"--json", "domains", NULL},
-        {"clean", "--dry-run", NULL}, {"--json", "clean", "--dry-run", NULL},
+        {"nodes", NULL},
+        {"--json", "nodes", NULL},
+        {"topics", NULL},
+        {"--json", "topics", NULL},
+        {"stats", NULL},
+        {"--json", "stats", NULL},
+        {"stats", "queues", NULL},
+        {"domains", NULL},
+        {"--json", "domains", NULL},
+        {"clean", "--dry-run", NULL},
+        {"--json", "clean", "--dry-run", NULL},
     };
     for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
         assert_sane_run(run_sync(cmds[i]));
@@ -1248,8 +1271,10 @@ static void hostile_registry_and_segments_never_crash(void **state)
     assert_contains(r->out, "belongs to pid 1 incarnation 8", r);
     /* Bounds that wrap around 2^64 are refused too. */
     char want[160];
-    snprintf(want, sizeof want, "\"segment\":\"/nexus.%s.n.wrap.1.0\",\"problem\":"
-             "\"impossible offsets", domain);
+    snprintf(want, sizeof want,
+             "\"segment\":\"/nexus.%s.n.wrap.1.0\",\"problem\":"
+             "\"impossible offsets",
+             domain);
     assert_contains(r->out, want, r);
     /* The runtime's own clean copes too; --force leaves nothing. */
     assert_sane_run(NEXUS("clean"));
@@ -1270,8 +1295,9 @@ static void domains_lists_live_domain(void **state)
         fail_msg("no line for %s:\n%s", domain, r->out);
     char dom[64], reg[64];
     unsigned live, dead, topics, objects;
-    assert_int_equal(sscanf(line, "%63s %u %u %u %u %63s", dom, &live, &dead, &topics,
-                            &objects, reg), 6);
+    assert_int_equal(
+        sscanf(line, "%63s %u %u %u %u %63s", dom, &live, &dead, &topics, &objects, reg),
+        6);
     assert_string_equal(dom, domain);
     assert_int_equal(live, 1);
     assert_int_equal(dead, 0);
@@ -1281,8 +1307,10 @@ static void domains_lists_live_domain(void **state)
     r = NEXUS("--json", "domains");
     assert_exit(r, 0);
     char want[160];
-    snprintf(want, sizeof want, "{\"domain\":\"%s\",\"registry\":\"ok\",\"live_nodes\":1,"
-             "\"dead_nodes\":0,\"topics\":1,\"objects\":2}", domain);
+    snprintf(want, sizeof want,
+             "{\"domain\":\"%s\",\"registry\":\"ok\",\"live_nodes\":1,"
+             "\"dead_nodes\":0,\"topics\":1,\"objects\":2}",
+             domain);
     assert_contains(r->out, want, r);
     /* A dry run over every domain only reads. */
     r = NEXUS("clean", "--all-domains", "--dry-run");
@@ -1311,7 +1339,8 @@ int main(int argc, char **argv)
                                         teardown),
         cmocka_unit_test_setup_teardown(echo_prints_three_messages, setup, teardown),
         cmocka_unit_test_setup_teardown(pub_delivers_to_this_process, setup, teardown),
-        cmocka_unit_test_setup_teardown(clean_live_removes_killed_keeps_live, setup, teardown),
+        cmocka_unit_test_setup_teardown(clean_live_removes_killed_keeps_live, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(hung_node_reported_and_kept_by_clean, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(hung_nodes_and_stats_agree, setup, teardown),

@@ -109,8 +109,8 @@ void nidl_ctx_add_include_dir(nidl_ctx_t *ctx, const char *dir);
  * before the file system, by the exact path the search would try
  * ("dir/name.nidl"). `path` and `text` are copied.
  */
-void nidl_ctx_add_virtual_file(nidl_ctx_t *ctx, const char *path,
-                               const char *text, size_t len);
+void nidl_ctx_add_virtual_file(nidl_ctx_t *ctx, const char *path, const char *text,
+                               size_t len);
 
 /**
  * Allow or forbid reading the file system (default: allowed). With it
@@ -143,8 +143,8 @@ const nidl_schema_t *nidl_load_file(nidl_ctx_t *ctx, const char *path);
  * path: it appears in diagnostics and its directory is searched first for
  * imports. `text` (len bytes, NUL bytes allowed) is copied.
  */
-const nidl_schema_t *nidl_load_string(nidl_ctx_t *ctx, const char *name,
-                                      const char *text, size_t len);
+const nidl_schema_t *nidl_load_string(nidl_ctx_t *ctx, const char *name, const char *text,
+                                      size_t len);
 
 /** The most severe status of every call so far (NIDL_OK if all went well). */
 nidl_status_t nidl_ctx_status(const nidl_ctx_t *ctx);
@@ -204,16 +204,16 @@ int nidl_schema_type_info(const nidl_schema_t *schema, const char *name,
                           nidl_type_info_t *out);
 
 /** Field `index` (0-based, schema order) of type `name`; 0 or -1 as above. */
-int nidl_schema_field_info(const nidl_schema_t *schema, const char *name,
-                           size_t index, nidl_field_info_t *out);
+int nidl_schema_field_info(const nidl_schema_t *schema, const char *name, size_t index,
+                           nidl_field_info_t *out);
 
 /** Value of constant `name`; 0 or -1 as above. */
 int nidl_schema_const_value(const nidl_schema_t *schema, const char *name,
                             nidl_value_info_t *out);
 
 /** Value of item `item` of enum `name`; 0 or -1 as above. */
-int nidl_schema_enum_value(const nidl_schema_t *schema, const char *name,
-                           const char *item, nidl_value_info_t *out);
+int nidl_schema_enum_value(const nidl_schema_t *schema, const char *name, const char *item,
+                           nidl_value_info_t *out);
 
 /** Topic `name`; 0 or -1 as above. */
 int nidl_schema_topic_info(const nidl_schema_t *schema, const char *name,
@@ -257,8 +257,7 @@ void nidl_output_free(nidl_output_t *out);
  *                   unless the source's rename failed after the header's
  *                   succeeded (then only the header is new).
  */
-nidl_status_t nidl_write_output(nidl_ctx_t *ctx, const nidl_output_t *out,
-                                const char *dir);
+nidl_status_t nidl_write_output(nidl_ctx_t *ctx, const nidl_output_t *out, const char *dir);
 
 /**
  * Write a make-style dependency file: "T1 T2 ...: D1 D2 ...\n" where the

@@ -33,9 +33,10 @@ typedef enum nx_notify_mode {
 typedef struct nx_config {
     char domain[NX_DOMAIN_NAME_MAX + 1]; /**< "default"; [A-Za-z0-9_-] */
     struct {
-        uint32_t max_inbound_queues;   /**< 32; 1..1024 */
-        uint32_t queue_capacity;       /**< 256; power of two, 2..65536 */
-        uint32_t message_size;         /**< 2048; slot bytes incl. 64-byte header, multiple of 64, 128..1048576 */
+        uint32_t max_inbound_queues; /**< 32; 1..1024 */
+        uint32_t queue_capacity;     /**< 256; power of two, 2..65536 */
+        uint32_t
+            message_size; /**< 2048; slot bytes incl. 64-byte header, multiple of 64, 128..1048576 */
         nx_notify_mode_t notify;       /**< semaphore */
         uint32_t busy_timeout_ms;      /**< 5; 1..60000 */
         uint32_t idle_timeout_ms;      /**< 50; 1..60000 */
@@ -45,13 +46,14 @@ typedef struct nx_config {
         uint32_t heartbeat_timeout_ms; /**< 5000; 1000..600000, >= 2 x heartbeat_ms */
     } node;
     struct {
-        uint64_t ring_size;            /**< 64 MiB; 0 disables, else 1 MiB..16 GiB, rounded up to the page size */
+        uint64_t
+            ring_size; /**< 64 MiB; 0 disables, else 1 MiB..16 GiB, rounded up to the page size */
     } large_data;
     struct {
-        uint32_t mode;                 /**< 0600; permission bits of created objects, 0..0777 */
+        uint32_t mode; /**< 0600; permission bits of created objects, 0..0777 */
     } shm;
     struct {
-        nx_log_level_t level;          /**< info */
+        nx_log_level_t level; /**< info */
     } log;
 } nx_config_t;
 
@@ -76,16 +78,16 @@ NX_API NX_ATTR_WARN_UNUSED nx_err_t nx_config_load(const char *yaml_path, nx_con
  * (truncated to msg_size, always NUL-terminated; "" on success).
  * msg may be NULL when msg_size is 0.
  */
-NX_API NX_ATTR_WARN_UNUSED nx_err_t nx_config_load_msg(const char *yaml_path, nx_config_t *cfg,
-                                   char *msg, size_t msg_size);
+NX_API NX_ATTR_WARN_UNUSED nx_err_t nx_config_load_msg(const char *yaml_path,
+                                                       nx_config_t *cfg, char *msg,
+                                                       size_t msg_size);
 
 /**
  * Check a configuration filled by hand: every field in its range.
  * On failure names the first bad field in msg (as nx_config_load_msg).
  * @retval NX_OK, NX_EINVAL
  */
-NX_API nx_err_t nx_config_validate(const nx_config_t *cfg, char *msg,
-                                   size_t msg_size);
+NX_API nx_err_t nx_config_validate(const nx_config_t *cfg, char *msg, size_t msg_size);
 
 /** The name of a notify mode ("semaphore", "condvar", "spin"). Never NULL. */
 NX_API const char *nx_notify_mode_name(nx_notify_mode_t mode);

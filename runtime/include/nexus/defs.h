@@ -25,22 +25,22 @@
 
 #if defined(__GNUC__)
 #define NX_ATTR_PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))
-#define NX_ATTR_NONNULL(...) __attribute__((nonnull(__VA_ARGS__)))
-#define NX_ATTR_WARN_UNUSED __attribute__((warn_unused_result))
-#define NX_LIKELY(x) __builtin_expect(!!(x), 1)
-#define NX_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#define NX_ATTR_NONNULL(...)      __attribute__((nonnull(__VA_ARGS__)))
+#define NX_ATTR_WARN_UNUSED       __attribute__((warn_unused_result))
+#define NX_LIKELY(x)              __builtin_expect(!!(x), 1)
+#define NX_UNLIKELY(x)            __builtin_expect(!!(x), 0)
 #else
 #define NX_ATTR_PRINTF(fmt, args)
 #define NX_ATTR_NONNULL(...)
 #define NX_ATTR_WARN_UNUSED
-#define NX_LIKELY(x) (x)
+#define NX_LIKELY(x)   (x)
 #define NX_UNLIKELY(x) (x)
 #endif
 
 /** Version of the runtime, also printed by the tools. */
-#define NX_VERSION_MAJOR 0
-#define NX_VERSION_MINOR 1
-#define NX_VERSION_PATCH 0
+#define NX_VERSION_MAJOR  0
+#define NX_VERSION_MINOR  1
+#define NX_VERSION_PATCH  0
 #define NX_VERSION_STRING "0.1.0"
 
 #endif /* NEXUS_DEFS_H */

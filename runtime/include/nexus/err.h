@@ -28,25 +28,25 @@ extern "C" {
  *   NX_EUNEXPECTED  reserved: LibRPC's catch-all; Nexus maps every
  *                   failure to a precise code, NX_ESYS for system calls.
  */
-#define NX_ERR_LIST(X)                                                         \
-    X(OK, 0, "success")                                                        \
-    X(EINVAL, 1, "invalid argument")                                           \
-    X(ENOTINIT, 2, "not initialized")                                          \
-    X(EEXIST, 3, "already exists")                                             \
-    X(ENOTFOUND, 4, "not found")                                               \
-    X(ENETWORK, 5, "transport error")                                          \
-    X(ETIMEOUT, 6, "timed out: queue full")                                    \
-    X(ETYPE, 7, "type mismatch")                                               \
-    X(ETOOBIG, 8, "message too big")                                           \
-    X(ENOMEM, 9, "out of memory")                                              \
-    X(ECORRUPT, 10, "shared memory failed validation")                         \
-    X(ESYS, 11, "system call failed")                                          \
-    X(EPERM, 12, "permission denied")                                          \
-    X(ENOSPC, 13, "no space left for shared memory")                           \
-    X(EBUSY, 14, "resource busy")                                              \
-    X(ELIMIT, 15, "limit reached")                                             \
-    X(ECONFIG, 16, "invalid configuration")                                    \
-    X(EVERSION, 17, "incompatible layout version")                             \
+#define NX_ERR_LIST(X)                                                                     \
+    X(OK, 0, "success")                                                                    \
+    X(EINVAL, 1, "invalid argument")                                                       \
+    X(ENOTINIT, 2, "not initialized")                                                      \
+    X(EEXIST, 3, "already exists")                                                         \
+    X(ENOTFOUND, 4, "not found")                                                           \
+    X(ENETWORK, 5, "transport error")                                                      \
+    X(ETIMEOUT, 6, "timed out: queue full")                                                \
+    X(ETYPE, 7, "type mismatch")                                                           \
+    X(ETOOBIG, 8, "message too big")                                                       \
+    X(ENOMEM, 9, "out of memory")                                                          \
+    X(ECORRUPT, 10, "shared memory failed validation")                                     \
+    X(ESYS, 11, "system call failed")                                                      \
+    X(EPERM, 12, "permission denied")                                                      \
+    X(ENOSPC, 13, "no space left for shared memory")                                       \
+    X(EBUSY, 14, "resource busy")                                                          \
+    X(ELIMIT, 15, "limit reached")                                                         \
+    X(ECONFIG, 16, "invalid configuration")                                                \
+    X(EVERSION, 17, "incompatible layout version")                                         \
     X(EUNEXPECTED, 99, "unexpected error")
 
 /** Result of every fallible runtime function; NX_OK (0) is success. */

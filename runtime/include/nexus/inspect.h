@@ -38,11 +38,11 @@ extern "C" {
 #endif
 
 /** Longest shared-memory object name, with the leading '/' and the NUL. */
-#define NX_OBJECT_NAME_MAX 128
+#define NX_OBJECT_NAME_MAX       128
 /** Longest type name of a topic, without the NUL. */
 #define NX_INSPECT_TYPE_NAME_MAX 127
 /** Size of the problem descriptions in snapshots and reports. */
-#define NX_PROBLEM_MAX 256
+#define NX_PROBLEM_MAX           256
 
 /** What a domain's registry is like. */
 typedef enum nx_registry_status {
@@ -58,8 +58,9 @@ NX_API const char *nx_registry_status_name(nx_registry_status_t status);
 /** How a node is doing. */
 typedef enum nx_node_state {
     NX_NODE_STATE_ALIVE = 0, /**< its process runs and its heartbeat is recent */
-    NX_NODE_STATE_HUNG = 1,  /**< its process runs, its heartbeat is older than its timeout */
-    NX_NODE_STATE_DEAD = 2   /**< its process is gone (clean-up removes what it left) */
+    NX_NODE_STATE_HUNG =
+        1,                 /**< its process runs, its heartbeat is older than its timeout */
+    NX_NODE_STATE_DEAD = 2 /**< its process is gone (clean-up removes what it left) */
 } nx_node_state_t;
 
 /** "alive", "hung", "dead"; "?" for other values. Never NULL. */
@@ -81,44 +82,44 @@ NX_API void nx_snapshot_opts_init(nx_snapshot_opts_t *opts);
 
 /** One inbound queue of a node: the ring one sending node writes into. */
 typedef struct nx_inspect_queue {
-    uint32_t index;          /**< position in the node's segment */
-    nx_queue_stats_t stats;  /**< peer = the sender (sanitised); pending is 0
+    uint32_t index;         /**< position in the node's segment */
+    nx_queue_stats_t stats; /**< peer = the sender (sanitised); pending is 0
                                   when pending_valid is false */
-    bool pending_valid;      /**< false: the ring's indices are impossible (corrupt) */
-    bool sender_alive;       /**< the sender's process (pid + start time) runs */
-    bool closed;             /**< the sender left; the receiver drains, then frees it */
+    bool pending_valid;     /**< false: the ring's indices are impossible (corrupt) */
+    bool sender_alive;      /**< the sender's process (pid + start time) runs */
+    bool closed;            /**< the sender left; the receiver drains, then frees it */
 } nx_inspect_queue_t;
 
 /** A node as its registry entry, segment and large-data ring show it. */
 typedef struct nx_inspect_node {
-    uint32_t slot;                     /**< registry slot (what topics refer to) */
-    uint32_t incarnation;              /**< bumped each time the slot is reused */
-    char name[NX_NODE_NAME_MAX + 1];   /**< sanitised */
+    uint32_t slot;                   /**< registry slot (what topics refer to) */
+    uint32_t incarnation;            /**< bumped each time the slot is reused */
+    char name[NX_NODE_NAME_MAX + 1]; /**< sanitised */
     uint32_t pid;
-    nx_node_state_t state;             /**< by the runtime's own rule */
-    bool process_alive;                /**< state != NX_NODE_STATE_DEAD */
-    uint64_t heartbeat_age_ns;         /**< age of its last heartbeat */
-    uint32_t heartbeat_timeout_ms;     /**< its own hang timeout (0: not recorded) */
-    uint32_t hung_ms;                  /**< the threshold state was judged by */
-    uint32_t notify;                   /**< nx_notify_mode_t; > NX_NOTIFY_SPIN: unknown */
-    uint32_t max_queues;               /**< geometry the entry records */
+    nx_node_state_t state;         /**< by the runtime's own rule */
+    bool process_alive;            /**< state != NX_NODE_STATE_DEAD */
+    uint64_t heartbeat_age_ns;     /**< age of its last heartbeat */
+    uint32_t heartbeat_timeout_ms; /**< its own hang timeout (0: not recorded) */
+    uint32_t hung_ms;              /**< the threshold state was judged by */
+    uint32_t notify;               /**< nx_notify_mode_t; > NX_NOTIFY_SPIN: unknown */
+    uint32_t max_queues;           /**< geometry the entry records */
     uint32_t queue_capacity;
     uint32_t message_size;
-    char segment[NX_OBJECT_NAME_MAX];        /**< node segment name (sanitised) */
-    char large_segment[NX_OBJECT_NAME_MAX];  /**< "" if the node has no large-data ring */
+    char segment[NX_OBJECT_NAME_MAX];       /**< node segment name (sanitised) */
+    char large_segment[NX_OBJECT_NAME_MAX]; /**< "" if the node has no large-data ring */
 
     /** NX_OK: the segment was read and validated; else why it was not
      *  (NX_ENOTFOUND missing, NX_ECORRUPT / NX_EVERSION failed validation,
      *  NX_EPERM / NX_ESYS cannot be opened, NX_ENOTINIT not read because
      *  nx_snapshot_opts_t.segments was false). */
     nx_err_t segment_err;
-    char segment_problem[NX_PROBLEM_MAX];    /**< "" when segment_err is NX_OK */
-    uint32_t seg_max_queues;           /**< validated geometry of the segment */
+    char segment_problem[NX_PROBLEM_MAX]; /**< "" when segment_err is NX_OK */
+    uint32_t seg_max_queues;              /**< validated geometry of the segment */
     uint32_t seg_queue_capacity;
     uint32_t seg_message_size;
-    uint32_t seg_ref_count;            /**< processes that map it */
-    uint32_t seg_state;                /**< 1 running, 2 closing (others: corrupt) */
-    const nx_inspect_queue_t *queues;  /**< the queues in use, by index */
+    uint32_t seg_ref_count;           /**< processes that map it */
+    uint32_t seg_state;               /**< 1 running, 2 closing (others: corrupt) */
+    const nx_inspect_queue_t *queues; /**< the queues in use, by index */
     size_t queue_count;
 
     /** Large-data ring: NX_OK read and valid; NX_ENOTFOUND none; else why
@@ -130,19 +131,19 @@ typedef struct nx_inspect_node {
 
 /** A node at one end of a topic. */
 typedef struct nx_inspect_endpoint {
-    uint32_t slot;                   /**< registry slot */
-    const nx_inspect_node_t *node;   /**< NULL: the slot holds no node (stale bit) */
+    uint32_t slot;                 /**< registry slot */
+    const nx_inspect_node_t *node; /**< NULL: the slot holds no node (stale bit) */
 } nx_inspect_endpoint_t;
 
 /** A topic of the registry. Publisher policies (on_full) are private to
  *  each publisher and not recorded in the domain. */
 typedef struct nx_inspect_topic {
-    uint32_t slot;                              /**< registry slot */
-    char group[NX_TOPIC_NAME_MAX + 1];          /**< "" for none; sanitised */
-    char name[NX_TOPIC_NAME_MAX + 1];           /**< sanitised */
+    uint32_t slot;                                /**< registry slot */
+    char group[NX_TOPIC_NAME_MAX + 1];            /**< "" for none; sanitised */
+    char name[NX_TOPIC_NAME_MAX + 1];             /**< sanitised */
     char type_name[NX_INSPECT_TYPE_NAME_MAX + 1]; /**< "" for raw topics */
-    uint64_t fingerprint;                       /**< 0: raw (untyped) */
-    uint32_t type_size;                         /**< bytes of the type if typed */
+    uint64_t fingerprint;                         /**< 0: raw (untyped) */
+    uint32_t type_size;                           /**< bytes of the type if typed */
     const nx_inspect_endpoint_t *publishers;
     size_t publisher_count;
     const nx_inspect_endpoint_t *subscribers;
@@ -152,13 +153,13 @@ typedef struct nx_inspect_topic {
 /** The domain as a whole. */
 typedef struct nx_inspect_domain {
     char name[NX_DOMAIN_NAME_MAX + 1];
-    char registry_name[NX_OBJECT_NAME_MAX];     /**< "/nexus.D.registry" */
+    char registry_name[NX_OBJECT_NAME_MAX]; /**< "/nexus.D.registry" */
     nx_registry_status_t registry;
-    char problem[NX_PROBLEM_MAX];               /**< why the registry is not OK */
-    uint64_t generation;                        /**< registry generation copied */
-    bool consistent;                            /**< the copy settled (no change during it) */
-    uint32_t repairs;                           /**< times its lock was recovered */
-    size_t object_count;                        /**< shared-memory objects of the domain */
+    char problem[NX_PROBLEM_MAX]; /**< why the registry is not OK */
+    uint64_t generation;          /**< registry generation copied */
+    bool consistent;              /**< the copy settled (no change during it) */
+    uint32_t repairs;             /**< times its lock was recovered */
+    size_t object_count;          /**< shared-memory objects of the domain */
 } nx_inspect_domain_t;
 
 /** A snapshot of one domain. Opaque; see nx_snapshot_take(). */
@@ -262,10 +263,10 @@ NX_API const char *nx_clean_action_name(nx_clean_action_t action);
 /** One line of a clean-up report. */
 typedef struct nx_clean_item {
     nx_clean_action_t action;
-    bool entry;                      /**< a registry entry (what = node name), else an
+    bool entry;                    /**< a registry entry (what = node name), else an
                                           object (what = "/nexus...") */
-    char what[NX_OBJECT_NAME_MAX];   /**< sanitised */
-    char reason[128];                /**< why, e.g. "process 123 is gone" */
+    char what[NX_OBJECT_NAME_MAX]; /**< sanitised */
+    char reason[128];              /**< why, e.g. "process 123 is gone" */
 } nx_clean_item_t;
 
 /** What became of the registry. */
@@ -286,8 +287,8 @@ typedef struct nx_clean_report {
     bool dry_run;
     bool force;
     nx_clean_registry_t registry;
-    char problem[NX_PROBLEM_MAX];    /**< why the registry is bad or unreadable */
-    const nx_clean_item_t *items;    /**< in the order things were done */
+    char problem[NX_PROBLEM_MAX]; /**< why the registry is bad or unreadable */
+    const nx_clean_item_t *items; /**< in the order things were done */
     size_t item_count;
     size_t removed;                  /**< objects removed (or that would be) */
     size_t kept;                     /**< objects kept or failed */
@@ -339,10 +340,10 @@ NX_API bool nx_name_valid(nx_name_kind_t kind, const char *name);
 
 /** What this library reads and writes in shared memory. */
 typedef struct nx_layout_info {
-    uint32_t layout_version;  /**< version of the shared-memory layout */
-    uint32_t abi_word;        /**< what must match to share objects */
-    char libc[32];            /**< the C library's identity */
-    char shm_dir[64];         /**< where the objects are listed */
+    uint32_t layout_version; /**< version of the shared-memory layout */
+    uint32_t abi_word;       /**< what must match to share objects */
+    char libc[32];           /**< the C library's identity */
+    char shm_dir[64];        /**< where the objects are listed */
 } nx_layout_info_t;
 
 /** Fill *out. */

@@ -33,8 +33,8 @@ typedef enum nx_log_level {
  * borrowed for the call; `module` names the runtime module ("node",
  * "config", ...).
  */
-typedef void (*nx_log_fn)(nx_log_level_t level, const char *module,
-                          const char *line, void *user);
+typedef void (*nx_log_fn)(nx_log_level_t level, const char *module, const char *line,
+                          void *user);
 
 /**
  * Route log lines to fn (NULL: back to stderr). Sinks are called under a
@@ -62,8 +62,8 @@ NX_API NX_ATTR_WARN_UNUSED bool nx_log_level_parse(const char *name, nx_log_leve
 NX_API const char *nx_log_level_name(nx_log_level_t level);
 
 /** Write a line (printf format) if `level` is enabled. */
-NX_API void nx_log_write(nx_log_level_t level, const char *module,
-                         const char *fmt, ...) NX_ATTR_PRINTF(3, 4);
+NX_API void nx_log_write(nx_log_level_t level, const char *module, const char *fmt, ...)
+    NX_ATTR_PRINTF(3, 4);
 
 #ifdef __cplusplus
 }

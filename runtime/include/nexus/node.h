@@ -62,7 +62,7 @@ extern "C" {
  * @retval NX_ESYS      Another system call failed (see the log).
  */
 NX_API NX_ATTR_WARN_UNUSED nx_err_t nx_node_create(const char *name, const nx_config_t *cfg,
-                               nx_node_t **out);
+                                                   nx_node_t **out);
 
 /**
  * Leave the domain and free the node: stops the receive thread (waiting
@@ -99,8 +99,8 @@ NX_API const char *nx_node_domain(const nx_node_t *node);
  *                     block: after block_ms); the others still got it and
  *                     the drop is counted in that queue's statistics.
  */
-NX_API nx_err_t nx_publish(nx_node_t *node, const char *group,
-                           const char *topic, const void *data, size_t size);
+NX_API nx_err_t nx_publish(nx_node_t *node, const char *group, const char *topic,
+                           const void *data, size_t size);
 
 /**
  * Subscribe to raw messages of (group, topic). One subscription per
@@ -112,8 +112,8 @@ NX_API nx_err_t nx_publish(nx_node_t *node, const char *group,
  * @retval NX_EINVAL   Bad node, name or NULL fn.
  * @retval NX_ELIMIT   The registry's topic table is full.
  */
-NX_API nx_err_t nx_subscribe(nx_node_t *node, const char *group,
-                             const char *topic, nx_raw_fn fn, void *user);
+NX_API nx_err_t nx_subscribe(nx_node_t *node, const char *group, const char *topic,
+                             nx_raw_fn fn, void *user);
 
 /**
  * Remove the node's subscription to (group, topic). When this returns the
@@ -123,8 +123,7 @@ NX_API nx_err_t nx_subscribe(nx_node_t *node, const char *group,
  * @retval NX_ENOTFOUND The node had no such subscription.
  * @retval NX_EINVAL    Bad node or name.
  */
-NX_API nx_err_t nx_unsubscribe(nx_node_t *node, const char *group,
-                               const char *topic);
+NX_API nx_err_t nx_unsubscribe(nx_node_t *node, const char *group, const char *topic);
 
 /**
  * Send a large payload explicitly through the node's large-data channel
@@ -132,9 +131,8 @@ NX_API nx_err_t nx_unsubscribe(nx_node_t *node, const char *group,
  * Same errors as nx_publish(); NX_ENOTINIT if the channel is disabled
  * (large_data.ring_size = 0).
  */
-NX_API nx_err_t nx_send_large_data(nx_node_t *node, const char *channel,
-                                   const char *topic, const void *data,
-                                   size_t size);
+NX_API nx_err_t nx_send_large_data(nx_node_t *node, const char *channel, const char *topic,
+                                   const void *data, size_t size);
 
 /**
  * Choose what publishing to (group, topic) does when a subscriber's queue
@@ -154,8 +152,8 @@ NX_API nx_err_t nx_publisher_set_policy(nx_node_t *node, const char *group,
  * @retval NX_OK      *count set (0 if the topic is unknown).
  * @retval NX_EINVAL  Bad node, name or NULL count.
  */
-NX_API nx_err_t nx_subscriber_count(nx_node_t *node, const char *group,
-                                    const char *topic, size_t *count);
+NX_API nx_err_t nx_subscriber_count(nx_node_t *node, const char *group, const char *topic,
+                                    size_t *count);
 
 /**
  * Look up a live node of the domain by name (as the registry lists it
@@ -166,7 +164,8 @@ NX_API nx_err_t nx_subscriber_count(nx_node_t *node, const char *group,
  * @retval NX_ENOTFOUND No live node of that name.
  * @retval NX_EINVAL    Bad node or name.
  */
-NX_API NX_ATTR_WARN_UNUSED nx_err_t nx_node_find(nx_node_t *node, const char *name, uint32_t *pid);
+NX_API NX_ATTR_WARN_UNUSED nx_err_t nx_node_find(nx_node_t *node, const char *name,
+                                                 uint32_t *pid);
 
 /**
  * Remove what crashed processes left in a domain: node and large-data
@@ -202,7 +201,7 @@ typedef struct nx_hold nx_hold_t;
  * @retval NX_ENOMEM  No memory for the hold.
  */
 NX_API NX_ATTR_WARN_UNUSED nx_err_t nx_hold_take(nx_node_t *node, const nx_msg_info_t *info,
-                            nx_hold_t **out);
+                                                 nx_hold_t **out);
 
 /** The bytes of a held message; valid until nx_hold_release(). */
 NX_API const void *nx_hold_data(const nx_hold_t *hold);
@@ -233,12 +232,10 @@ NX_API nx_err_t nx_topic_publish(nx_node_t *node, const nx_topic_desc_t *topic,
  *                   type; the log names the topic and both type names.
  */
 NX_API nx_err_t nx_topic_subscribe(nx_node_t *node, const nx_topic_desc_t *topic,
-                                   nx_dispatch_fn dispatch, nx_generic_fn fn,
-                                   void *user);
+                                   nx_dispatch_fn dispatch, nx_generic_fn fn, void *user);
 
 /** Remove a schema topic subscription; as nx_unsubscribe(). */
-NX_API nx_err_t nx_topic_unsubscribe(nx_node_t *node,
-                                     const nx_topic_desc_t *topic);
+NX_API nx_err_t nx_topic_unsubscribe(nx_node_t *node, const nx_topic_desc_t *topic);
 
 /**
  * Borrow a buffer for one message of the topic, to be filled in place and
@@ -255,8 +252,8 @@ NX_API nx_err_t nx_topic_unsubscribe(nx_node_t *node,
  *                     (at once for on_full=fail, after block_ms for block).
  * @retval NX_ETOOBIG  The type is larger than the large-data ring.
  */
-NX_API NX_ATTR_WARN_UNUSED nx_err_t nx_loan_take(nx_node_t *node, const nx_topic_desc_t *topic,
-                              void **out);
+NX_API NX_ATTR_WARN_UNUSED nx_err_t nx_loan_take(nx_node_t *node,
+                                                 const nx_topic_desc_t *topic, void **out);
 
 /**
  * Publish a buffer obtained from nx_loan_take() for the same topic. The
@@ -265,8 +262,7 @@ NX_API NX_ATTR_WARN_UNUSED nx_err_t nx_loan_take(nx_node_t *node, const nx_topic
  * @retval NX_OK, NX_ETIMEOUT  as nx_topic_publish().
  * @retval NX_EINVAL  msg is not an outstanding loan of this node and topic.
  */
-NX_API nx_err_t nx_loan_publish(nx_node_t *node,
-                                      const nx_topic_desc_t *topic, void *msg);
+NX_API nx_err_t nx_loan_publish(nx_node_t *node, const nx_topic_desc_t *topic, void *msg);
 
 /**
  * Give back a loan without publishing it.

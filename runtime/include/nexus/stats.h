@@ -16,45 +16,46 @@ extern "C" {
 
 /** One queue: an inbound ring of this node, or this node's ring in a peer. */
 typedef struct nx_queue_stats {
-    char peer[64];        /**< the node at the other end */
-    uint32_t peer_pid;    /**< its process id */
-    uint32_t capacity;    /**< slots */
-    uint64_t sent;        /**< messages the sender committed */
-    uint64_t received;    /**< messages the receiver took out */
-    uint64_t dropped;     /**< messages the sender could not queue (full) */
-    uint64_t rejected;    /**< messages the receiver refused (failed validation) */
-    uint64_t high_water;  /**< most slots ever in use, as the sender saw it */
-    uint64_t pending;     /**< slots in use now */
+    char peer[64];       /**< the node at the other end */
+    uint32_t peer_pid;   /**< its process id */
+    uint32_t capacity;   /**< slots */
+    uint64_t sent;       /**< messages the sender committed */
+    uint64_t received;   /**< messages the receiver took out */
+    uint64_t dropped;    /**< messages the sender could not queue (full) */
+    uint64_t rejected;   /**< messages the receiver refused (failed validation) */
+    uint64_t high_water; /**< most slots ever in use, as the sender saw it */
+    uint64_t pending;    /**< slots in use now */
 } nx_queue_stats_t;
 
 /** Totals of a node. (The struct tag differs from nx_node_stats() so that
  *  the header also compiles as C++.) */
 typedef struct nx_node_totals {
-    uint64_t published;         /**< successful publish calls */
-    uint64_t publish_failed;    /**< publish calls that returned an error */
-    uint64_t sent_remote;       /**< messages put into other processes' queues */
-    uint64_t delivered_inproc;  /**< direct calls to subscribers in this process */
-    uint64_t received;          /**< messages taken from inbound queues */
-    uint64_t dispatched;        /**< callbacks run for them (other processes' messages) */
-    uint64_t dropped_full;      /**< messages not queued: a queue was full */
-    uint64_t dropped_no_queue;  /**< not sent: the subscriber had no free queue */
-    uint64_t rejected_corrupt;  /**< inbound messages that failed validation */
-    uint64_t rejected_type;     /**< inbound messages of the wrong type for a typed subscription */
-    uint64_t unrouted;          /**< inbound messages for a topic no longer subscribed */
-    uint64_t wakeups;           /**< times the receive thread was woken by the doorbell */
-    uint64_t timeouts;          /**< times it woke by the safety-net timeout */
-    uint64_t peers_reaped;      /**< dead or hung nodes this node removed */
+    uint64_t published;        /**< successful publish calls */
+    uint64_t publish_failed;   /**< publish calls that returned an error */
+    uint64_t sent_remote;      /**< messages put into other processes' queues */
+    uint64_t delivered_inproc; /**< direct calls to subscribers in this process */
+    uint64_t received;         /**< messages taken from inbound queues */
+    uint64_t dispatched;       /**< callbacks run for them (other processes' messages) */
+    uint64_t dropped_full;     /**< messages not queued: a queue was full */
+    uint64_t dropped_no_queue; /**< not sent: the subscriber had no free queue */
+    uint64_t rejected_corrupt; /**< inbound messages that failed validation */
+    uint64_t
+        rejected_type; /**< inbound messages of the wrong type for a typed subscription */
+    uint64_t unrouted; /**< inbound messages for a topic no longer subscribed */
+    uint64_t wakeups;  /**< times the receive thread was woken by the doorbell */
+    uint64_t timeouts; /**< times it woke by the safety-net timeout */
+    uint64_t peers_reaped; /**< dead or hung nodes this node removed */
 } nx_node_stats_t;
 
 /** One subscriber of the node's large-data ring. */
 typedef struct nx_large_reader_stats {
-    char name[64];       /**< the subscribing node */
+    char name[64]; /**< the subscribing node */
     uint32_t pid;
-    uint64_t delivered;  /**< descriptors sent to it */
-    uint64_t released;   /**< chunks it gave back */
-    uint64_t held;       /**< chunks it holds now */
-    uint64_t stalls;     /**< times the ring was full while it held the oldest chunk */
-    uint64_t dropped;    /**< chunks it did not get (its queue full, or unreachable) */
+    uint64_t delivered; /**< descriptors sent to it */
+    uint64_t released;  /**< chunks it gave back */
+    uint64_t held;      /**< chunks it holds now */
+    uint64_t stalls;    /**< times the ring was full while it held the oldest chunk */
+    uint64_t dropped;   /**< chunks it did not get (its queue full, or unreachable) */
 } nx_large_reader_stats_t;
 
 #define NX_LARGE_STATS_READERS 16
@@ -89,15 +90,15 @@ NX_API nx_err_t nx_node_stats(nx_node_t *node, nx_node_stats_t *out);
  * (which may exceed max).
  * @retval NX_OK, NX_EINVAL
  */
-NX_API nx_err_t nx_node_inbound_stats(nx_node_t *node, nx_queue_stats_t *out,
-                                      size_t max, size_t *count);
+NX_API nx_err_t nx_node_inbound_stats(nx_node_t *node, nx_queue_stats_t *out, size_t max,
+                                      size_t *count);
 
 /**
  * Read this node's queues in the nodes it sends to (one per peer).
  * Same conventions as nx_node_inbound_stats().
  */
-NX_API nx_err_t nx_node_outbound_stats(nx_node_t *node, nx_queue_stats_t *out,
-                                       size_t max, size_t *count);
+NX_API nx_err_t nx_node_outbound_stats(nx_node_t *node, nx_queue_stats_t *out, size_t max,
+                                       size_t *count);
 
 #ifdef __cplusplus
 }

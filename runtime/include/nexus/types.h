@@ -33,16 +33,16 @@ enum {
  * during the callback that receives it; copy what must be kept.
  */
 typedef struct nx_msg_info {
-    const char *group;      /**< group the message was published to ("" for typed topics) */
-    const char *topic;      /**< topic name */
-    const char *sender;     /**< name of the sending node */
-    uint64_t seq;           /**< per (sender, topic) sequence number, from 1 */
-    uint64_t send_time_ns;  /**< CLOCK_MONOTONIC at publish, in ns */
-    uint64_t recv_time_ns;  /**< CLOCK_MONOTONIC when dispatched, in ns */
-    uint64_t fingerprint;   /**< type fingerprint of the writer, 0 if raw */
-    uint32_t sender_pid;    /**< process id of the sender */
-    uint32_t flags;         /**< NX_MSG_* bits */
-    const void *ref;        /**< the runtime's handle of this delivery, for nx_hold_take() */
+    const char *group;     /**< group the message was published to ("" for typed topics) */
+    const char *topic;     /**< topic name */
+    const char *sender;    /**< name of the sending node */
+    uint64_t seq;          /**< per (sender, topic) sequence number, from 1 */
+    uint64_t send_time_ns; /**< CLOCK_MONOTONIC at publish, in ns */
+    uint64_t recv_time_ns; /**< CLOCK_MONOTONIC when dispatched, in ns */
+    uint64_t fingerprint;  /**< type fingerprint of the writer, 0 if raw */
+    uint32_t sender_pid;   /**< process id of the sender */
+    uint32_t flags;        /**< NX_MSG_* bits */
+    const void *ref;       /**< the runtime's handle of this delivery, for nx_hold_take() */
 } nx_msg_info_t;
 
 /**
@@ -50,8 +50,8 @@ typedef struct nx_msg_info {
  * thread for in-process delivery) with a pointer to the bytes, valid until
  * the callback returns.
  */
-typedef void (*nx_raw_fn)(const void *data, size_t size,
-                          const nx_msg_info_t *info, void *user);
+typedef void (*nx_raw_fn)(const void *data, size_t size, const nx_msg_info_t *info,
+                          void *user);
 
 /**
  * A function pointer of any type, carried through the runtime untouched and
@@ -64,8 +64,8 @@ typedef void (*nx_generic_fn)(void);
  * Generated adapter that turns a raw, already validated message into a
  * call of the typed user callback `fn` (cast back to its real type).
  */
-typedef void (*nx_dispatch_fn)(const void *msg, const nx_msg_info_t *info,
-                               nx_generic_fn fn, void *user);
+typedef void (*nx_dispatch_fn)(const void *msg, const nx_msg_info_t *info, nx_generic_fn fn,
+                               void *user);
 
 /** Kind of a field, or of the elements of an array or sequence. */
 typedef enum nx_kind {
@@ -96,25 +96,27 @@ struct nx_type_desc;
 
 /** One field of a struct or message. */
 typedef struct nx_field_desc {
-    const char *name;        /**< field name as in the schema */
-    nx_kind_t kind;          /**< kind of the field (of each element for arrays) */
-    nx_kind_t elem_kind;     /**< for SEQUENCE: kind of the items; else 0 */
-    nx_kind_t enum_base;     /**< for ENUM (or sequence of ENUM): underlying integer kind; else 0 */
-    uint32_t offset;         /**< byte offset in the enclosing struct */
-    uint32_t size;           /**< total bytes of the field, arrays included */
-    uint32_t bound;          /**< string/bytes/sequence bound N; else 0 */
-    uint32_t ndims;          /**< number of fixed array dimensions, 0..NX_MAX_DIMS */
+    const char *name;    /**< field name as in the schema */
+    nx_kind_t kind;      /**< kind of the field (of each element for arrays) */
+    nx_kind_t elem_kind; /**< for SEQUENCE: kind of the items; else 0 */
+    nx_kind_t
+        enum_base;   /**< for ENUM (or sequence of ENUM): underlying integer kind; else 0 */
+    uint32_t offset; /**< byte offset in the enclosing struct */
+    uint32_t size;   /**< total bytes of the field, arrays included */
+    uint32_t bound;  /**< string/bytes/sequence bound N; else 0 */
+    uint32_t ndims;  /**< number of fixed array dimensions, 0..NX_MAX_DIMS */
     uint32_t dims[NX_MAX_DIMS]; /**< the dimensions, outermost first */
-    const struct nx_type_desc *type; /**< STRUCT (or sequence of STRUCT): its descriptor; else NULL */
+    const struct nx_type_desc
+        *type; /**< STRUCT (or sequence of STRUCT): its descriptor; else NULL */
 } nx_field_desc_t;
 
 /** A struct or message type. */
 typedef struct nx_type_desc {
-    const char *name;        /**< fully qualified schema name, "vehicle.sensors.Temperature" */
-    uint32_t size;           /**< sizeof the C struct */
-    uint32_t align;          /**< alignment of the C struct */
-    uint64_t fingerprint;    /**< 64-bit layout fingerprint (NIDL.md) */
-    uint32_t field_count;    /**< number of entries in `fields` */
+    const char *name;     /**< fully qualified schema name, "vehicle.sensors.Temperature" */
+    uint32_t size;        /**< sizeof the C struct */
+    uint32_t align;       /**< alignment of the C struct */
+    uint64_t fingerprint; /**< 64-bit layout fingerprint (NIDL.md) */
+    uint32_t field_count; /**< number of entries in `fields` */
     const nx_field_desc_t *fields;
     /** Check a value of this type (NUL-terminated strings, len/count within
      *  bounds, declared enum values). Returns NX_OK or NX_ECORRUPT. */
@@ -123,8 +125,8 @@ typedef struct nx_type_desc {
 
 /** What a publisher does when a subscriber's queue is full. */
 typedef enum nx_on_full {
-    NX_ON_FULL_FAIL = 0,  /**< return NX_ETIMEOUT at once, count a drop */
-    NX_ON_FULL_BLOCK = 1  /**< wait for room up to block_ms, then NX_ETIMEOUT */
+    NX_ON_FULL_FAIL = 0, /**< return NX_ETIMEOUT at once, count a drop */
+    NX_ON_FULL_BLOCK = 1 /**< wait for room up to block_ms, then NX_ETIMEOUT */
 } nx_on_full_t;
 
 /** Longest topic or group name, in characters (without the NUL). */
@@ -132,10 +134,10 @@ typedef enum nx_on_full {
 
 /** A topic declared in a schema. */
 typedef struct nx_topic_desc {
-    const char *name;              /**< wire name, e.g. "vehicle/sensors/cabin_temp" */
-    const nx_type_desc_t *type;    /**< the message type it carries */
-    nx_on_full_t on_full;          /**< fail (default) or block */
-    uint32_t block_ms;             /**< how long `block` may wait */
+    const char *name;           /**< wire name, e.g. "vehicle/sensors/cabin_temp" */
+    const nx_type_desc_t *type; /**< the message type it carries */
+    nx_on_full_t on_full;       /**< fail (default) or block */
+    uint32_t block_ms;          /**< how long `block` may wait */
 } nx_topic_desc_t;
 
 #ifdef __cplusplus

@@ -103,11 +103,9 @@ static nx_err_t errno_to_err(int e)
     }
 }
 
-nx_err_t nx__plat_shm_create(const char *name, size_t size, unsigned mode,
-                             int *fd)
+nx_err_t nx__plat_shm_create(const char *name, size_t size, unsigned mode, int *fd)
 {
-    int f = shm_open(name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC,
-                     (mode_t)(mode & 0777));
+    int f = shm_open(name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, (mode_t)(mode & 0777));
     if (f < 0)
         return errno_to_err(errno);
     /* fchmod, not the umask: the configured mode is what the object gets. */
@@ -186,10 +184,12 @@ nx_err_t nx__plat_shm_unlink(const char *name)
     return errno_to_err(errno);
 }
 
-const char *nx__plat_shm_dir(void) { return "/dev/shm"; }
+const char *nx__plat_shm_dir(void)
+{
+    return "/dev/shm";
+}
 
-void nx__plat_shm_list(const char *prefix, bool (*fn)(const char *, void *),
-                       void *user)
+void nx__plat_shm_list(const char *prefix, bool (*fn)(const char *, void *), void *user)
 {
     DIR *d = opendir(nx__plat_shm_dir());
     if (!d)
@@ -207,8 +207,7 @@ void nx__plat_shm_list(const char *prefix, bool (*fn)(const char *, void *),
 
 nx_err_t nx__plat_live_lock(int fd)
 {
-    struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0,
-                       .l_len = 1};
+    struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 1};
     if (fcntl(fd, F_OFD_SETLK, &fl) != 0)
         return errno == EAGAIN || errno == EACCES ? NX_EBUSY : NX_ESYS;
     return NX_OK;
@@ -216,8 +215,7 @@ nx_err_t nx__plat_live_lock(int fd)
 
 int nx__plat_live_lock_held(int fd)
 {
-    struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0,
-                       .l_len = 1};
+    struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 1};
     if (fcntl(fd, F_OFD_GETLK, &fl) != 0)
         return -1;
     return fl.l_type != F_UNLCK;
@@ -235,7 +233,10 @@ int nx__plat_sem_wait_until(sem_t *sem, uint64_t deadline_ns)
     }
 }
 
-const char *nx__plat_libc_id(void) { return gnu_get_libc_version(); }
+const char *nx__plat_libc_id(void)
+{
+    return gnu_get_libc_version();
+}
 
 /* ---- robust process-shared mutexes ------------------------------------------ */
 

@@ -48,8 +48,7 @@ bool nx__plat_proc_alive(pid_t pid, uint64_t start_time);
  * @retval NX_EEXIST the name exists. @retval NX_ENOSPC no room.
  * @retval NX_EPERM  no permission.  @retval NX_ESYS other failures.
  */
-nx_err_t nx__plat_shm_create(const char *name, size_t size, unsigned mode,
-                             int *fd);
+nx_err_t nx__plat_shm_create(const char *name, size_t size, unsigned mode, int *fd);
 
 /**
  * Open an existing object for reading and writing. Refused unless it
