@@ -337,17 +337,21 @@ int tool_cmd_nodes(tool_ctx_t *ctx, tool_args_t *a)
 
 /* ---- topics ---------------------------------------------------------------------- */
 
-/* The names of the endpoints, comma-separated. */
+/* The names of the endpoints, comma-separated; a publisher that blocks on
+ * a full queue shows its policy, "name[block 100ms]". */
 static void node_list(const nx_inspect_endpoint_t *e, size_t n, char *buf, size_t size)
 {
     size_t len = 0;
     buf[0] = '\0';
     for (size_t i = 0; i < n; i++) {
-        int w = e[i].node
-                    ? snprintf(buf + len, size - len, "%s%s%s", len ? "," : "",
-                               e[i].node->name, e[i].node->process_alive ? "" : "(dead)")
-                    : snprintf(buf + len, size - len, "%s#%" PRIu32 "?", len ? "," : "",
-                               e[i].slot);
+        char pol[32] = "";
+        if (e[i].on_full == NX_ON_FULL_BLOCK)
+            snprintf(pol, sizeof pol, "[block %" PRIu32 "ms]", e[i].block_ms);
+        int w = e[i].node ? snprintf(buf + len, size - len, "%s%s%s%s", len ? "," : "",
+                                     e[i].node->name,
+                                     e[i].node->process_alive ? "" : "(dead)", pol)
+                          : snprintf(buf + len, size - len, "%s#%" PRIu32 "?",
+                                     len ? "," : "", e[i].slot);
         if (w < 0 || (size_t)w >= size - len)
             break;
         len += (size_t)w;
@@ -356,7 +360,7 @@ static void node_list(const nx_inspect_endpoint_t *e, size_t n, char *buf, size_
         snprintf(buf, size, "-");
 }
 
-static void json_node_list(const nx_inspect_endpoint_t *e, size_t n)
+static void json_node_list(const nx_inspect_endpoint_t *e, size_t n, bool policy)
 {
     fputc('[', stdout);
     for (size_t i = 0; i < n; i++) {
@@ -369,6 +373,11 @@ static void json_node_list(const nx_inspect_endpoint_t *e, size_t n)
             tool_json_kv_bool(stdout, &first, "alive", e[i].node->process_alive);
         } else {
             tool_json_kv_null(stdout, &first, "name");
+        }
+        if (policy) {
+            tool_json_kv_str(stdout, &first, "on_full",
+                             e[i].on_full == NX_ON_FULL_BLOCK ? "block" : "fail");
+            tool_json_kv_u64(stdout, &first, "block_ms", e[i].block_ms);
         }
         fputc('}', stdout);
     }
@@ -424,9 +433,9 @@ int tool_cmd_topics(tool_ctx_t *ctx, tool_args_t *a)
                 tool_json_kv_null(stdout, &first, "fingerprint");
             }
             tool_json_key(stdout, &first, "publishers");
-            json_node_list(tp->publishers, tp->publisher_count);
+            json_node_list(tp->publishers, tp->publisher_count, true);
             tool_json_key(stdout, &first, "subscribers");
-            json_node_list(tp->subscribers, tp->subscriber_count);
+            json_node_list(tp->subscribers, tp->subscriber_count, false);
             fputc('}', stdout);
         } else {
             node_list(tp->publishers, tp->publisher_count, pubs, sizeof pubs);

@@ -261,9 +261,11 @@ static void node_fill(const char *domain, const nx_reg_node_t *e, uint32_t slot,
     out->large_err = NX_ENOTINIT;
 }
 
-/* Endpoints of a bitmap, appended at *next. */
+/* Endpoints of a bitmap, appended at *next; policy (publishers only, else
+ * NULL) gives each one's on_full policy. */
 static size_t endpoints_fill(const nx_snapshot_t *s, const int32_t *index_of_slot,
-                             const uint64_t *bits, nx_inspect_endpoint_t *at)
+                             const uint64_t *bits, const uint32_t *policy,
+                             nx_inspect_endpoint_t *at)
 {
     size_t n = 0;
     for (uint32_t i = 0; i < NX_REG_MAX_NODES; i++) {
@@ -271,6 +273,9 @@ static size_t endpoints_fill(const nx_snapshot_t *s, const int32_t *index_of_slo
             continue;
         at[n].slot = i;
         at[n].node = index_of_slot[i] >= 0 ? &s->nodes[index_of_slot[i]] : NULL;
+        at[n].on_full = policy && (policy[i] & NX_REG_POLICY_BLOCK) ? NX_ON_FULL_BLOCK
+                                                                    : NX_ON_FULL_FAIL;
+        at[n].block_ms = policy ? policy[i] & NX_REG_POLICY_MS_MASK : 0;
         n++;
     }
     return n;
@@ -376,10 +381,10 @@ nx_err_t nx_snapshot_take(const char *domain, const nx_snapshot_opts_t *opts,
         x->fingerprint = tp->fingerprint;
         x->type_size = tp->fingerprint ? tp->type_size : 0;
         x->publishers = ep;
-        x->publisher_count = endpoints_fill(s, index_of_slot, tp->pubs, ep);
+        x->publisher_count = endpoints_fill(s, index_of_slot, tp->pubs, tp->pub_policy, ep);
         ep += x->publisher_count;
         x->subscribers = ep;
-        x->subscriber_count = endpoints_fill(s, index_of_slot, tp->subs, ep);
+        x->subscriber_count = endpoints_fill(s, index_of_slot, tp->subs, NULL, ep);
         ep += x->subscriber_count;
     }
     free(first_queue);

@@ -48,6 +48,15 @@ static nx_pub_t *pub_lookup(nx_node_t *node, const char *group, const char *topi
     return NULL;
 }
 
+/* Tell the domain the publisher's on_full policy (for tools). */
+static void pub_record_policy(nx_node_t *node, nx_pub_t *p)
+{
+    uint64_t id = atomic_load_explicit(&p->topic_id, memory_order_relaxed);
+    nx__registry_topic_set_policy(node->reg, (uint32_t)id, (uint32_t)(id >> 32), node->slot,
+                                  (nx_on_full_t)atomic_load(&p->on_full),
+                                  atomic_load(&p->block_ms));
+}
+
 nx_err_t nx__pub_get(nx_node_t *node, const char *group, const char *topic,
                      const nx_topic_desc_t *desc, nx_pub_t **out)
 {
@@ -110,6 +119,7 @@ nx_err_t nx__pub_get(nx_node_t *node, const char *group, const char *topic,
         free(p);
         return err;
     }
+    pub_record_policy(node, p);
     atomic_store_explicit(&node->pubs[at], p, memory_order_release);
     pthread_mutex_unlock(&node->pubs_lock);
     *out = p;
@@ -146,11 +156,13 @@ void nx__pubs_rejoin(nx_node_t *node)
         uint32_t tslot, tinc;
         if (nx__registry_topic_attach(node->reg, p->group, p->topic,
                                       p->desc ? p->desc->type : NULL, node->slot, true,
-                                      &tslot, &tinc, NULL, 0) == NX_OK)
+                                      &tslot, &tinc, NULL, 0) == NX_OK) {
             atomic_store(&p->topic_id, nx__topic_id(tslot, tinc));
-        else
+            pub_record_policy(node, p);
+        } else {
             NX_LOGE("node", "%s: cannot publish '%s' again after rejoining", node->name,
                     p->topic);
+        }
     }
     pthread_mutex_unlock(&node->pubs_lock);
 }
@@ -257,6 +269,7 @@ nx_err_t nx_publisher_set_policy(nx_node_t *node, const char *group, const char 
         if (p && strcmp(p->topic, topic) == 0 && strcmp(p->group, group) == 0) {
             atomic_store(&p->on_full, (uint32_t)on_full);
             atomic_store(&p->block_ms, block_ms);
+            pub_record_policy(node, p);
         }
     }
     return NX_OK;

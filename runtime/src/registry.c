@@ -314,6 +314,7 @@ static void node_free_locked(nx_registry_t *r, uint32_t slot)
             continue;
         bitmap_clear(tp->pubs, slot);
         bitmap_clear(tp->subs, slot);
+        tp->pub_policy[slot] = 0;
         if (bitmap_empty(tp->pubs) && bitmap_empty(tp->subs))
             tp->used = 0;
     }
@@ -477,6 +478,8 @@ void nx__registry_topic_detach(nx_registry_t *r, uint32_t topic_slot, uint32_t t
     nx_reg_topic_t *tp = &r->shm->topics[topic_slot];
     if (tp->used && tp->incarnation == topic_inc) {
         bitmap_clear(publisher ? tp->pubs : tp->subs, node_slot);
+        if (publisher)
+            tp->pub_policy[node_slot] = 0;
         if (bitmap_empty(tp->pubs) && bitmap_empty(tp->subs))
             tp->used = 0;
         nx__registry_bump(r);
@@ -530,6 +533,22 @@ uint32_t nx__registry_reap(nx_registry_t *r, uint64_t now_ns, uint64_t timeout_n
     }
     nx__registry_unlock(r);
     return reaped;
+}
+
+void nx__registry_topic_set_policy(nx_registry_t *r, uint32_t topic_slot,
+                                   uint32_t topic_inc, uint32_t node_slot,
+                                   nx_on_full_t on_full, uint32_t block_ms)
+{
+    if (topic_slot >= NX_REG_MAX_TOPICS || node_slot >= NX_REG_MAX_NODES ||
+        nx__registry_lock(r) != NX_OK)
+        return;
+    nx_reg_topic_t *tp = &r->shm->topics[topic_slot];
+    /* Not a change of who talks to whom: routes stay, no generation bump. */
+    if (tp->used && tp->incarnation == topic_inc && bitmap_test(tp->pubs, node_slot))
+        tp->pub_policy[node_slot] =
+            (on_full == NX_ON_FULL_BLOCK ? NX_REG_POLICY_BLOCK : 0) |
+            (block_ms & NX_REG_POLICY_MS_MASK);
+    nx__registry_unlock(r);
 }
 
 /* ---- queries: the only way other modules read the tables ---------------- */

@@ -96,6 +96,12 @@ nx_err_t nx__registry_topic_attach(nx_registry_t *r, const char *group, const ch
 void nx__registry_topic_detach(nx_registry_t *r, uint32_t topic_slot, uint32_t topic_inc,
                                uint32_t node_slot, bool publisher);
 
+/* Record the on_full policy of publisher node_slot on topic (slot, inc),
+ * for tools (the publisher keeps its own copy on the message path). */
+void nx__registry_topic_set_policy(nx_registry_t *r, uint32_t topic_slot,
+                                   uint32_t topic_inc, uint32_t node_slot,
+                                   nx_on_full_t on_full, uint32_t block_ms);
+
 /*
  * Remove the nodes that the one liveness rule (nx__node_liveness, with
  * hung_ns = timeout_ns) finds dead (liveness lock free, or pid

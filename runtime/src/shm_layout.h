@@ -25,7 +25,7 @@
 
 #define NX_CACHELINE 64
 
-#define NX_LAYOUT_VERSION 1u
+#define NX_LAYOUT_VERSION 2u /* 2: publisher policies in topic entries */
 #define NX_REG_MAGIC      UINT64_C(0x3147455258454e4e) /* "NNEXREG1" */
 #define NX_SEG_MAGIC      UINT64_C(0x31474553584e4e4e) /* "NNNXSEG1" */
 #define NX_MSG_MAGIC      0x4d584e4eu                  /* "NNXM" */
@@ -83,9 +83,17 @@ typedef struct nx_reg_topic {
     char type_name[NX_TYPE_NAME_MAX + 1];
     uint64_t pubs[NX_REG_BITMAP_WORDS]; /* node slots publishing */
     uint64_t subs[NX_REG_BITMAP_WORDS]; /* node slots subscribed */
+    /* The on_full policy of each publishing node slot (valid where its
+     * pubs bit is set): NX_REG_POLICY_BLOCK for block, the block time in
+     * the low bits. Written by the publisher, read by tools. */
+    uint32_t pub_policy[NX_REG_MAX_NODES];
 } nx_reg_topic_t;
 
-NX_STATIC_ASSERT(sizeof(nx_reg_topic_t) == 440, "registry topic entry layout");
+NX_STATIC_ASSERT(sizeof(nx_reg_topic_t) == 952, "registry topic entry layout");
+
+/* nx_reg_topic_t.pub_policy: bit 31 on_full = block, bits 0..30 block_ms. */
+#define NX_REG_POLICY_BLOCK   (UINT32_C(1) << 31)
+#define NX_REG_POLICY_MS_MASK (NX_REG_POLICY_BLOCK - 1u)
 
 typedef struct nx_reg_header {
     uint64_t magic;   /* NX_REG_MAGIC, stored last at creation */

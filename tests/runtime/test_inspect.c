@@ -196,9 +196,23 @@ static void snapshot_in_process(void **state)
             seen_t2 = true;
             assert_int_equal(t->publisher_count, 1);
             assert_ptr_equal(t->publishers[0].node, n);
+            assert_int_equal(t->publishers[0].on_full, NX_ON_FULL_FAIL);
+            assert_int_equal(t->publishers[0].block_ms, 0);
         }
     }
     assert_true(seen_t && seen_t2);
+    nx_snapshot_free(snap);
+    /* A publisher's policy, as set, is what the domain shows. */
+    NX_ASSERT_OK(nx_publisher_set_policy(node, "g", "t2", NX_ON_FULL_BLOCK, 250));
+    NX_ASSERT_OK(nx_snapshot_take(domain, NULL, &snap));
+    for (size_t i = 0; i < nx_snapshot_topic_count(snap); i++) {
+        const nx_inspect_topic_t *t = nx_snapshot_topic(snap, i);
+        if (strcmp(t->name, "t2") == 0) {
+            assert_int_equal(t->publisher_count, 1);
+            assert_int_equal(t->publishers[0].on_full, NX_ON_FULL_BLOCK);
+            assert_int_equal(t->publishers[0].block_ms, 250);
+        }
+    }
     nx_snapshot_free(snap);
     /* A hang threshold of 1 ms makes any node hung, by the same rule. */
     nx_snapshot_opts_t o;

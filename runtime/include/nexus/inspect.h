@@ -133,10 +133,12 @@ typedef struct nx_inspect_node {
 typedef struct nx_inspect_endpoint {
     uint32_t slot;                 /**< registry slot */
     const nx_inspect_node_t *node; /**< NULL: the slot holds no node (stale bit) */
+    nx_on_full_t on_full;          /**< publishers: what a full queue does; else FAIL */
+    uint32_t block_ms;             /**< publishers with on_full BLOCK: the wait; else 0 */
 } nx_inspect_endpoint_t;
 
-/** A topic of the registry. Publisher policies (on_full) are private to
- *  each publisher and not recorded in the domain. */
+/** A topic of the registry, with its publishers (and their on_full
+ *  policies, as each publisher recorded them) and subscribers. */
 typedef struct nx_inspect_topic {
     uint32_t slot;                                /**< registry slot */
     char group[NX_TOPIC_NAME_MAX + 1];            /**< "" for none; sanitised */
