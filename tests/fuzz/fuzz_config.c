@@ -9,14 +9,42 @@
  *   build-fuzz/tests/fuzz/fuzz_config -max_total_time=600 \
  *       /tmp/corpus-config tests/runtime/config
  */
-#define _GNU_SOURCE
 #include <nexus/nexus.h>
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <unistd.h>
+
+/* The file every input is written to: one per run, removed at exit. */
+static char file_path[64];
+
+static void file_remove(void)
+{
+    unlink(file_path);
+}
+
+/* Replace the file's content with data; false if that failed. */
+static bool file_write(const uint8_t *data, size_t size)
+{
+    if (!file_path[0]) {
+        const char *dir = getenv("TMPDIR");
+        snprintf(file_path, sizeof file_path, "%s/nx-fuzz-config.XXXXXX",
+                 dir && dir[0] && strlen(dir) < 32 ? dir : "/tmp");
+        int fd = mkstemp(file_path);
+        if (fd < 0) {
+            file_path[0] = '\0';
+            return false;
+        }
+        close(fd);
+        atexit(file_remove);
+    }
+    FILE *f = fopen(file_path, "wb");
+    if (!f)
+        return false;
+    bool ok = fwrite(data, 1, size, f) == size;
+    return fclose(f) == 0 && ok;
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -27,16 +55,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         nx_log_set_level(NX_LOG_ERROR);
         quiet = 1;
     }
-    /* The loader reads a path: give it an in-memory file. */
-    int fd = memfd_create("nx-fuzz-config", MFD_CLOEXEC);
-    if (fd < 0)
+    /* The loader reads a path: give it a file (a portable one, not
+     * /proc/self/fd, which only Linux has). */
+    if (!file_write(data, size))
         return 0;
-    if (size && write(fd, data, size) != (ssize_t)size) {
-        close(fd);
-        return 0;
-    }
-    char path[64];
-    snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+    const char *path = file_path;
     nx_config_t cfg;
     char msg[512];
     nx_err_t err = nx_config_load_msg(path, &cfg, msg, sizeof msg);
@@ -47,6 +70,5 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     } else if (err != NX_ECONFIG || strncmp(msg, path, strlen(path)) != 0) {
         abort(); /* every refusal names the file */
     }
-    close(fd);
     return 0;
 }

@@ -14,6 +14,8 @@
 
 #include <nexus/nexus.h>
 
+#include "nx_proc.h"
+#include "nx_test.h"
 #include "segment_impl.h"
 
 #include <errno.h>
@@ -26,13 +28,6 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-
-#define NX_ASSERT_OK(expr)                                                                 \
-    do {                                                                                   \
-        nx_err_t e_ = (expr);                                                              \
-        if (e_ != NX_OK)                                                                   \
-            fail_msg("%s -> %s: %s", #expr, nx_err_name(e_), nx_strerror(e_));             \
-    } while (0)
 
 static const char *hostile_bin;
 static char domain[32];
@@ -347,16 +342,8 @@ static void forked_node_dead_and_cleanup(void **state)
 
 static void run_hostile(void)
 {
-    fflush(NULL);
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        execl(hostile_bin, hostile_bin, domain, (char *)NULL);
-        _exit(127);
-    }
-    int status;
-    assert_int_equal(waitpid(pid, &status, 0), pid);
-    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    char *argv[] = {(char *)hostile_bin, (char *)domain, NULL};
+    assert_int_equal(nx_proc_run(argv, 10000), 0);
 }
 
 static const nx_inspect_node_t *node_with_segment(const nx_snapshot_t *snap,

@@ -122,6 +122,16 @@ int nx_proc_wait(nx_proc_t *p, int timeout_ms)
     return WIFEXITED(p->status) ? WEXITSTATUS(p->status) : -1;
 }
 
+int nx_proc_run(char *const argv[], int timeout_ms)
+{
+    nx_proc_t *p = nx_proc_start(argv);
+    if (!p)
+        return -1;
+    int code = nx_proc_wait(p, timeout_ms);
+    nx_proc_free(p);
+    return code;
+}
+
 void nx_proc_signal(nx_proc_t *p, int sig)
 {
     if (!p->reaped)

@@ -34,6 +34,10 @@ bool nx_proc_wait_line(nx_proc_t *p, const char *line, int timeout_ms);
  * the exit code, or -1 if it was killed or died of a signal. */
 int nx_proc_wait(nx_proc_t *p, int timeout_ms);
 
+/* Run argv[0] (a path) with argv to its end, up to timeout_ms; returns its
+ * exit code, or -1 if it could not start, was killed or died of a signal. */
+int nx_proc_run(char *const argv[], int timeout_ms);
+
 /* Send a signal to this child (never by name). */
 void nx_proc_signal(nx_proc_t *p, int sig);
 

@@ -22,6 +22,8 @@
 
 #include <nexus/nexus.h>
 
+#include "nx_proc.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -1216,16 +1218,8 @@ static void corrupt_registry_reported_and_forced_out(void **state)
 /* Run nx_hostile: a hostile registry and segments in our domain. */
 static void make_hostile_domain(void)
 {
-    fflush(NULL);
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        execl(hostile_bin, hostile_bin, domain, (char *)NULL);
-        _exit(127);
-    }
-    int status;
-    assert_int_equal(waitpid(pid, &status, 0), pid);
-    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    char *argv[] = {(char *)hostile_bin, (char *)domain, NULL};
+    assert_int_equal(nx_proc_run(argv, 10000), 0);
 }
 
 static void assert_sane_run(const run_t *r)
