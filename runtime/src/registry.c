@@ -409,11 +409,23 @@ nx_err_t nx__registry_topic_attach(nx_registry_t *r, const char *group, const ch
                                    bool publisher, uint32_t *topic_slot,
                                    uint32_t *topic_inc, char *other_type, size_t other_size)
 {
-    if (node_slot >= NX_REG_MAX_NODES)
-        return NX_EINVAL;
     nx_err_t err = nx__registry_lock(r);
     if (err != NX_OK)
         return err;
+    err = nx__registry_topic_attach_locked(r, group, topic, type, node_slot, publisher,
+                                           topic_slot, topic_inc, other_type, other_size);
+    nx__registry_unlock(r);
+    return err;
+}
+
+nx_err_t nx__registry_topic_attach_locked(nx_registry_t *r, const char *group,
+                                          const char *topic, const nx_type_desc_t *type,
+                                          uint32_t node_slot, bool publisher,
+                                          uint32_t *topic_slot, uint32_t *topic_inc,
+                                          char *other_type, size_t other_size)
+{
+    if (node_slot >= NX_REG_MAX_NODES)
+        return NX_EINVAL;
     nx_registry_shm_t *s = r->shm;
     uint32_t found = UINT32_MAX, free_slot = UINT32_MAX;
     for (uint32_t t = 0; t < NX_REG_MAX_TOPICS; t++) {
@@ -430,10 +442,8 @@ nx_err_t nx__registry_topic_attach(nx_registry_t *r, const char *group, const ch
         }
     }
     if (found == UINT32_MAX) {
-        if (free_slot == UINT32_MAX) {
-            nx__registry_unlock(r);
+        if (free_slot == UINT32_MAX)
             return NX_ELIMIT;
-        }
         found = free_slot;
         nx_reg_topic_t *tp = &s->topics[found];
         memset(tp->pubs, 0, sizeof tp->pubs);
@@ -457,7 +467,6 @@ nx_err_t nx__registry_topic_attach(nx_registry_t *r, const char *group, const ch
                 snprintf(other_type, other_size, "%s", tp->type_name);
             if (bitmap_empty(tp->pubs) && bitmap_empty(tp->subs))
                 tp->used = 0; /* we created it only to find the clash */
-            nx__registry_unlock(r);
             return NX_ETYPE;
         }
     }
@@ -465,7 +474,6 @@ nx_err_t nx__registry_topic_attach(nx_registry_t *r, const char *group, const ch
     *topic_slot = found;
     *topic_inc = tp->incarnation;
     nx__registry_bump(r);
-    nx__registry_unlock(r);
     return NX_OK;
 }
 

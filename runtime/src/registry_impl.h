@@ -92,6 +92,14 @@ nx_err_t nx__registry_topic_attach(nx_registry_t *r, const char *group, const ch
                                    uint32_t *topic_inc, char *other_type,
                                    size_t other_size);
 
+/* The same with the lock held: a subscriber installs its callback before
+ * unlocking, so no publisher can see it in the domain before it is ready. */
+nx_err_t nx__registry_topic_attach_locked(nx_registry_t *r, const char *group,
+                                          const char *topic, const nx_type_desc_t *type,
+                                          uint32_t node_slot, bool publisher,
+                                          uint32_t *topic_slot, uint32_t *topic_inc,
+                                          char *other_type, size_t other_size);
+
 /* Detach; frees the topic when nobody uses it. */
 void nx__registry_topic_detach(nx_registry_t *r, uint32_t topic_slot, uint32_t topic_inc,
                                uint32_t node_slot, bool publisher);

@@ -93,9 +93,27 @@ static nx_err_t sub_install(nx_node_t *node, const char *group, const char *topi
 {
     char other[NX_TYPE_NAME_MAX + 1] = "";
     pthread_mutex_lock(&node->subs_lock);
-    uint32_t slot, inc;
-    nx_err_t err = nx__registry_topic_attach(node->reg, group, topic, h->type, node->slot,
-                                             false, &slot, &inc, other, sizeof other);
+    /* The callback goes in place under the registry lock, before the lock
+     * that makes our subscriber bit visible is released: a publisher that
+     * finds us in the registry (its route, nx_subscriber_count) finds us
+     * ready, so its next message is not dropped as unrouted. */
+    nx_handler_t *old = NULL;
+    nx_sub_t *sub = NULL;
+    nx_err_t err = nx__registry_lock(node->reg);
+    if (err == NX_OK) {
+        uint32_t slot, inc;
+        err = nx__registry_topic_attach_locked(node->reg, group, topic, h->type, node->slot,
+                                               false, &slot, &inc, other, sizeof other);
+        if (err == NX_OK) {
+            h->topic_slot = slot;
+            h->topic_inc = inc;
+            sub = &node->subs[slot];
+            /* seq_cst: a delivery that loads the old handler has already
+             * counted itself in inflight, so sub_quiesce() waits for it. */
+            old = atomic_exchange_explicit(&sub->h, h, memory_order_seq_cst);
+        }
+        nx__registry_unlock(node->reg);
+    }
     if (err != NX_OK) {
         pthread_mutex_unlock(&node->subs_lock);
         if (err == NX_ETYPE)
@@ -107,12 +125,8 @@ static nx_err_t sub_install(nx_node_t *node, const char *group, const char *topi
         free(h);
         return err;
     }
-    h->topic_slot = slot;
-    h->topic_inc = inc;
-    nx_sub_t *sub = &node->subs[slot];
-    /* seq_cst: a delivery that loads the old handler has already counted
-     * itself in inflight, so sub_quiesce() waits for it. */
-    nx_handler_t *old = atomic_exchange_explicit(&sub->h, h, memory_order_seq_cst);
+    /* Outside the registry lock: a callback still running on the old
+     * handler may itself need the registry. */
     if (old) {
         sub_quiesce(sub);
         free(old);

@@ -7,7 +7,10 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
+#include <pthread.h>
+#include <sched.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,6 +73,72 @@ static void record(const void *data, size_t size, const nx_msg_info_t *info, voi
         snprintf(r->topic[r->calls], 128, "%s", info->topic);
     }
     r->calls++;
+}
+
+/* ---- a subscription is ready before the domain sees it ------------------- */
+
+typedef struct race {
+    nx_node_t *sub;
+    _Atomic int round; /* the topic the subscriber thread is to subscribe */
+    _Atomic int got;   /* messages delivered */
+} race_t;
+
+static void race_count(const void *data, size_t size, const nx_msg_info_t *info, void *user)
+{
+    (void)data;
+    (void)size;
+    (void)info;
+    race_t *r = user;
+    atomic_fetch_add(&r->got, 1);
+}
+
+static void *race_subscriber(void *arg)
+{
+    race_t *r = arg;
+    for (int done = 0; done < 500;) {
+        int want = atomic_load(&r->round);
+        if (want == done) {
+            sched_yield();
+            continue;
+        }
+        char topic[32];
+        snprintf(topic, sizeof topic, "race%d", want);
+        if (nx_subscribe(r->sub, "g", topic, race_count, r) != NX_OK)
+            return NULL;
+        done = want;
+    }
+    return NULL;
+}
+
+/* A publisher that sees a subscriber in the domain (nx_subscriber_count)
+ * and publishes at once must reach it: the subscription's callback is in
+ * place before its registry bit is visible. Before that was so, such a
+ * message was dropped as unrouted while nx_publish() said NX_OK. */
+static void subscriber_seen_in_domain_gets_the_next_message(void **state)
+{
+    (void)state;
+    nx_config_t c = small_config();
+    nx_node_t *pub;
+    race_t r = {0};
+    NX_ASSERT_OK(nx_node_create("racepub", &c, &pub));
+    NX_ASSERT_OK(nx_node_create("racesub", &c, &r.sub));
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, race_subscriber, &r), 0);
+    for (int i = 1; i <= 500; i++) {
+        char topic[32];
+        snprintf(topic, sizeof topic, "race%d", i);
+        atomic_store(&r.round, i);
+        size_t n = 0;
+        while (n == 0)
+            NX_ASSERT_OK(nx_subscriber_count(pub, "g", topic, &n));
+        NX_ASSERT_OK(nx_publish(pub, "g", topic, "x", 1));
+        /* In-process delivery is a direct call: it happened, or it never will. */
+        if (atomic_load(&r.got) != i)
+            fail_msg("round %d: the message to a subscriber the domain listed was lost", i);
+    }
+    pthread_join(t, NULL);
+    nx_node_destroy(r.sub);
+    nx_node_destroy(pub);
 }
 
 /* ---- tests -------------------------------------------------------------- */
@@ -624,6 +693,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(env_domain_and_config_are_used, setup, teardown),
         cmocka_unit_test_setup_teardown(shm_mode_is_applied, setup, teardown),
         cmocka_unit_test_setup_teardown(remote_queue_full_fails_or_blocks, setup, teardown),
+        cmocka_unit_test_setup_teardown(subscriber_seen_in_domain_gets_the_next_message,
+                                        setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
