@@ -1,8 +1,8 @@
 /*
  * domain_impl.h: a domain as a whole (domain.c): the one liveness rule for
- * registry entries, segment-name validation, orphan detection, the
- * lock-free registry copy that inspection and clean-up read, and
- * clean-up itself.
+ * registry entries, segment-name validation, orphan detection, listing
+ * its objects, and clean-up. (The lock-free copy of the registry that
+ * inspection and clean-up read is the registry's: nx__registry_load.)
  *
  * Thread-safety: every function may be called from any thread; none
  * takes the registry lock except the clean-up of a real run.
@@ -61,18 +61,6 @@ bool nx__segment_owner_gone(const char *name, long *pid);
 /* Remove node and large-data segments of the domain whose owner is gone;
  * returns how many were removed. */
 uint32_t nx__orphans_remove(const char *domain);
-
-/*
- * Copy the registry of `domain` into private memory without locking it
- * (a hung node holding the lock must not hang an inspector), reading with
- * pread so that an object truncated meanwhile cannot raise SIGBUS. The
- * copy is retried while the generation moves (*consistent says whether
- * it settled), then every string is terminated. On NX_REGISTRY_OK *copy
- * is set (caller frees with free()); otherwise why says what is wrong.
- */
-nx_registry_status_t nx__registry_load(const char *domain, nx_registry_shm_t **copy,
-                                       uint64_t *generation, bool *consistent, char *why,
-                                       size_t why_size);
 
 /* Open object `path` ("/nexus...") read-only, without mapping it; *size
  * from fstat. NX_ENOTFOUND missing, NX_EPERM not ours to read, NX_ESYS

@@ -7,6 +7,7 @@
  * locks, writes to shared memory or signals a process.
  */
 #include "domain_impl.h"
+#include "registry_impl.h"
 #include "names_impl.h"
 #include "platform/platform.h"
 #include "segment_impl.h"

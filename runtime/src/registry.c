@@ -11,10 +11,12 @@
 #include "notify_impl.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* Bounded copy that always terminates. */
@@ -678,3 +680,159 @@ nx_err_t nx__registry_node_pid(nx_registry_t *r, const char *name, uint32_t *pid
     nx__registry_unlock(r);
     return err;
 }
+
+/* ---- the tables, copied without the lock (inspection, clean-up) -------------- */
+
+static void why_set(char *why, size_t size, const char *fmt, ...) NX_ATTR_PRINTF(3, 4);
+static void why_set(char *why, size_t size, const char *fmt, ...)
+{
+    if (!why || !size)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(why, size, fmt, ap);
+    va_end(ap);
+}
+
+/* Terminate every string of a registry copy, so the rest may treat them
+ * as C strings. (Printing sanitises them further.) */
+static void reg_terminate(nx_registry_shm_t *s)
+{
+    for (uint32_t i = 0; i < NX_REG_MAX_NODES; i++) {
+        nx_reg_node_t *n = &s->nodes[i];
+        n->name[sizeof n->name - 1] = '\0';
+        n->segment[sizeof n->segment - 1] = '\0';
+        n->large_segment[sizeof n->large_segment - 1] = '\0';
+    }
+    for (uint32_t t = 0; t < NX_REG_MAX_TOPICS; t++) {
+        nx_reg_topic_t *tp = &s->topics[t];
+        tp->group[sizeof tp->group - 1] = '\0';
+        tp->name[sizeof tp->name - 1] = '\0';
+        tp->type_name[sizeof tp->type_name - 1] = '\0';
+    }
+}
+
+nx_registry_status_t nx__registry_load(const char *domain, nx_registry_shm_t **copy_out,
+                                       uint64_t *generation, bool *consistent, char *why,
+                                       size_t why_size)
+{
+    why_set(why, why_size, "%s", "");
+    char path[NX_SHM_NAME_MAX];
+    snprintf(path, sizeof path, "/nexus.%s.registry", domain);
+    int fd;
+    size_t size = 0;
+    nx_err_t err = nx__shm_open_ro(path, &fd, &size);
+    if (err == NX_ENOTFOUND)
+        return NX_REGISTRY_MISSING;
+    if (err != NX_OK) {
+        why_set(why, why_size, "cannot open it: %s", strerror(errno));
+        return NX_REGISTRY_UNREADABLE;
+    }
+    const size_t want = sizeof(nx_registry_shm_t);
+    /* A creator sizes the object right after creating it: give it a second. */
+    for (int i = 0; i < 100 && size < sizeof(nx_reg_header_t); i++) {
+        nx__plat_sleep_ns(10000000);
+        struct stat st;
+        if (fstat(fd, &st) == 0)
+            size = (size_t)st.st_size;
+    }
+    nx_registry_status_t result = NX_REGISTRY_BAD;
+    nx_registry_shm_t *copy = NULL;
+    if (size < sizeof(nx_reg_header_t)) {
+        why_set(why, why_size,
+                "it is only %zu bytes long (truncated, or not a Nexus "
+                "registry)",
+                size);
+        goto out;
+    }
+    nx_reg_header_t hdr;
+    /* The creator stores the magic last: give it a second to finish. */
+    for (int i = 0; i < 100; i++) {
+        if (nx__pread_all(fd, &hdr, sizeof hdr, 0) != sizeof hdr) {
+            why_set(why, why_size, "it shrank while being read");
+            goto out;
+        }
+        if (hdr.magic != 0)
+            break;
+        nx__plat_sleep_ns(10000000);
+    }
+    if (hdr.magic != NX_REG_MAGIC) {
+        why_set(why, why_size, "wrong magic 0x%016llx (want 0x%016llx%s)",
+                (unsigned long long)hdr.magic, (unsigned long long)NX_REG_MAGIC,
+                hdr.magic == 0 ? "; its creator never finished" : "");
+    } else if (hdr.version != NX_LAYOUT_VERSION) {
+        why_set(why, why_size,
+                "layout version %u, this library reads version %u "
+                "(written by another Nexus release)",
+                hdr.version, NX_LAYOUT_VERSION);
+    } else if (hdr.abi != NX_ABI_WORD) {
+        why_set(why, why_size,
+                "ABI word 0x%08x, this library has 0x%08x (written by a "
+                "program for another architecture or C library)",
+                hdr.abi, (unsigned)NX_ABI_WORD);
+    } else if (size != want || hdr.size != want) {
+        why_set(why, why_size, "size %zu bytes (header says %llu), want %zu", size,
+                (unsigned long long)hdr.size, want);
+    } else if (hdr.max_nodes != NX_REG_MAX_NODES || hdr.max_topics != NX_REG_MAX_TOPICS) {
+        why_set(why, why_size, "table sizes %u nodes / %u topics, want %u / %u",
+                hdr.max_nodes, hdr.max_topics, NX_REG_MAX_NODES, NX_REG_MAX_TOPICS);
+    } else {
+        result = NX_REGISTRY_OK;
+    }
+    if (result != NX_REGISTRY_OK)
+        goto out;
+    copy = aligned_alloc(_Alignof(nx_registry_shm_t), want);
+    if (!copy) {
+        why_set(why, why_size, "out of memory");
+        result = NX_REGISTRY_UNREADABLE;
+        goto out;
+    }
+    /* No lock. The generation is bumped after every change, so an
+     * unchanged generation around the copy makes a torn copy unlikely (it
+     * is not a seqlock: a change in progress before the bump can still
+     * tear). The copy is terminated either way, and every user of it
+     * bounds what it reads. */
+    const uint64_t gen_off = offsetof(nx_reg_header_t, generation);
+    bool settled = false;
+    uint64_t g2 = 0;
+    for (int attempt = 0; attempt < 20 && !settled; attempt++) {
+        uint64_t g1 = 0;
+        if (nx__pread_all(fd, &g1, sizeof g1, gen_off) != sizeof g1 ||
+            nx__pread_all(fd, copy, want, 0) != want ||
+            nx__pread_all(fd, &g2, sizeof g2, gen_off) != sizeof g2) {
+            why_set(why, why_size, "it shrank while being read");
+            result = NX_REGISTRY_BAD;
+            goto out;
+        }
+        settled = g1 == g2;
+        if (!settled)
+            nx__plat_sleep_ns(1000000);
+    }
+    reg_terminate(copy);
+    if (generation)
+        *generation = g2;
+    if (consistent)
+        *consistent = settled;
+    *copy_out = copy;
+    copy = NULL;
+out:
+    free(copy);
+    close(fd);
+    return result;
+}
+
+const char *nx_registry_status_name(nx_registry_status_t status)
+{
+    switch (status) {
+    case NX_REGISTRY_OK:
+        return "ok";
+    case NX_REGISTRY_MISSING:
+        return "missing";
+    case NX_REGISTRY_BAD:
+        return "bad";
+    case NX_REGISTRY_UNREADABLE:
+        return "unreadable";
+    }
+    return "?";
+}
+

@@ -18,6 +18,7 @@
 #include "shm_layout.h"
 
 #include <nexus/config.h>
+#include <nexus/inspect.h>
 
 typedef struct nx_registry {
     nx_registry_shm_t *shm;
@@ -124,6 +125,18 @@ uint32_t nx__registry_reap(nx_registry_t *r, uint64_t now_ns, uint64_t timeout_n
 /* Is the owner of a registry entry alive? (pid + start time + the
  * liveness lock on its segment.) Lock held. */
 bool nx__registry_node_alive_locked(nx_registry_t *r, const nx_reg_node_t *n);
+
+/*
+ * Copy the registry of `domain` into private memory without locking it
+ * (a hung node holding the lock must not hang an inspector), reading with
+ * pread so that an object truncated meanwhile cannot raise SIGBUS. The
+ * copy is retried while the generation moves (*consistent says whether
+ * it settled), then every string is terminated. On NX_REGISTRY_OK *copy
+ * is set (caller frees with free()); otherwise why says what is wrong.
+ */
+nx_registry_status_t nx__registry_load(const char *domain, nx_registry_shm_t **copy,
+                                       uint64_t *generation, bool *consistent, char *why,
+                                       size_t why_size);
 
 /* ---- queries ------------------------------------------------------------
  * The registry's tables are read only through these (each takes the lock

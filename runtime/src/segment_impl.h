@@ -3,10 +3,11 @@
  * owner, and checked by its one validator.
  *
  * Every reader of a node segment (a publisher attaching to a peer in
- * pub.c, the inspection snapshot in inspect.c) checks the header with
+ * peer.c, the inspection snapshot in inspect.c) checks the header with
  * nx__segment_check() before it trusts a single offset in it.
  *
- * Thread-safety: pure functions; call from any thread.
+ * Thread-safety: the validator is a pure function (any thread); creation
+ * and removal are the owner's, once each.
  */
 #ifndef NX_SEGMENT_IMPL_H
 #define NX_SEGMENT_IMPL_H
