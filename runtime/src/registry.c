@@ -835,4 +835,3 @@ const char *nx_registry_status_name(nx_registry_status_t status)
     }
     return "?";
 }
-
