@@ -177,6 +177,43 @@ static void large_drop_reader_bit(nx_large_t *lg, uint32_t bit)
     }
 }
 
+/*
+ * Clear the holder bits of reader slots that nobody uses. Only this writer
+ * assigns reader slots and sets reader bits (under large_lock, for the
+ * readers it assigned), so a bit of an unassigned slot can only come from
+ * a torn or hostile write; left alone it would keep its chunk, and every
+ * chunk after it, from ever being reclaimed. The writer's own bit is kept:
+ * it marks a chunk being filled or lent out. large_lock held.
+ */
+static void large_clear_stray_bits(nx_node_t *node, nx_large_t *lg)
+{
+    uint64_t used = NX_CHUNK_WRITER_BIT;
+    for (uint32_t i = 0; i < NX_LARGE_MAX_READERS; i++)
+        if (atomic_load_explicit(&lg->hdr->readers[i].state, memory_order_relaxed))
+            used |= UINT64_C(1) << i;
+    uint64_t cleared = 0;
+    for (uint64_t pos = lg->tail; pos < lg->head;) {
+        nx_chunk_hdr_t *c = chunk_at(lg->data, lg->data_size, pos);
+        if (!chunk_sane(lg, c, pos))
+            break; /* large_reclaim() resets a ring that is not sane */
+        if (c->magic == NX_CHUNK_MAGIC) {
+            uint64_t stray =
+                atomic_load_explicit(&c->holders, memory_order_relaxed) & ~used;
+            if (stray) {
+                atomic_fetch_and_explicit(&c->holders, ~stray, memory_order_release);
+                cleared |= stray;
+            }
+        }
+        pos += c->total;
+    }
+    if (cleared && lg->stray_clears++ == 0)
+        NX_LOGW("large",
+                "%s: holder bits 0x%016llx of reader slots nobody uses were set "
+                "in the large-data ring (a torn or hostile write); cleared (further ones "
+                "are cleared without a word)",
+                node->name, (unsigned long long)cleared);
+}
+
 /* Free reader slots whose node is gone, and their holds. large_lock held. */
 static void large_check_readers(nx_node_t *node, nx_large_t *lg)
 {
@@ -201,6 +238,7 @@ static void large_check_readers(nx_node_t *node, nx_large_t *lg)
         large_drop_reader_bit(lg, i);
         atomic_store_explicit(&r->state, 0, memory_order_release);
     }
+    large_clear_stray_bits(node, lg);
     large_reclaim(lg);
 }
 

@@ -27,6 +27,7 @@ struct nx_large {
     uint64_t head, tail; /* private copies; mirrored in hdr for tools */
     nx_loan_t *loans;    /* loans still out (loan.c) */
     uint64_t next_check_ns;
+    uint64_t stray_clears; /* ticks that found holder bits of unused reader slots */
 };
 
 /* A reader's mapping of a writer's ring; shared by holds (refcounted). */

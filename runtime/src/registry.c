@@ -505,10 +505,24 @@ static void registry_unlink_owned(nx_registry_t *r, const char *field)
     copy_name(seg, sizeof seg, field);
     snprintf(node_prefix, sizeof node_prefix, "/nexus.%s.n.", r->domain);
     snprintf(large_prefix, sizeof large_prefix, "/nexus.%s.l.", r->domain);
-    if ((strncmp(seg, node_prefix, strlen(node_prefix)) == 0 ||
-         strncmp(seg, large_prefix, strlen(large_prefix)) == 0) &&
-        strchr(seg + 1, '/') == NULL && strstr(seg, "..") == NULL)
-        nx__plat_shm_unlink(seg);
+    if ((strncmp(seg, node_prefix, strlen(node_prefix)) != 0 &&
+         strncmp(seg, large_prefix, strlen(large_prefix)) != 0) ||
+        strchr(seg + 1, '/') != NULL || strstr(seg, "..") != NULL)
+        return;
+    /* Whatever the entry says, an object whose liveness lock is held
+     * belongs to a running process: a forged or stale entry must not make
+     * us unlink a live node's segment. */
+    int fd;
+    size_t size;
+    if (nx__plat_shm_open(seg, &fd, &size) == NX_OK) {
+        int held = nx__plat_live_lock_held(fd);
+        close(fd);
+        if (held == 1) {
+            NX_LOGW("registry", "%s is in use by a running process: not removed", seg);
+            return;
+        }
+    }
+    nx__plat_shm_unlink(seg);
 }
 
 uint32_t nx__registry_reap(nx_registry_t *r, uint64_t now_ns, uint64_t timeout_ns,

@@ -8,6 +8,14 @@
  *   nx_fault corrupt NODE SEED ROUNDS   flip random bytes of NODE's segment
  *                                       (queues, slots, header fields) and of
  *                                       the registry tables, ROUNDS times
+ *   nx_fault large-holders NODE MS      for MS milliseconds, set the holder
+ *                                       bit of reader slot 40 (assigned to
+ *                                       nobody) in every chunk of NODE's
+ *                                       large-data ring; prints "SET n=N"
+ *   nx_fault forge-entry NODE           add a registry entry "forged" whose
+ *                                       process is dead but whose segment
+ *                                       name is NODE's (live) segment;
+ *                                       prints "FORGED slot=S"
  *   nx_fault hostile NODE TOPIC         join as node "hostile", claim a queue
  *                                       in NODE's segment and write crafted
  *                                       messages, each with one defect, then
@@ -27,6 +35,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define PEER_MAGIC 0x50454552u
@@ -356,6 +365,100 @@ static int hostile(const char *victim, const char *topic)
     return 0;
 }
 
+/* A pid that belonged to a process that has exited. */
+static pid_t dead_pid(void)
+{
+    pid_t pid = fork();
+    if (pid == 0)
+        _exit(0);
+    int status;
+    waitpid(pid, &status, 0);
+    return pid;
+}
+
+/* Add a registry entry of a dead process that names NODE's live segment. */
+static int forge_entry(const char *node)
+{
+    nx_registry_t *r = open_registry();
+    pid_t dead = dead_pid();
+    nx__registry_lock(r);
+    char seg[NX_SEG_NAME_MAX] = "";
+    uint32_t free_slot = UINT32_MAX;
+    for (uint32_t i = 0; i < NX_REG_MAX_NODES; i++) {
+        nx_reg_node_t *n = &r->shm->nodes[i];
+        if (n->state == NX_NODE_ALIVE && strcmp(n->name, node) == 0)
+            memcpy(seg, n->segment, sizeof seg);
+        else if (n->state == NX_NODE_FREE && free_slot == UINT32_MAX)
+            free_slot = i;
+    }
+    if (!seg[0] || free_slot == UINT32_MAX) {
+        nx__registry_unlock(r);
+        fprintf(stderr, "nx_fault: no node %s or no free slot\n", node);
+        return 1;
+    }
+    nx_reg_node_t *f = &r->shm->nodes[free_slot];
+    f->incarnation++;
+    f->pid = (uint32_t)dead;
+    f->start_time = 12345;
+    f->notify = 0;
+    atomic_store(&f->heartbeat_ns, nx__plat_now_ns());
+    f->heartbeat_timeout_ms = 2000;
+    snprintf(f->name, sizeof f->name, "forged");
+    memcpy(f->segment, seg, sizeof f->segment);
+    f->large_segment[0] = '\0';
+    f->state = NX_NODE_ALIVE;
+    nx__registry_bump(r);
+    nx__registry_unlock(r);
+    printf("FORGED slot=%u\n", free_slot);
+    nx__registry_close(r, false);
+    return 0;
+}
+
+/* Forge holder bits of an unused reader slot in NODE's large-data ring. */
+static int large_holders(const char *node, long ms)
+{
+    nx_registry_t *r = open_registry();
+    char seg[NX_SEG_NAME_MAX + 1] = "";
+    nx__registry_lock(r);
+    for (uint32_t i = 0; i < NX_REG_MAX_NODES; i++) {
+        nx_reg_node_t *n = &r->shm->nodes[i];
+        if (n->state == NX_NODE_ALIVE && strcmp(n->name, node) == 0)
+            memcpy(seg, n->large_segment, NX_SEG_NAME_MAX);
+    }
+    nx__registry_unlock(r);
+    int fd;
+    size_t size;
+    void *p;
+    if (!seg[0] || nx__plat_shm_open(seg, &fd, &size) != NX_OK ||
+        nx__plat_shm_map(fd, size, &p) != NX_OK) {
+        fprintf(stderr, "nx_fault: no large-data ring for node %s\n", node);
+        return 1;
+    }
+    close(fd);
+    nx_large_hdr_t *h = p;
+    uint8_t *data = (uint8_t *)p + h->data_offset;
+    uint64_t set = 0;
+    for (uint64_t t0 = nx__plat_now_ns();
+         nx__plat_now_ns() - t0 < (uint64_t)ms * 1000000u;) {
+        uint64_t tail = atomic_load(&h->tail), head = atomic_load(&h->head);
+        for (uint64_t pos = tail; pos < head;) {
+            nx_chunk_hdr_t *c = (nx_chunk_hdr_t *)(data + pos % h->data_size);
+            if (c->total < sizeof *c || c->total > h->data_size)
+                break;
+            if (c->magic == NX_CHUNK_MAGIC) {
+                atomic_fetch_or(&c->holders, UINT64_C(1) << 40);
+                set++;
+            }
+            pos += c->total;
+        }
+        nx__plat_sleep_ns(1000000);
+    }
+    printf("SET n=%llu\n", (unsigned long long)set);
+    munmap(p, size);
+    nx__registry_close(r, false);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -367,8 +470,12 @@ int main(int argc, char **argv)
         return corrupt(argv[2], strtoull(argv[3], NULL, 0), atol(argv[4]));
     if (argc >= 4 && !strcmp(argv[1], "hostile"))
         return hostile(argv[2], argv[3]);
+    if (argc >= 3 && !strcmp(argv[1], "forge-entry"))
+        return forge_entry(argv[2]);
+    if (argc >= 4 && !strcmp(argv[1], "large-holders"))
+        return large_holders(argv[2], atol(argv[3]));
     fprintf(stderr,
             "usage: nx_fault lock-registry | lock-bell NODE | corrupt NODE SEED ROUNDS"
-            " | hostile NODE TOPIC\n");
+            " | hostile NODE TOPIC | large-holders NODE MS | forge-entry NODE\n");
     return 2;
 }

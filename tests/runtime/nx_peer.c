@@ -23,6 +23,8 @@
  *   --timeout-s S      give up after S seconds (default 60)
  *   --typed            use a schema-style typed topic instead of raw
  *   --queue-capacity C, --message-size M, --queues Q
+ *   --ring BYTES       large-data ring size (default 0: none; payloads
+ *                      larger than a slot then fail with NX_ETOOBIG)
  *   --unsub-after N    sub: unsubscribe after N messages, then verify none arrive
  *   --restarts R       sub: recreate the node R times (every 100 messages)
  *   --fingerprint F    --typed: use type fingerprint F (type-mismatch tests)
@@ -68,6 +70,7 @@ static struct {
     uint64_t count;
     uint32_t pubs, id, threads, size, block_ms, wait_subs, interval_us;
     uint32_t timeout_s, queue_capacity, message_size, queues;
+    uint64_t ring; /* large-data ring bytes; 0: none */
     uint64_t unsub_after;
     uint32_t restarts;
     uint64_t fingerprint;
@@ -133,7 +136,7 @@ static nx_config_t make_config(void)
         c.node.max_inbound_queues = opt.queues;
     c.node.heartbeat_ms = opt.hb_ms ? opt.hb_ms : 100;
     c.node.heartbeat_timeout_ms = opt.hb_timeout_ms ? opt.hb_timeout_ms : 2000;
-    c.large_data.ring_size = 0;
+    c.large_data.ring_size = opt.ring;
     return c;
 }
 
@@ -488,6 +491,7 @@ int main(int argc, char **argv)
         OPT_U("--queue-capacity", queue_capacity)
         OPT_U("--message-size", message_size)
         OPT_U("--queues", queues)
+        OPT_U("--ring", ring)
         OPT_U("--unsub-after", unsub_after)
         OPT_U("--restarts", restarts)
         OPT_U("--fingerprint", fingerprint)

@@ -330,6 +330,64 @@ static void faults_hostile_peer_messages_are_counted_never_read(void **state)
 
 /* ---- permissions and foreign objects ------------------------------------ */
 
+/* Attack: a registry entry of a dead process that names a live node's
+ * segment. Before, a peer's reaper unlinked the live node's segment (the
+ * entry said its owner was dead), and new publishers then got NX_OK for
+ * messages that never arrived. An object whose liveness lock is held is
+ * never unlinked, whatever an entry says. */
+static void faults_forged_entry_cannot_unlink_a_live_segment(void **state)
+{
+    (void)state;
+    nx_proc_t *sub =
+        start(PEER("sub", "--node", "victim", "--count", "200", "--pubs", "1"));
+    assert_true(nx_proc_wait_line(sub, "READY", 10000));
+    nx_proc_t *f = start(FAULT("forge-entry", "victim"));
+    int frc = nx_proc_wait(f, 10000);
+    if (frc != 0 || nx_proc_field(f, "FORGED", "slot") < 0)
+        fail_msg("nx_fault forge-entry exited %d:\n%s", frc, f->buf);
+    /* The reapers (the victim's and the observer's) see the forged entry
+     * dead within a heartbeat or two, and remove it. */
+    wait_node("forged", false, 5000);
+    /* The victim's segment is still there: a new publisher reaches it. */
+    assert_int_equal(nx_proc_shm_count_like(domain, "n.victim."), 1);
+    nx_proc_t *pub = start(PEER("pub", "--node", "p2", "--id", "0", "--count", "200",
+                                "--wait-subs", "1", "--block-ms", "2000"));
+    int rc = nx_proc_wait(sub, 30000);
+    if (rc != 0)
+        fail_msg("victim exited %d:\n%s\npublisher:\n%s", rc, sub->buf, pub->buf);
+    assert_everything(sub, 0, 200);
+    assert_int_equal(nx_proc_wait(pub, 30000), 0);
+}
+
+/* Attack: holder bits of a reader slot that nobody uses, forged into every
+ * chunk of a publisher's large-data ring. Before, that ring could never
+ * reclaim those chunks and the publisher stalled for good; the writer now
+ * clears bits of unassigned slots within one heartbeat. */
+static void faults_forged_holder_bits_do_not_stall_large_data(void **state)
+{
+    (void)state;
+    nx_proc_t *sub = start(PEER("sub", "--node", "lsub", "--count", "600", "--pubs", "1",
+                                "--ring", "4194304"));
+    assert_true(nx_proc_wait_line(sub, "READY", 10000));
+    /* 600 frames of 64 KiB (large: more than a 2 KiB slot) go round a
+     * 4 MiB ring nine times. */
+    nx_proc_t *pub = start(PEER("pub", "--node", "lpub", "--id", "0", "--count", "600",
+                                "--size", "65536", "--ring", "4194304", "--block-ms",
+                                "20000", "--wait-subs", "1", "--interval-us", "500"));
+    assert_true(nx_proc_wait_line(pub, "READY", 10000));
+    usleep(100000); /* let the ring fill part way */
+    nx_proc_t *f = start(FAULT("large-holders", "lpub", "400"));
+    int frc = nx_proc_wait(f, 10000);
+    if (frc != 0 || nx_proc_field(f, "SET", "n") <= 0)
+        fail_msg("nx_fault large-holders exited %d:\n%s", frc, f->buf);
+    int rc = nx_proc_wait(sub, 60000);
+    if (rc != 0)
+        fail_msg("subscriber exited %d (the publisher stalled?):\n%s\npublisher:\n%s", rc,
+                 sub->buf, pub->buf);
+    assert_everything(sub, 0, 600);
+    assert_int_equal(nx_proc_wait(pub, 30000), 0);
+}
+
 static void faults_other_uid_cannot_attach_0600_objects(void **state)
 {
     (void)state;
@@ -462,6 +520,8 @@ int main(int argc, char **argv)
         T(faults_node_restarted_ten_times_under_load),
         T(faults_random_corruption_of_live_segment_and_registry),
         T(faults_hostile_peer_messages_are_counted_never_read),
+        T(faults_forged_holder_bits_do_not_stall_large_data),
+        T(faults_forged_entry_cannot_unlink_a_live_segment),
         T(faults_other_uid_cannot_attach_0600_objects),
         T(faults_registry_with_wrong_magic_or_version_is_refused),
         T(faults_domain_clean_removes_only_dead_objects),
