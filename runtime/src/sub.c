@@ -125,13 +125,13 @@ static nx_err_t sub_install(nx_node_t *node, const char *group, const char *topi
         free(h);
         return err;
     }
-    /* Outside the registry lock: a callback still running on the old
-     * handler may itself need the registry. */
+    pthread_mutex_unlock(&node->subs_lock);
+    /* Outside both locks: a callback still running on the old handler may
+     * itself subscribe, unsubscribe or need the registry. */
     if (old) {
         sub_quiesce(sub);
         free(old);
     }
-    pthread_mutex_unlock(&node->subs_lock);
     return NX_OK;
 }
 
@@ -187,9 +187,11 @@ nx_err_t nx_unsubscribe(nx_node_t *node, const char *group, const char *topic)
         nx__registry_topic_detach(node->reg, h->topic_slot, h->topic_inc, node->slot,
                                   false);
         atomic_store_explicit(&sub->h, NULL, memory_order_seq_cst);
+        /* Wait for running callbacks without the lock: one of them may be
+         * subscribing or unsubscribing itself. */
+        pthread_mutex_unlock(&node->subs_lock);
         sub_quiesce(sub);
         free(h);
-        pthread_mutex_unlock(&node->subs_lock);
         return NX_OK;
     }
     pthread_mutex_unlock(&node->subs_lock);

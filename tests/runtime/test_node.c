@@ -141,6 +141,93 @@ static void subscriber_seen_in_domain_gets_the_next_message(void **state)
     nx_node_destroy(pub);
 }
 
+/* ---- unsubscribing while a callback subscribes ------------------------ */
+
+typedef struct unsub_race {
+    nx_node_t *node, *pub;
+    _Atomic int stage; /* 1 callback entered, 2 go on, 3 callback done */
+    _Atomic int unsub_done;
+    nx_err_t sub_err, unsub_err;
+} unsub_race_t;
+
+static void noop(const void *data, size_t size, const nx_msg_info_t *info, void *user)
+{
+    (void)data;
+    (void)size;
+    (void)info;
+    (void)user;
+}
+
+static void subscribing_cb(const void *data, size_t size, const nx_msg_info_t *info,
+                           void *user)
+{
+    (void)data;
+    (void)size;
+    (void)info;
+    unsub_race_t *r = user;
+    atomic_store(&r->stage, 1);
+    while (atomic_load(&r->stage) != 2)
+        sched_yield();
+    r->sub_err = nx_subscribe(r->node, "g", "other", noop, NULL);
+    atomic_store(&r->stage, 3);
+}
+
+static void *race_publisher(void *arg)
+{
+    unsub_race_t *r = arg;
+    nx_publish(r->pub, "g", "served", "x", 1); /* the callback runs here */
+    return NULL;
+}
+
+static void *race_unsubscriber(void *arg)
+{
+    unsub_race_t *r = arg;
+    r->unsub_err = nx_unsubscribe(r->node, "g", "served");
+    atomic_store(&r->unsub_done, 1);
+    return NULL;
+}
+
+/* nx_unsubscribe() waits for the topic's running callbacks; one of them
+ * subscribing (node.h allows it) must not deadlock with it. Before, the
+ * subscription lock was held while waiting. */
+static void unsubscribe_while_callback_subscribes(void **state)
+{
+    (void)state;
+    nx_config_t c = small_config();
+    unsub_race_t r = {0};
+    NX_ASSERT_OK(nx_node_create("urnode", &c, &r.node));
+    NX_ASSERT_OK(nx_node_create("urpub", &c, &r.pub));
+    NX_ASSERT_OK(nx_subscribe(r.node, "g", "served", subscribing_cb, &r));
+    pthread_t tp, tu;
+    assert_int_equal(pthread_create(&tp, NULL, race_publisher, &r), 0);
+    while (atomic_load(&r.stage) != 1)
+        sched_yield();
+    assert_int_equal(pthread_create(&tu, NULL, race_unsubscriber, &r), 0);
+    usleep(50000); /* the unsubscriber is now waiting for the callback */
+    atomic_store(&r.stage, 2);
+    for (int i = 0; i < 500 && !(atomic_load(&r.stage) == 3 && atomic_load(&r.unsub_done));
+         i++)
+        usleep(10000);
+    if (atomic_load(&r.stage) != 3 || !atomic_load(&r.unsub_done)) {
+        /* The threads are stuck for good: nothing to clean up. */
+        fprintf(stderr, "ERROR: deadlock: callback %s, unsubscribe %s\n",
+                atomic_load(&r.stage) == 3 ? "done" : "stuck in nx_subscribe",
+                atomic_load(&r.unsub_done) ? "done" : "stuck");
+        _exit(1);
+    }
+    pthread_join(tp, NULL);
+    pthread_join(tu, NULL);
+    NX_ASSERT_OK(r.sub_err);
+    NX_ASSERT_OK(r.unsub_err);
+    size_t n = 0;
+    NX_ASSERT_OK(nx_subscriber_count(r.pub, "g", "served", &n));
+    assert_int_equal(n, 0);
+    NX_ASSERT_OK(nx_subscriber_count(r.pub, "g", "other", &n));
+    assert_int_equal(n, 1);
+    nx_node_destroy(r.pub);
+    nx_node_destroy(r.node);
+}
+
 /* ---- tests -------------------------------------------------------------- */
 
 static void node_create_rejects_bad_arguments(void **state)
@@ -695,6 +782,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(remote_queue_full_fails_or_blocks, setup, teardown),
         cmocka_unit_test_setup_teardown(subscriber_seen_in_domain_gets_the_next_message,
                                         setup, teardown),
+        cmocka_unit_test_setup_teardown(unsubscribe_while_callback_subscribes, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
