@@ -19,6 +19,7 @@
 #include "sub_impl.h"
 
 #include <sched.h>
+#include <stdlib.h>
 #include <string.h>
 
 typedef struct nx_local {
@@ -128,7 +129,54 @@ static void inproc_deliver(nx_node_t *target, const void *arg)
     NX_STAT_INC(c->node, delivered_inproc);
 }
 
-void nx__inproc_send(const nx_send_t *s, const nx_target_t *t)
+/*
+ * In-process delivery runs on the publisher's thread, so a callback that
+ * publishes in-process (node.h allows it, also to its own topic) would
+ * nest one delivery inside the other without bound. Instead, a thread
+ * already inside an in-process delivery queues the message (with a copy
+ * of its bytes) and the outermost delivery on that thread delivers the
+ * queue when its callback has returned, oldest first: the stack stays
+ * one delivery deep, and messages keep their order.
+ */
+typedef struct inproc_deferred {
+    struct inproc_deferred *next;
+    nx_send_t s;
+    nx_target_t t;
+    uint8_t data[]; /* the copy of s.local_data */
+} inproc_deferred_t;
+
+static _Thread_local unsigned tl_depth;
+static _Thread_local inproc_deferred_t *tl_head, *tl_tail;
+
+nx_err_t nx__inproc_send(const nx_send_t *s, const nx_target_t *t)
 {
+    if (tl_depth > 0) {
+        inproc_deferred_t *d = malloc(sizeof *d + s->local_size);
+        if (!d)
+            return NX_ENOMEM;
+        d->next = NULL;
+        d->s = *s;
+        d->t = *t;
+        if (s->local_size)
+            memcpy(d->data, s->local_data, s->local_size);
+        d->s.local_data = d->data;
+        if (tl_tail)
+            tl_tail->next = d;
+        else
+            tl_head = d;
+        tl_tail = d;
+        return NX_OK;
+    }
+    tl_depth++;
     inproc_with(t->local, t->local_gen, inproc_deliver, s);
+    while (tl_head) {
+        inproc_deferred_t *d = tl_head;
+        tl_head = d->next;
+        if (!tl_head)
+            tl_tail = NULL;
+        inproc_with(d->t.local, d->t.local_gen, inproc_deliver, &d->s);
+        free(d);
+    }
+    tl_depth--;
+    return NX_OK;
 }

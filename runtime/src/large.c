@@ -399,8 +399,11 @@ nx_err_t nx__large_send(nx_node_t *node, nx_pub_t *pub, nx_route_t *r, nx_large_
             continue; /* more readers than the ring has slots */
         }
         nx_err_t err = nx__send(&s, t);
-        if (!t->peer)
+        if (!t->peer) {
+            if (err != NX_OK)
+                result = err; /* in-process: could not be queued */
             continue;
+        }
         nx_large_reader_t *rd = &lg->hdr->readers[bits[i]];
         if (err == NX_OK) {
             atomic_fetch_add_explicit(&rd->delivered, 1, memory_order_relaxed);
@@ -434,10 +437,14 @@ nx_err_t nx__large_publish(nx_node_t *node, nx_pub_t *pub, const void *data, siz
         s.local_data = data;
         s.local_size = size;
         s.flags = NX_MSG_LARGE;
-        for (uint32_t i = 0; i < r->count; i++)
-            nx__send(&s, &r->targets[i]); /* all local: cannot fail */
+        nx_err_t result = NX_OK;
+        for (uint32_t i = 0; i < r->count; i++) {
+            nx_err_t e = nx__send(&s, &r->targets[i]); /* all local */
+            if (e != NX_OK)
+                result = e;
+        }
         nx__route_put(pub);
-        return NX_OK;
+        return result;
     }
     nx_large_t *lg;
     nx_chunk_hdr_t *c = NULL;

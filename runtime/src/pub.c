@@ -193,9 +193,13 @@ static nx_err_t publish_route(nx_node_t *node, nx_pub_t *pub, const void *data, 
     c.size = c.local_size = size;
     c.kind = NX_MSGK_DATA;
     nx_err_t result = NX_OK;
-    for (uint32_t i = 0; i < r->count; i++)
-        if (nx__send(&c, &r->targets[i]) == NX_ETIMEOUT)
-            result = NX_ETIMEOUT;
+    for (uint32_t i = 0; i < r->count; i++) {
+        /* NX_ENOTFOUND (a subscriber that cannot be reached) is no loss
+         * here: see nx__shm_send(). */
+        nx_err_t e = nx__send(&c, &r->targets[i]);
+        if (e != NX_OK && e != NX_ENOTFOUND)
+            result = e;
+    }
     nx__route_put(pub);
     return result;
 }

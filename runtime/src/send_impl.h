@@ -52,17 +52,18 @@ void nx__send_init(nx_send_t *s, nx_node_t *node, struct nx_pub *pub);
  */
 nx_err_t nx__shm_send(const nx_send_t *s, struct nx_peer *p);
 
-/* inproc.c: call the local target's callbacks for s, on this thread. */
-void nx__inproc_send(const nx_send_t *s, const nx_target_t *t);
+/* inproc.c: call the local target's callbacks for s, on this thread; from
+ * inside an in-process delivery, queue s (copied) for when the outermost
+ * one returns. NX_OK delivered or queued; NX_ENOMEM not queued. */
+nx_err_t nx__inproc_send(const nx_send_t *s, const nx_target_t *t);
 
-/* Send s to one target of a route. Same results as nx__shm_send(); the
- * in-process path always succeeds. */
+/* Send s to one target of a route: the results of nx__shm_send() or
+ * nx__inproc_send(). */
 static inline nx_err_t nx__send(const nx_send_t *s, const nx_target_t *t)
 {
     if (t->peer)
         return nx__shm_send(s, t->peer);
-    nx__inproc_send(s, t);
-    return NX_OK;
+    return nx__inproc_send(s, t);
 }
 
 #endif /* NX_SEND_IMPL_H */

@@ -228,6 +228,52 @@ static void unsubscribe_while_callback_subscribes(void **state)
     nx_node_destroy(r.node);
 }
 
+/* ---- a callback republishing in-process ---------------------------------- */
+
+typedef struct chain {
+    nx_node_t *node;
+    int count, limit;
+    int bad_order;
+    nx_err_t err;
+} chain_t;
+
+static void chain_cb(const void *data, size_t size, const nx_msg_info_t *info, void *user)
+{
+    (void)info;
+    chain_t *r = user;
+    int n;
+    memcpy(&n, data, sizeof n < size ? sizeof n : size);
+    if (n != r->count)
+        r->bad_order++;
+    r->count++;
+    if (r->count < r->limit) {
+        int next = r->count;
+        nx_err_t e = nx_publish(r->node, "g", "chain", &next, sizeof next);
+        if (e != NX_OK)
+            r->err = e;
+    }
+}
+
+/* A callback that republishes to its own topic in-process (node.h allows
+ * it) 200,000 times: each delivery happens after the callback that
+ * published it returned, in order, on a stack one delivery deep. Before,
+ * deliveries nested and the stack overflowed after about 16,000. */
+static void inproc_republish_chain_does_not_grow_the_stack(void **state)
+{
+    (void)state;
+    nx_config_t c = small_config();
+    chain_t r = {.limit = 200000};
+    NX_ASSERT_OK(nx_node_create("chain", &c, &r.node));
+    NX_ASSERT_OK(nx_subscribe(r.node, "g", "chain", chain_cb, &r));
+    int first = 0;
+    NX_ASSERT_OK(nx_publish(r.node, "g", "chain", &first, sizeof first));
+    /* Everything was delivered before the first publish returned. */
+    assert_int_equal(r.count, r.limit);
+    assert_int_equal(r.bad_order, 0);
+    NX_ASSERT_OK(r.err);
+    nx_node_destroy(r.node);
+}
+
 /* ---- tests -------------------------------------------------------------- */
 
 static void node_create_rejects_bad_arguments(void **state)
@@ -784,6 +830,8 @@ int main(void)
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(unsubscribe_while_callback_subscribes, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(inproc_republish_chain_does_not_grow_the_stack,
+                                        setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

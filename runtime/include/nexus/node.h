@@ -14,6 +14,10 @@
  *
  * Callbacks run on the receiving node's receive thread for messages from
  * other processes, and on the publisher's thread for in-process delivery.
+ * A message published in-process from inside an in-process callback is
+ * delivered after that callback returns (still before the outermost
+ * publish returns, and in publishing order), so callbacks that republish
+ * never nest: the stack stays one delivery deep however long the chain.
  * A callback may publish (also to the topic it is serving), subscribe,
  * unsubscribe (itself included: it is not called again once
  * nx_unsubscribe returned), read statistics and hold large messages. It
