@@ -14,7 +14,9 @@
 #include <cmocka.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -330,6 +332,128 @@ static void faults_hostile_peer_messages_are_counted_never_read(void **state)
 
 /* ---- permissions and foreign objects ------------------------------------ */
 
+/* Become uid with primary and only group gid (child processes only). */
+static bool become(uid_t uid, gid_t gid)
+{
+    return setgroups(1, &gid) == 0 && setgid(gid) == 0 && setuid(uid) == 0;
+}
+
+static void group_noop(const void *data, size_t size, const nx_msg_info_t *info, void *user)
+{
+    (void)data;
+    (void)size;
+    (void)info;
+    atomic_fetch_add((_Atomic int *)user, 1);
+}
+
+/* In a child: as uid 4243 of group 4242, own a 0660 domain whose node
+ * "owner" subscribes to g/t; exit 0 once a message arrived (in 10 s). */
+static int group_owner(const char *dom, int ready_fd)
+{
+    if (!become(4243, 4242))
+        return 10;
+    setenv("NEXUS_DOMAIN", dom, 1);
+    nx_config_t c;
+    nx_config_default(&c);
+    c.shm.mode = 0660;
+    c.log.level = NX_LOG_ERROR;
+    nx_node_t *n;
+    _Atomic int got = 0;
+    if (nx_node_create("owner", &c, &n) != NX_OK ||
+        nx_subscribe(n, "g", "t", group_noop, (void *)&got) != NX_OK)
+        return 11;
+    if (write(ready_fd, "R", 1) != 1)
+        return 12;
+    for (int i = 0; i < 1000 && !atomic_load(&got); i++)
+        usleep(10000);
+    nx_node_destroy(n);
+    return atomic_load(&got) ? 0 : 13;
+}
+
+/* In a child: as uid in group gid, join the domain and publish to g/t. */
+static int group_guest(const char *dom, uid_t uid, gid_t gid)
+{
+    if (!become(uid, gid))
+        return 10;
+    setenv("NEXUS_DOMAIN", dom, 1);
+    nx_config_t c;
+    nx_config_default(&c);
+    c.shm.mode = 0660;
+    c.log.level = NX_LOG_ERROR;
+    nx_node_t *n;
+    nx_err_t err = nx_node_create("guest", &c, &n);
+    if (err == NX_EPERM)
+        return 1; /* refused */
+    if (err != NX_OK)
+        return 20 + (int)err;
+    size_t subs = 0;
+    for (int i = 0; i < 500 && subs == 0; i++) {
+        nx_subscriber_count(n, "g", "t", &subs);
+        usleep(10000);
+    }
+    err = subs ? nx_publish(n, "g", "t", "hi", 2) : NX_ENOTFOUND;
+    nx_node_destroy(n);
+    return err == NX_OK ? 0 : 40 + (int)err;
+}
+
+static pid_t fork_run(int (*fn)(const char *, uid_t, gid_t), const char *dom, uid_t uid,
+                      gid_t gid)
+{
+    fflush(NULL);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0)
+        _exit(fn(dom, uid, gid));
+    return pid;
+}
+
+static int exit_code(pid_t pid)
+{
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/* shm.mode 0660 shares a domain with the members of the owning group, as
+ * docs/nexus.yaml says, and with nobody else. Before, any other uid got
+ * NX_EPERM. Real processes under other uids (root only). */
+static void faults_group_member_joins_a_0660_domain(void **state)
+{
+    (void)state;
+    if (geteuid() != 0) {
+        printf("# not root: cannot switch uid, group test skipped\n");
+        skip();
+    }
+    char dom[48];
+    snprintf(dom, sizeof dom, "%sg", domain);
+    int p[2];
+    assert_int_equal(pipe(p), 0);
+    fflush(NULL);
+    pid_t owner = fork();
+    assert_true(owner >= 0);
+    if (owner == 0) {
+        close(p[0]);
+        _exit(group_owner(dom, p[1]));
+    }
+    close(p[1]);
+    char c = 0;
+    assert_int_equal(read(p[0], &c, 1), 1);
+    close(p[0]);
+    /* A user of another group is refused (while the owner is there: its
+     * domain goes with its last node). */
+    int outsider = exit_code(fork_run(group_guest, dom, 4247, 4246));
+    /* Another user of group 4242 joins and reaches the owner. */
+    int member = exit_code(fork_run(group_guest, dom, 4245, 4242));
+    int owner_rc = exit_code(owner);
+    nx_clean_opts_t o;
+    nx_clean_opts_init(&o);
+    o.force = true;
+    NX_ASSERT_OK(nx_domain_cleanup(dom, &o, NULL));
+    assert_int_equal(member, 0);
+    assert_int_equal(outsider, 1);
+    assert_int_equal(owner_rc, 0);
+}
+
 /* Attack: a registry entry of a dead process that names a live node's
  * segment. Before, a peer's reaper unlinked the live node's segment (the
  * entry said its owner was dead), and new publishers then got NX_OK for
@@ -523,6 +647,7 @@ int main(int argc, char **argv)
         T(faults_forged_holder_bits_do_not_stall_large_data),
         T(faults_forged_entry_cannot_unlink_a_live_segment),
         T(faults_other_uid_cannot_attach_0600_objects),
+        T(faults_group_member_joins_a_0660_domain),
         T(faults_registry_with_wrong_magic_or_version_is_refused),
         T(faults_domain_clean_removes_only_dead_objects),
     };

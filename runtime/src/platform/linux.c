@@ -126,6 +126,34 @@ fail:;
     return errno_to_err(e);
 }
 
+/* Is gid ours: the effective group or a supplementary one? */
+static bool group_is_ours(gid_t gid)
+{
+    if (gid == getegid())
+        return true;
+    gid_t groups[256];
+    int n = getgroups((int)(sizeof groups / sizeof groups[0]), groups);
+    for (int i = 0; i < n; i++)
+        if (groups[i] == gid)
+            return true;
+    return false;
+}
+
+/*
+ * May we attach an object with these owner and permission bits? Ours,
+ * always. Another user's only when it is shared with a group we belong
+ * to (group read and write, as shm.mode 0660 makes it) and is not
+ * writable by everybody: an object anyone could have written is never
+ * trusted.
+ */
+static bool shm_trusted(const struct stat *st)
+{
+    if (st->st_uid == geteuid())
+        return true;
+    return (st->st_mode & 0060) == 0060 && !(st->st_mode & 0002) &&
+           group_is_ours(st->st_gid);
+}
+
 nx_err_t nx__plat_shm_open(const char *name, int *fd, size_t *size)
 {
     int f = shm_open(name, O_RDWR | O_CLOEXEC, 0);
@@ -137,7 +165,7 @@ nx_err_t nx__plat_shm_open(const char *name, int *fd, size_t *size)
         close(f);
         return errno_to_err(e);
     }
-    if (st.st_uid != geteuid()) {
+    if (!shm_trusted(&st)) {
         close(f);
         errno = EPERM;
         return NX_EPERM;

@@ -52,8 +52,10 @@ nx_err_t nx__plat_shm_create(const char *name, size_t size, unsigned mode, int *
 
 /**
  * Open an existing object for reading and writing. Refused unless it
- * belongs to our effective uid (a segment of another user is never
- * attached). *size is its current size.
+ * belongs to our effective uid, or is shared with a group we belong to
+ * (group read-write, as shm.mode 0660 makes it) and not writable by
+ * others: any other user's object is never attached. *size is its
+ * current size.
  * @retval NX_OK, NX_ENOTFOUND, NX_EPERM, NX_ESYS
  */
 nx_err_t nx__plat_shm_open(const char *name, int *fd, size_t *size);
