@@ -7,6 +7,7 @@
 #include "hold_impl.h"
 
 #include "large_impl.h"
+#include "node_impl.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,8 @@ nx_err_t nx_hold_take(nx_node_t *node, const nx_msg_info_t *info, nx_hold_t **ou
 {
     if (!node || !info || !info->ref || !out)
         return NX_EINVAL;
+    if (nx__node_forked(node))
+        return NX_EFORK;
     nx_delivery_t *d = (nx_delivery_t *)info->ref;
     if (d->held)
         return NX_EINVAL;
@@ -64,9 +67,8 @@ size_t nx_hold_size(const nx_hold_t *hold)
 
 void nx_hold_release(nx_node_t *node, nx_hold_t *hold)
 {
-    (void)node;
-    if (!hold)
-        return;
+    if (!hold || (node && nx__node_forked(node)))
+        return; /* a parent's hold: its holder bit is the parent's to clear */
     if (hold->chunk) {
         atomic_fetch_and_explicit(&hold->chunk->holders, ~hold->bit, memory_order_release);
         nx__large_map_put(hold->map);

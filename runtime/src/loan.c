@@ -18,6 +18,8 @@ nx_err_t nx_loan_take(nx_node_t *node, const nx_topic_desc_t *topic, void **out)
     if (!node || !topic || !topic->type || !out || topic->type->size == 0 ||
         !nx__topic_name_ok(topic->name, false))
         return NX_EINVAL;
+    if (nx__node_forked(node))
+        return NX_EFORK;
     nx_loan_t *l = calloc(1, sizeof *l);
     if (!l)
         return NX_ENOMEM;
@@ -84,6 +86,8 @@ nx_err_t nx_loan_publish(nx_node_t *node, const nx_topic_desc_t *topic, void *ms
 {
     if (!node || !topic || !msg)
         return NX_EINVAL;
+    if (nx__node_forked(node))
+        return NX_EFORK;
     nx_loan_t *l = loan_take(node, msg);
     if (!l)
         return NX_EINVAL;
@@ -121,6 +125,8 @@ nx_err_t nx_loan_release(nx_node_t *node, void *msg)
 {
     if (!node || !msg)
         return NX_EINVAL;
+    if (nx__node_forked(node))
+        return NX_EFORK;
     nx_loan_t *l = loan_take(node, msg);
     if (!l)
         return NX_EINVAL;

@@ -24,6 +24,25 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+/* ---- fork ----------------------------------------------------------- */
+
+_Atomic uint32_t nx__fork_gen;
+
+static void on_fork_child(void)
+{
+    /* The child has the parent's nodes in its memory but none of their
+     * threads, and their rings have one producer: the parent. Every node
+     * created before this point now belongs to someone else. */
+    atomic_fetch_add_explicit(&nx__fork_gen, 1, memory_order_relaxed);
+}
+
+static pthread_once_t fork_once = PTHREAD_ONCE_INIT;
+
+static void fork_watch(void)
+{
+    pthread_atfork(NULL, NULL, on_fork_child);
+}
+
 const char *nx_node_name(const nx_node_t *node)
 {
     return node ? node->name : "";
@@ -144,6 +163,8 @@ nx_err_t nx_node_create(const char *name, const nx_config_t *cfg, nx_node_t **ou
     nx_node_t *node = calloc(1, sizeof *node);
     if (!node)
         return NX_ENOMEM;
+    pthread_once(&fork_once, fork_watch);
+    node->fork_gen = atomic_load_explicit(&nx__fork_gen, memory_order_relaxed);
     node->seg_fd = -1;
     node->local = UINT32_MAX;
     node->pid = getpid();
@@ -213,6 +234,12 @@ void nx_node_destroy(nx_node_t *node)
 {
     if (!node)
         return;
+    /* Inherited across fork(): everything it holds is the parent's (its
+     * registry entry, segment, queues in peers), and its locks may have
+     * been held by parent threads that the child does not have. Touch
+     * nothing; its memory goes with this process. */
+    if (nx__node_forked(node))
+        return;
     nx__rx_stop(node);
     /* No in-process delivery reaches us after this. */
     nx__inproc_remove(node);
@@ -245,5 +272,7 @@ nx_err_t nx_node_find(nx_node_t *node, const char *name, uint32_t *pid)
 {
     if (!node || !nx__node_name_ok(name))
         return NX_EINVAL;
+    if (nx__node_forked(node))
+        return NX_EFORK;
     return nx__registry_node_pid(node->reg, name, pid);
 }

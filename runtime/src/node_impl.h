@@ -20,11 +20,17 @@
 
 typedef struct nx_large nx_large_t;
 
+/* Bumped in a child process after fork() (pthread_atfork, node.c). A node
+ * remembers the value it was created under: a node whose value is old
+ * was inherited from the parent and must not be used (nx__node_forked). */
+extern _Atomic uint32_t nx__fork_gen;
+
 struct nx_node {
     char name[NX_NODE_NAME_MAX + 1];
     char domain[NX_DOMAIN_NAME_MAX + 1];
     nx_config_t cfg;
     pid_t pid;
+    uint32_t fork_gen; /* nx__fork_gen at creation */
 
     nx_registry_t *reg;
     /* Our registry entry. Atomic: a rejoin (receive thread) changes it
@@ -98,6 +104,13 @@ struct nx_node {
 #define NX_COUNT1(var)                                                                     \
     atomic_store_explicit(&(var), atomic_load_explicit(&(var), memory_order_relaxed) + 1,  \
                           memory_order_relaxed)
+
+/* Was node created by the parent of this process (inherited by fork)?
+ * One relaxed load: cheap enough for every publish. */
+static inline bool nx__node_forked(const nx_node_t *node)
+{
+    return node->fork_gen != atomic_load_explicit(&nx__fork_gen, memory_order_relaxed);
+}
 
 /* Rejoin the registry if this node was removed from it while hung
  * (receive thread tick). */

@@ -233,6 +233,8 @@ nx_err_t nx_publish(nx_node_t *node, const char *group, const char *topic, const
     /* Names are checked when the topic is first published (nx__pub_get). */
     if (!node || !group || !topic || (!data && size) || size > UINT32_MAX)
         return NX_EINVAL;
+    if (nx__node_forked(node))
+        return NX_EFORK;
     return nx__publish(node, group, topic, NULL, data, size, false);
 }
 
@@ -242,6 +244,8 @@ nx_err_t nx_send_large_data(nx_node_t *node, const char *channel, const char *to
     if (!node || !nx__topic_name_ok(channel, true) || !nx__topic_name_ok(topic, false) ||
         (!data && size) || size > UINT32_MAX)
         return NX_EINVAL;
+    if (nx__node_forked(node))
+        return NX_EFORK;
     if (node->cfg.large_data.ring_size == 0)
         return NX_ENOTINIT;
     return nx__publish(node, channel, topic, NULL, data, size, true);
@@ -251,6 +255,8 @@ nx_err_t nx_topic_publish(nx_node_t *node, const nx_topic_desc_t *topic, const v
 {
     if (!node || !topic || !topic->type || !topic->name || !msg)
         return NX_EINVAL;
+    if (nx__node_forked(node))
+        return NX_EFORK;
     if (topic->type->validate && topic->type->validate(msg) != NX_OK)
         return NX_EINVAL; /* an invalid message never leaves the process */
     return nx__publish(node, "", topic->name, topic, msg, topic->type->size, false);
@@ -262,6 +268,8 @@ nx_err_t nx_publisher_set_policy(nx_node_t *node, const char *group, const char 
     if (!node || !nx__topic_name_ok(group, true) || !nx__topic_name_ok(topic, false) ||
         (on_full != NX_ON_FULL_FAIL && on_full != NX_ON_FULL_BLOCK))
         return NX_EINVAL;
+    if (nx__node_forked(node))
+        return NX_EFORK;
     /* The raw publisher of the topic (created if need be) and any typed
      * one this node has all take the policy. */
     nx_pub_t *raw;
@@ -285,5 +293,7 @@ nx_err_t nx_subscriber_count(nx_node_t *node, const char *group, const char *top
     if (!node || !count || !nx__topic_name_ok(group, true) ||
         !nx__topic_name_ok(topic, false))
         return NX_EINVAL;
+    if (nx__node_forked(node))
+        return NX_EFORK;
     return nx__registry_subscriber_count(node->reg, group, topic, count);
 }

@@ -16,6 +16,8 @@ nx_err_t nx_node_stats(nx_node_t *node, nx_node_stats_t *out)
 {
     if (!node || !out)
         return NX_EINVAL;
+    if (nx__node_forked(node))
+        return NX_EFORK;
 #define ST_(f) out->f = atomic_load_explicit(&node->st.f, memory_order_relaxed)
     ST_(published);
     ST_(publish_failed);
@@ -56,6 +58,8 @@ nx_err_t nx_node_inbound_stats(nx_node_t *node, nx_queue_stats_t *out, size_t ma
 {
     if (!node || !count || (!out && max))
         return NX_EINVAL;
+    if (nx__node_forked(node))
+        return NX_EFORK;
     size_t n = 0;
     for (uint32_t i = 0; i < node->cfg.node.max_inbound_queues; i++) {
         nx_queue_hdr_t *q = &node->queues[i];
@@ -78,6 +82,8 @@ nx_err_t nx_node_outbound_stats(nx_node_t *node, nx_queue_stats_t *out, size_t m
 {
     if (!node || !count || (!out && max))
         return NX_EINVAL;
+    if (nx__node_forked(node))
+        return NX_EFORK;
     size_t n = 0;
     pthread_mutex_lock(&node->peers_lock);
     for (uint32_t i = 0; i < NX_REG_MAX_NODES; i++) {
@@ -100,6 +106,8 @@ nx_err_t nx_node_large_stats(nx_node_t *node, nx_large_stats_t *out)
 {
     if (!node || !out)
         return NX_EINVAL;
+    if (nx__node_forked(node))
+        return NX_EFORK;
     memset(out, 0, sizeof *out);
     pthread_mutex_lock(&node->large_lock);
     if (node->large)

@@ -150,6 +150,8 @@ nx_err_t nx_subscribe(nx_node_t *node, const char *group, const char *topic, nx_
 {
     if (!node || !fn || !nx__topic_name_ok(group, true) || !nx__topic_name_ok(topic, false))
         return NX_EINVAL;
+    if (nx__node_forked(node))
+        return NX_EFORK;
     nx_handler_t *h = handler_new(group, topic);
     if (!h)
         return NX_ENOMEM;
@@ -164,6 +166,8 @@ nx_err_t nx_topic_subscribe(nx_node_t *node, const nx_topic_desc_t *topic,
     if (!node || !topic || !topic->type || !dispatch || !fn ||
         !nx__topic_name_ok(topic->name, false))
         return NX_EINVAL;
+    if (nx__node_forked(node))
+        return NX_EFORK;
     nx_handler_t *h = handler_new("", topic->name);
     if (!h)
         return NX_ENOMEM;
@@ -178,6 +182,8 @@ nx_err_t nx_unsubscribe(nx_node_t *node, const char *group, const char *topic)
 {
     if (!node || !nx__topic_name_ok(group, true) || !nx__topic_name_ok(topic, false))
         return NX_EINVAL;
+    if (nx__node_forked(node))
+        return NX_EFORK;
     pthread_mutex_lock(&node->subs_lock);
     for (uint32_t i = 0; i < NX_REG_MAX_TOPICS; i++) {
         nx_sub_t *sub = &node->subs[i];

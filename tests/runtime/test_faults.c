@@ -330,6 +330,64 @@ static void faults_hostile_peer_messages_are_counted_never_read(void **state)
     assert_int_equal(nx_proc_field(victim, "RESULT id=0 ", "count"), 1);
 }
 
+/* ---- fork ------------------------------------------------------------------ */
+
+static void fork_count(const void *data, size_t size, const nx_msg_info_t *info, void *user)
+{
+    (void)data;
+    (void)size;
+    if (strcmp(info->sender, "forkchild") == 0)
+        atomic_fetch_add((_Atomic int *)user, 1);
+}
+
+/* Attack: fork() after creating a node, and the child uses it. Before, the
+ * child's publishes corrupted the parent's single-producer rings and its
+ * nx_node_destroy() removed the parent's entry and segment: the parent was
+ * deaf for good. Now every call of the child on the inherited node is
+ * NX_EFORK and touches nothing; a node of its own works. */
+static void faults_child_of_fork_cannot_use_the_parents_node(void **state)
+{
+    (void)state;
+    nx_node_t *n;
+    _Atomic int got = 0;
+    NX_ASSERT_OK(nx_node_create("forker", NULL, &n));
+    NX_ASSERT_OK(nx_subscribe(n, "g", "t", fork_count, (void *)&got));
+    fflush(NULL);
+    pid_t child = fork();
+    assert_true(child >= 0);
+    if (child == 0) {
+        if (nx_publish(n, "g", "t", "x", 1) != NX_EFORK)
+            _exit(10);
+        if (nx_subscribe(n, "g", "u", fork_count, NULL) != NX_EFORK)
+            _exit(11);
+        size_t cnt;
+        if (nx_subscriber_count(n, "g", "t", &cnt) != NX_EFORK)
+            _exit(12);
+        nx_node_stats_t st;
+        if (nx_node_stats(n, &st) != NX_EFORK)
+            _exit(13);
+        nx_node_destroy(n); /* must leave the parent's node alone */
+        nx_node_t *own;
+        if (nx_node_create("forkchild", NULL, &own) != NX_OK)
+            _exit(14);
+        nx_err_t err = nx_publish(own, "g", "t", "hello", 5);
+        nx_node_destroy(own);
+        _exit(err == NX_OK ? 0 : 15);
+    }
+    int status;
+    assert_int_equal(waitpid(child, &status, 0), child);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+    /* The parent's node is whole: in the registry, its segment there, and
+     * it got the child's own node's message. */
+    NX_ASSERT_OK(nx_node_find(observer, "forker", NULL));
+    assert_int_equal(nx_proc_shm_count_like(domain, "n.forker."), 1);
+    for (int i = 0; i < 500 && atomic_load(&got) == 0; i++)
+        usleep(10000);
+    assert_int_equal(atomic_load(&got), 1);
+    nx_node_destroy(n);
+}
+
 /* ---- permissions and foreign objects ------------------------------------ */
 
 /* Become uid with primary and only group gid (child processes only). */
@@ -648,6 +706,7 @@ int main(int argc, char **argv)
         T(faults_forged_entry_cannot_unlink_a_live_segment),
         T(faults_other_uid_cannot_attach_0600_objects),
         T(faults_group_member_joins_a_0660_domain),
+        T(faults_child_of_fork_cannot_use_the_parents_node),
         T(faults_registry_with_wrong_magic_or_version_is_refused),
         T(faults_domain_clean_removes_only_dead_objects),
     };

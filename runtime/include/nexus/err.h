@@ -47,6 +47,7 @@ extern "C" {
     X(ELIMIT, 15, "limit reached")                                                         \
     X(ECONFIG, 16, "invalid configuration")                                                \
     X(EVERSION, 17, "incompatible layout version")                                         \
+    X(EFORK, 18, "node inherited across fork(): it belongs to the parent")                 \
     X(EUNEXPECTED, 99, "unexpected error")
 
 /** Result of every fallible runtime function; NX_OK (0) is success. */

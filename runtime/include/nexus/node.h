@@ -12,6 +12,13 @@
  * a callback of that node (see "Callbacks" below). nx_node_destroy() is the
  * exception: call it once, when no other thread uses the node.
  *
+ * fork(): a node belongs to the process that created it. In a child
+ * process, every function taking a node its parent created returns
+ * NX_EFORK and touches nothing (nx_node_destroy() and nx_hold_release()
+ * return at once): the child must not publish into rings whose one
+ * producer is the parent, nor remove the parent's entry or segment. A
+ * child that wants to talk creates its own node.
+ *
  * Callbacks run on the receiving node's receive thread for messages from
  * other processes, and on the publisher's thread for in-process delivery.
  * A message published in-process from inside an in-process callback is
