@@ -8,6 +8,7 @@
 #include "platform/platform.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <string.h>
 #include <time.h>
 
@@ -38,13 +39,48 @@ nx_err_t nx__bell_init(nx_doorbell_t *b, nx_notify_mode_t mode)
     return NX_OK;
 }
 
+/*
+ * Take the doorbell's mutex, which lives in the receiver's segment,
+ * without ever waiting for its holder: the receiver holds it only between
+ * announcing its sleep and entering the wait (a few instructions), so a
+ * short bounded spin gets it; a holder that is stopped, hung or hostile
+ * (or a corrupt lock word) makes us give up after NX_BELL_TRY_NS instead.
+ */
+#define NX_BELL_TRY_NS 200000u
+
+static bool bell_lock(nx_doorbell_t *b)
+{
+    uint64_t until = 0;
+    for (unsigned i = 0;; i++) {
+        int rc = nx__plat_mutex_trylock_robust(&b->mutex, NULL);
+        if (rc == 0)
+            return true;
+        if (rc != EBUSY)
+            return false; /* unusable mutex */
+        if (i < 64) {
+            nx__plat_cpu_relax();
+            continue;
+        }
+        uint64_t now = nx__plat_now_ns();
+        if (!until)
+            until = now + NX_BELL_TRY_NS;
+        else if (now >= until)
+            return false;
+        sched_yield();
+    }
+}
+
 static void bell_signal(nx_doorbell_t *b)
 {
     /* The mode is read from shared memory: anything but condvar gets the
      * semaphore, which is always initialised. */
     if (b->mode == NX_NOTIFY_CONDVAR) {
-        if (nx__plat_mutex_lock_robust(&b->mutex, NULL) != 0)
-            return; /* unusable mutex: the receiver's timeout still runs */
+        if (!bell_lock(b)) {
+            /* Held for long, or unusable: the receiver's timeout is the
+             * safety net; a sender never blocks on a receiver's mutex. */
+            atomic_store_explicit(&b->rung, 1, memory_order_relaxed);
+            return;
+        }
         /* Signal under the mutex so the receiver cannot be between its
          * check and its wait (rule 2, condition-variable mode). */
         atomic_store_explicit(&b->rung, 1, memory_order_relaxed);
@@ -93,8 +129,9 @@ bool nx__bell_wait(nx_doorbell_t *b, uint64_t deadline_ns, bool (*has_work)(void
 {
     bool woken = false;
     if (b->mode == NX_NOTIFY_CONDVAR) {
-        if (nx__plat_mutex_lock_robust(&b->mutex, NULL) != 0) {
-            /* Unusable mutex: degrade to a timed sleep, never block forever. */
+        if (!bell_lock(b)) {
+            /* Held by someone else for long (a stopped or hostile process)
+             * or unusable: poll with a short sleep, never block on it. */
             nx__plat_sleep_ns(1000000);
             return false;
         }

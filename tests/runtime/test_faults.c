@@ -217,6 +217,37 @@ static void faults_killed_while_holding_doorbell_mutex(void **state)
     assert_int_equal(nx_proc_wait(p, 30000), 0);
 }
 
+/* Attack: a process that holds a condvar doorbell's mutex and does not let
+ * go (stopped, hung, hostile; nx_fault pauses holding it). Before, every
+ * publisher to that node hung in nx_publish (and nx_node_destroy), and the
+ * hang cascaded to their own peers. Now a sender only ever tries the
+ * mutex: the publisher queues its whole stream and leaves while the lock
+ * is held. (The receiver itself waits in pthread_cond_timedwait, which
+ * must take the mutex back before it returns: it resumes when the holder
+ * dies, and then gets everything.) */
+static void faults_held_doorbell_mutex_blocks_no_sender(void **state)
+{
+    (void)state;
+    nx_proc_t *s =
+        start(PEER("sub", "--node", "cv2", "--notify", "condvar", "--count", "200"));
+    assert_true(nx_proc_wait_line(s, "READY", 10000));
+    nx_proc_t *f = start(FAULT("lock-bell", "cv2"));
+    assert_true(nx_proc_wait_line(f, "LOCKED", 10000));
+    /* 200 messages fit the subscriber's 256-slot queue: no back-pressure. */
+    nx_proc_t *p = start(PEER("pub", "--node", "p2", "--count", "200", "--wait-subs", "1"));
+    int prc = nx_proc_wait(p, 30000);
+    /* Only now does the holder go. */
+    nx_proc_signal(f, SIGKILL);
+    nx_proc_wait(f, 5000);
+    if (prc != 0)
+        fail_msg("publisher to a node whose doorbell mutex is held (exit %d):\n%s", prc,
+                 p->buf);
+    int rc = nx_proc_wait(s, 30000);
+    if (rc != 0)
+        fail_msg("subscriber after its doorbell holder died (exit %d):\n%s", rc, s->buf);
+    assert_everything(s, 0, 200);
+}
+
 /* ---- hangs -------------------------------------------------------------- */
 
 static void faults_hung_subscriber_detected_then_resumes(void **state)
@@ -698,6 +729,7 @@ int main(int argc, char **argv)
         T(faults_publisher_killed_mid_stream),
         T(faults_killed_while_holding_registry_lock),
         T(faults_killed_while_holding_doorbell_mutex),
+        T(faults_held_doorbell_mutex_blocks_no_sender),
         T(faults_hung_subscriber_detected_then_resumes),
         T(faults_node_restarted_ten_times_under_load),
         T(faults_random_corruption_of_live_segment_and_registry),

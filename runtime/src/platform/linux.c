@@ -283,6 +283,17 @@ int nx__plat_mutex_init_robust(pthread_mutex_t *m)
     return rc;
 }
 
+int nx__plat_mutex_trylock_robust(pthread_mutex_t *m, bool *repaired)
+{
+    int rc = pthread_mutex_trylock(m);
+    if (rc == EOWNERDEAD) {
+        if (repaired)
+            *repaired = true;
+        rc = pthread_mutex_consistent(m);
+    }
+    return rc;
+}
+
 int nx__plat_mutex_lock_robust(pthread_mutex_t *m, bool *repaired)
 {
     int rc = pthread_mutex_lock(m);

@@ -117,4 +117,9 @@ int nx__plat_mutex_init_robust(pthread_mutex_t *m);
  *  an errno if the mutex is unusable. */
 int nx__plat_mutex_lock_robust(pthread_mutex_t *m, bool *repaired);
 
+/** Take a mutex made by nx__plat_mutex_init_robust() if it is free, as
+ *  nx__plat_mutex_lock_robust() does; EBUSY (never waits) if another
+ *  thread or process holds it. */
+int nx__plat_mutex_trylock_robust(pthread_mutex_t *m, bool *repaired);
+
 #endif /* NX_PLATFORM_H */
