@@ -64,12 +64,22 @@ NX_API void nx_config_default(nx_config_t *cfg) NX_ATTR_NONNULL(1);
  * Load a YAML file over the defaults. Every key is optional.
  * On failure the message (file:line: key: reason) is logged at error level.
  *
+ * Limits, checked before the work they bound: the file is at most 1 MiB
+ * (1048576 bytes; a larger regular file is refused unread), and it nests
+ * only as docs/nexus.yaml shows, sections holding single values (a list or
+ * deeper mapping is refused where it starts, unread). Numbers are decimal
+ * digits only: no sign, fraction, exponent, prefix, unit or leading zero;
+ * sizes in bytes may end in KiB, MiB or GiB; shm.mode is octal.
+ *
  * @param[in]  yaml_path  File to read.
  * @param[out] cfg        Written only on success.
  * @retval NX_OK       Loaded and checked.
  * @retval NX_EINVAL   NULL argument.
- * @retval NX_ECONFIG  The file does not exist, is not valid YAML, has an
- *                     unknown key, a value of the wrong type or out of range.
+ * @retval NX_ENOMEM   Out of memory.
+ * @retval NX_ECONFIG  The file does not exist, cannot be read, is larger
+ *                     than 1 MiB, is not valid YAML, has an unknown key, a
+ *                     list or mapping where a value belongs, a value of the
+ *                     wrong type, not written as above, or out of range.
  */
 NX_API NX_ATTR_WARN_UNUSED nx_err_t nx_config_load(const char *yaml_path, nx_config_t *cfg);
 
