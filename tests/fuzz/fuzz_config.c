@@ -4,10 +4,11 @@
  * or is refused with NX_ECONFIG and a message naming the file; nothing
  * else may happen (no crash, leak, hang, or other error code).
  *
- * Seeds: the files of tests/runtime/config. Run for 10 minutes with:
+ * Seeds: the files of tests/runtime/config and tests/fuzz/corpus/config.
+ * Run for 10 minutes with:
  *   CC=clang meson setup build-fuzz -Dfuzz=true && ninja -C build-fuzz
  *   build-fuzz/tests/fuzz/fuzz_config -max_total_time=600 \
- *       /tmp/corpus-config tests/runtime/config
+ *       /tmp/corpus-config tests/runtime/config tests/fuzz/corpus/config
  */
 #include <nexus/nexus.h>
 
