@@ -288,8 +288,14 @@ int nidl__read_file(nidl_ctx_t *ctx, const char *path, char **text, size_t *len,
         close(fd);
         return -1;
     }
+    char k[64];
+    snprintf(k, sizeof k, "%llu:%llu", (unsigned long long)st.st_dev,
+             (unsigned long long)st.st_ino);
+    /* A file read before is not counted twice against the total. */
+    bool known = nidl__map_get(&ctx->file_keys, k, strlen(k)) != NULL;
     if (not_regular(st.st_mode, why, whylen) ||
-        !nidl__size_ok(ctx, (uint64_t)st.st_size, why, whylen)) {
+        !((known && (uint64_t)st.st_size <= NIDL_MAX_FILE_SIZE) ||
+          nidl__size_ok(ctx, (uint64_t)st.st_size, why, whylen))) {
         close(fd);
         return -1;
     }
@@ -316,9 +322,6 @@ int nidl__read_file(nidl_ctx_t *ctx, const char *path, char **text, size_t *len,
     }
     close(fd);
     buf[got] = '\0';
-    char k[64];
-    snprintf(k, sizeof k, "%llu:%llu", (unsigned long long)st.st_dev,
-             (unsigned long long)st.st_ino);
     char *kp = nidl__malloc(strlen(k) + 1);
     if (kp == NULL) {
         free(buf);

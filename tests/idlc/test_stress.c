@@ -89,6 +89,39 @@ static void stress_checks_a_10_mb_schema(void **state)
     free(src);
 }
 
+/* Files over 16 MiB, or over 64 MiB in all, are refused before parsing. */
+static void stress_refuses_input_over_the_size_limits(void **state)
+{
+    (void)state;
+    size_t mib16 = 16u * 1024 * 1024;
+    char *blank = malloc(mib16 + 1);
+    assert_non_null(blank);
+    memset(blank, '\n', mib16 + 1);
+    compiled_t c;
+    nidl_ctx_t *ctx = capture_ctx(&c);
+    assert_null(nidl_load_string(ctx, "over.nidl", blank, mib16 + 1));
+    assert_int_equal(nidl_ctx_status(ctx), NIDL_EIO);
+    assert_string_equal(c.diag,
+                        "nexus-idlc: error: cannot read 'over.nidl': it is 16777217 "
+                        "bytes, over the limit of 16777216 bytes (16 MiB) per file\n");
+    c.len = 0;
+    c.diag[0] = '\0';
+    /* Four files of exactly 16 MiB fit; one byte more does not. */
+    for (int i = 0; i < 4; i++) {
+        char name[16];
+        snprintf(name, sizeof name, "b%d.nidl", i);
+        assert_non_null(nidl_load_string(ctx, name, blank, mib16));
+    }
+    assert_string_equal(c.diag, "");
+    assert_null(nidl_load_string(ctx, "last.nidl", "\n", 1));
+    assert_string_equal(c.diag,
+                        "nexus-idlc: error: cannot read 'last.nidl': it is 1 bytes, "
+                        "which with the 67108864 bytes already read is over the limit "
+                        "of 67108864 bytes (64 MiB) in all\n");
+    compiled_free(&c);
+    free(blank);
+}
+
 static void stress_survives_10_mb_of_random_bytes(void **state)
 {
     (void)state;
@@ -211,6 +244,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(stress_compiles_a_5000_line_schema),
         cmocka_unit_test(stress_checks_a_10_mb_schema),
+        cmocka_unit_test(stress_refuses_input_over_the_size_limits),
         cmocka_unit_test(stress_survives_10_mb_of_random_bytes),
         cmocka_unit_test(stress_survives_huge_tokens),
         cmocka_unit_test(stress_reports_bad_utf8_and_nul_bytes),
