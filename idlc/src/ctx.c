@@ -29,6 +29,8 @@ nidl_ctx_t *nidl_ctx_create(void)
         return NULL;
     ctx->fs_enabled = true;
     ctx->error_limit = 20;
+    ctx->max_file_size = NIDL_MAX_FILE_SIZE;
+    ctx->max_total_size = NIDL_MAX_TOTAL_SIZE;
     nidl__warning_defaults(ctx->warn_on);
     return ctx;
 }
@@ -216,19 +218,20 @@ static nidl_vfile_t *vfile_find(const nidl_ctx_t *ctx, const char *path)
 
 bool nidl__size_ok(const nidl_ctx_t *ctx, uint64_t len, char *why, size_t whylen)
 {
-    if (len > NIDL_MAX_FILE_SIZE) {
+    if (len > ctx->max_file_size) {
         snprintf(why, whylen,
                  "it is %llu bytes, over the limit of %u bytes (%u MiB) per file",
-                 (unsigned long long)len, NIDL_MAX_FILE_SIZE, NIDL_MAX_FILE_SIZE >> 20);
+                 (unsigned long long)len, ctx->max_file_size, ctx->max_file_size >> 20);
         return false;
     }
-    if (len > NIDL_MAX_TOTAL_SIZE - ctx->total_bytes) {
+    if (ctx->total_bytes > ctx->max_total_size ||
+        len > ctx->max_total_size - ctx->total_bytes) {
         snprintf(
             why, whylen,
             "it is %llu bytes, which with the %zu bytes already read is over the limit of "
             "%u bytes (%u MiB) in all",
-            (unsigned long long)len, ctx->total_bytes, NIDL_MAX_TOTAL_SIZE,
-            NIDL_MAX_TOTAL_SIZE >> 20);
+            (unsigned long long)len, ctx->total_bytes, ctx->max_total_size,
+            ctx->max_total_size >> 20);
         return false;
     }
     return true;
@@ -294,7 +297,7 @@ int nidl__read_file(nidl_ctx_t *ctx, const char *path, char **text, size_t *len,
     /* A file read before is not counted twice against the total. */
     bool known = nidl__map_get(&ctx->file_keys, k, strlen(k)) != NULL;
     if (not_regular(st.st_mode, why, whylen) ||
-        !((known && (uint64_t)st.st_size <= NIDL_MAX_FILE_SIZE) ||
+        !((known && (uint64_t)st.st_size <= ctx->max_file_size) ||
           nidl__size_ok(ctx, (uint64_t)st.st_size, why, whylen))) {
         close(fd);
         return -1;

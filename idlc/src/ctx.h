@@ -52,6 +52,8 @@ struct nidl_ctx {
     /* Imports being loaded, innermost last: for cycle reports. */
     nidl_vec_t import_stack; /* ast_import_t * */
     size_t total_bytes;      /* text of every file added so far */
+    /* NIDL_MAX_FILE_SIZE and NIDL_MAX_TOTAL_SIZE; white-box tests lower them. */
+    uint32_t max_file_size, max_total_size;
     /* What nidl_generate() and the writers have in flight, here rather
      * than on the stack so that an allocation failure can free it. */
     nidl_arena_t gen_arena; /* template data */

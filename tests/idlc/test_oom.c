@@ -29,9 +29,10 @@ const char *__asan_default_options(void)
     return "detect_leaks=0";
 }
 
-static const char *const schema = "package demo;\nimport \"dep.nidl\";\n"
-                                  "/// A message.\nmessage M { dep.D d; string<8> s = \"x\";\n"
-                                  "  sequence<uint16, 4> v; uint8 x = 7; }\ntopic t : M;\n";
+static const char *const schema =
+    "package demo;\nimport \"dep.nidl\";\n"
+    "/// A message.\nmessage M { dep.D d; string<8> s = \"x\";\n"
+    "  sequence<uint16, 4> v; uint8 x = 7; }\ntopic t : M;\n";
 static const char *const dep = "package dep;\nstruct D { uint16 v; }\n";
 
 /* Entries of dir whose name contains ".tmp." */
