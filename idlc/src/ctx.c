@@ -29,6 +29,8 @@ nidl_ctx_t *nidl_ctx_create(void)
         return NULL;
     ctx->fs_enabled = true;
     ctx->error_limit = 20;
+    ctx->max_file_size = NIDL_MAX_FILE_SIZE;
+    ctx->max_total_size = NIDL_MAX_TOTAL_SIZE;
     nidl__warning_defaults(ctx->warn_on);
     return ctx;
 }
@@ -77,19 +79,60 @@ void nidl_ctx_set_error_limit(nidl_ctx_t *ctx, unsigned limit)
     ctx->error_limit = limit;
 }
 
+/* ---- running out of memory ------------------------------------------------ */
+
+bool nidl__guard_enter(nidl_ctx_t *ctx, jmp_buf *env, jmp_buf **prev)
+{
+    *prev = NULL;
+    if (ctx->status == NIDL_ENOMEM)
+        return true; /* nothing caught: the caller must not release */
+    *prev = nidl__oom_catch(env);
+    return false;
+}
+
+void nidl__guard_fail(nidl_ctx_t *ctx, jmp_buf *prev)
+{
+    if (ctx->status == NIDL_ENOMEM)
+        return; /* refused at the door, nothing was caught */
+    nidl__oom_release(prev);
+    ctx->status = NIDL_ENOMEM;
+    /* The interrupted call may have been anywhere: drop what is in
+     * flight. The files it registered stay owned by the context. */
+    ctx->import_stack.len = 0;
+    nidl__emit_abandon(ctx);
+}
+
+/* ---- options ----------------------------------------------------------------- */
+
 void nidl_ctx_add_include_dir(nidl_ctx_t *ctx, const char *dir)
 {
-    nidl__vec_push(&ctx->include_dirs, nidl__xstrdup(dir));
+    jmp_buf env;
+    jmp_buf *prev;
+    if (nidl__guard_enter(ctx, &env, &prev) || setjmp(env) != 0) {
+        nidl__guard_fail(ctx, prev);
+        return;
+    }
+    char *copy = nidl__xstrdup(dir);
+    nidl__vec_reserve(&ctx->include_dirs, 1);
+    nidl__vec_push(&ctx->include_dirs, copy);
+    nidl__oom_release(prev);
 }
 
 void nidl_ctx_add_virtual_file(nidl_ctx_t *ctx, const char *path, const char *text,
                                size_t len)
 {
+    jmp_buf env;
+    jmp_buf *prev;
+    if (nidl__guard_enter(ctx, &env, &prev) || setjmp(env) != 0) {
+        nidl__guard_fail(ctx, prev);
+        return;
+    }
     nidl_vfile_t *v = nidl__xcalloc(1, sizeof *v);
+    nidl__vec_push(&ctx->vfiles, v); /* owned by the context from here on */
     v->path = nidl__xstrdup(path);
     v->text = nidl__xstrndup(text, len);
     v->len = len;
-    nidl__vec_push(&ctx->vfiles, v);
+    nidl__oom_release(prev);
 }
 
 void nidl_ctx_set_filesystem(nidl_ctx_t *ctx, bool enabled)
@@ -99,8 +142,16 @@ void nidl_ctx_set_filesystem(nidl_ctx_t *ctx, bool enabled)
 
 void nidl_ctx_set_template_dir(nidl_ctx_t *ctx, const char *dir)
 {
+    jmp_buf env;
+    jmp_buf *prev;
+    if (nidl__guard_enter(ctx, &env, &prev) || setjmp(env) != 0) {
+        nidl__guard_fail(ctx, prev);
+        return;
+    }
+    char *copy = dir ? nidl__xstrdup(dir) : NULL;
     free(ctx->template_dir);
-    ctx->template_dir = dir ? nidl__xstrdup(dir) : NULL;
+    ctx->template_dir = copy;
+    nidl__oom_release(prev);
 }
 
 nidl_status_t nidl_ctx_status(const nidl_ctx_t *ctx)
@@ -150,6 +201,7 @@ nidl_file_t *nidl__file_add(nidl_ctx_t *ctx, const char *path, const char *key, 
     f->lines = nidl__line_table(text, len, &f->nlines);
     f->is_schema = is_schema;
     nidl__vec_push(&ctx->files, f);
+    ctx->total_bytes += len;
     nidl__map_put(&ctx->file_keys, f->key, strlen(f->key), f);
     return f;
 }
@@ -164,10 +216,49 @@ static nidl_vfile_t *vfile_find(const nidl_ctx_t *ctx, const char *path)
     return NULL;
 }
 
-int nidl__read_file(nidl_ctx_t *ctx, const char *path, char **text, size_t *len, char **key)
+bool nidl__size_ok(const nidl_ctx_t *ctx, uint64_t len, char *why, size_t whylen)
+{
+    if (len > ctx->max_file_size) {
+        snprintf(why, whylen,
+                 "it is %llu bytes, over the limit of %u bytes (%u MiB) per file",
+                 (unsigned long long)len, ctx->max_file_size, ctx->max_file_size >> 20);
+        return false;
+    }
+    if (ctx->total_bytes > ctx->max_total_size ||
+        len > ctx->max_total_size - ctx->total_bytes) {
+        snprintf(
+            why, whylen,
+            "it is %llu bytes, which with the %zu bytes already read is over the limit of "
+            "%u bytes (%u MiB) in all",
+            (unsigned long long)len, ctx->total_bytes, ctx->max_total_size,
+            ctx->max_total_size >> 20);
+        return false;
+    }
+    return true;
+}
+
+/* "not a regular file (a FIFO)" and friends, or false for a regular file. */
+static bool not_regular(mode_t mode, char *why, size_t whylen)
+{
+    const char *what = S_ISDIR(mode)    ? " (a directory)"
+                       : S_ISFIFO(mode) ? " (a FIFO)"
+                       : S_ISCHR(mode)  ? " (a character device)"
+                       : S_ISBLK(mode)  ? " (a block device)"
+                       : S_ISSOCK(mode) ? " (a socket)"
+                                        : "";
+    if (S_ISREG(mode))
+        return false;
+    snprintf(why, whylen, "not a regular file%s", what);
+    return true;
+}
+
+int nidl__read_file(nidl_ctx_t *ctx, const char *path, char **text, size_t *len, char **key,
+                    char *why, size_t whylen)
 {
     nidl_vfile_t *v = vfile_find(ctx, path);
     if (v != NULL) {
+        if (!nidl__size_ok(ctx, v->len, why, whylen))
+            return -1;
         *text = nidl__xstrndup(v->text, v->len);
         *len = v->len;
         size_t n = strlen(path) + 9;
@@ -175,41 +266,58 @@ int nidl__read_file(nidl_ctx_t *ctx, const char *path, char **text, size_t *len,
         snprintf(*key, n, "virtual:%s", path);
         return 0;
     }
-    if (!ctx->fs_enabled)
-        return ENOENT;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return errno;
+    if (!ctx->fs_enabled) {
+        snprintf(why, whylen, "%s", strerror(ENOENT));
+        return -1;
+    }
+    /* Refuse anything but a regular file before opening it: opening a
+     * FIFO for reading waits for a writer, opening a device may act. */
     struct stat st;
+    if (stat(path, &st) != 0) {
+        snprintf(why, whylen, "%s", strerror(errno));
+        return -1;
+    }
+    if (not_regular(st.st_mode, why, whylen))
+        return -1;
+    /* It may have been replaced since: O_NONBLOCK keeps the open of a FIFO
+     * from blocking, and fstat() checks what was actually opened. */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+    if (fd < 0) {
+        snprintf(why, whylen, "%s", strerror(errno));
+        return -1;
+    }
     if (fstat(fd, &st) != 0) {
-        int err = errno;
+        snprintf(why, whylen, "%s", strerror(errno));
         close(fd);
-        return err;
+        return -1;
     }
-    if (S_ISDIR(st.st_mode)) {
+    char k[64];
+    snprintf(k, sizeof k, "%llu:%llu", (unsigned long long)st.st_dev,
+             (unsigned long long)st.st_ino);
+    /* A file read before is not counted twice against the total. */
+    bool known = nidl__map_get(&ctx->file_keys, k, strlen(k)) != NULL;
+    if (not_regular(st.st_mode, why, whylen) ||
+        !((known && (uint64_t)st.st_size <= ctx->max_file_size) ||
+          nidl__size_ok(ctx, (uint64_t)st.st_size, why, whylen))) {
         close(fd);
-        return EISDIR;
-    }
-    if (!S_ISREG(st.st_mode)) {
-        close(fd);
-        return EINVAL;
-    }
-    if ((uint64_t)st.st_size > NIDL_MAX_FILE_SIZE) {
-        close(fd);
-        return EFBIG;
+        return -1;
     }
     size_t size = (size_t)st.st_size;
-    char *buf = nidl__xmalloc(size + 1);
+    char *buf = nidl__malloc(size + 1);
+    if (buf == NULL) {
+        close(fd);
+        nidl__oom();
+    }
     size_t got = 0;
     while (got < size) {
         ssize_t n = read(fd, buf + got, size - got);
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0) {
-            int err = errno;
+            snprintf(why, whylen, "%s", strerror(errno));
             free(buf);
             close(fd);
-            return err;
+            return -1;
         }
         if (n == 0)
             break; /* the file shrank while we read it: take what is there */
@@ -217,12 +325,15 @@ int nidl__read_file(nidl_ctx_t *ctx, const char *path, char **text, size_t *len,
     }
     close(fd);
     buf[got] = '\0';
+    char *kp = nidl__malloc(strlen(k) + 1);
+    if (kp == NULL) {
+        free(buf);
+        nidl__oom();
+    }
+    strcpy(kp, k);
     *text = buf;
     *len = got;
-    char k[64];
-    snprintf(k, sizeof k, "%llu:%llu", (unsigned long long)st.st_dev,
-             (unsigned long long)st.st_ino);
-    *key = nidl__xstrdup(k);
+    *key = kp;
     return 0;
 }
 
@@ -324,10 +435,10 @@ static void resolve_import(nidl_ctx_t *ctx, nidl_file_t *f, ast_import_t *im,
 
     char *text, *key;
     size_t len;
-    int err = nidl__read_file(ctx, found, &text, &len, &key);
-    if (err != 0) {
+    char why[NIDL_WHY_LEN];
+    if (nidl__read_file(ctx, found, &text, &len, &key, why, sizeof why) != 0) {
         nidl_diag(ctx, NIDL_ERROR, &im->path->loc, "cannot read imported file '%s': %s",
-                  found, strerror(err));
+                  found, why);
         nidl__set_status(ctx, NIDL_EIO);
         f->failed = true;
         return;
@@ -397,13 +508,13 @@ static void load_file(nidl_ctx_t *ctx, nidl_file_t *f)
     }
 }
 
-const nidl_schema_t *nidl_load_file(nidl_ctx_t *ctx, const char *path)
+static const nidl_schema_t *load_path(nidl_ctx_t *ctx, const char *path)
 {
     char *text, *key;
     size_t len;
-    int err = nidl__read_file(ctx, path, &text, &len, &key);
-    if (err != 0) {
-        nidl_diag(ctx, NIDL_ERROR, NULL, "cannot read '%s': %s", path, strerror(err));
+    char why[NIDL_WHY_LEN];
+    if (nidl__read_file(ctx, path, &text, &len, &key, why, sizeof why) != 0) {
+        nidl_diag(ctx, NIDL_ERROR, NULL, "cannot read '%s': %s", path, why);
         nidl__set_status(ctx, NIDL_EIO);
         return NULL;
     }
@@ -419,15 +530,48 @@ const nidl_schema_t *nidl_load_file(nidl_ctx_t *ctx, const char *path)
     return f->failed ? NULL : f;
 }
 
-const nidl_schema_t *nidl_load_string(nidl_ctx_t *ctx, const char *name, const char *text,
-                                      size_t len)
+const nidl_schema_t *nidl_load_file(nidl_ctx_t *ctx, const char *path)
 {
+    jmp_buf env;
+    jmp_buf *prev;
+    if (nidl__guard_enter(ctx, &env, &prev) || setjmp(env) != 0) {
+        nidl__guard_fail(ctx, prev);
+        return NULL;
+    }
+    const nidl_schema_t *s = load_path(ctx, path);
+    nidl__oom_release(prev);
+    return s;
+}
+
+static const nidl_schema_t *load_string(nidl_ctx_t *ctx, const char *name, const char *text,
+                                        size_t len)
+{
+    char why[NIDL_WHY_LEN];
+    if (!nidl__size_ok(ctx, len, why, sizeof why)) {
+        nidl_diag(ctx, NIDL_ERROR, NULL, "cannot read '%s': %s", name, why);
+        nidl__set_status(ctx, NIDL_EIO);
+        return NULL;
+    }
     /* Each string is a file of its own, even under a name used before. */
     char key[64];
     snprintf(key, sizeof key, "string:%zu", ctx->files.len + 1);
     nidl_file_t *f = nidl__file_add(ctx, name, key, nidl__xstrndup(text, len), len, true);
     load_file(ctx, f);
     return f->failed ? NULL : f;
+}
+
+const nidl_schema_t *nidl_load_string(nidl_ctx_t *ctx, const char *name, const char *text,
+                                      size_t len)
+{
+    jmp_buf env;
+    jmp_buf *prev;
+    if (nidl__guard_enter(ctx, &env, &prev) || setjmp(env) != 0) {
+        nidl__guard_fail(ctx, prev);
+        return NULL;
+    }
+    const nidl_schema_t *s = load_string(ctx, name, text, len);
+    nidl__oom_release(prev);
+    return s;
 }
 
 /* ---- queries ---------------------------------------------------------------- */

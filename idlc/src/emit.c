@@ -181,8 +181,22 @@ static const nidl_tpl_key_t *with_cnames(nidl_arena_t *a, const nidl_tpl_key_t *
 
 /* ---- templates ----------------------------------------------------------------------- */
 
+void nidl__emit_abandon(nidl_ctx_t *ctx)
+{
+    nidl__arena_free(&ctx->gen_arena);
+    for (size_t i = 0; i < 2; i++) {
+        nidl__buf_free(&ctx->gen_out[i]);
+        if (ctx->gen_tmp_made[i])
+            unlink(ctx->gen_tmp[i]);
+        ctx->gen_tmp_made[i] = false;
+        free(ctx->gen_tmp[i]);
+        ctx->gen_tmp[i] = NULL;
+    }
+}
+
 void nidl__emit_free(nidl_ctx_t *ctx)
 {
+    nidl__emit_abandon(ctx);
     for (size_t i = 0; i < 2; i++) {
         nidl__tpl_free(ctx->tpl[i]);
         ctx->tpl[i] = NULL;
@@ -200,10 +214,10 @@ static nidl_status_t load_templates(nidl_ctx_t *ctx)
             snprintf(path, sizeof path, "%s/%s", ctx->template_dir, templates[i].file);
             char *text, *key;
             size_t len;
-            int err = nidl__read_file(ctx, path, &text, &len, &key);
-            if (err != 0) {
+            char why[NIDL_WHY_LEN];
+            if (nidl__read_file(ctx, path, &text, &len, &key, why, sizeof why) != 0) {
                 nidl_diag(ctx, NIDL_ERROR, NULL, "cannot read template '%s': %s", path,
-                          strerror(err));
+                          why);
                 nidl__set_status(ctx, NIDL_EIO);
                 return NIDL_EIO;
             }
@@ -243,7 +257,7 @@ static nidl_status_t load_templates(nidl_ctx_t *ctx)
 typedef struct emitter {
     nidl_ctx_t *ctx;
     const nidl_file_t *f;
-    nidl_arena_t arena; /* everything of one generation */
+    nidl_arena_t *arena; /* the context's gen_arena: the data of one template */
     bool need_copy, need_string, need_bool;
 } emitter_t;
 
@@ -256,7 +270,7 @@ static char *fmt(emitter_t *e, const char *f, ...)
     va_start(ap, f);
     nidl__buf_vprintf(&b, f, ap);
     va_end(ap);
-    char *s = nidl__arena_strndup(&e->arena, nidl__buf_str(&b), b.len);
+    char *s = nidl__arena_strndup(e->arena, nidl__buf_str(&b), b.len);
     nidl__buf_free(&b);
     return s;
 }
@@ -275,7 +289,7 @@ static char *comment_text(emitter_t *e, const char *s, size_t len)
             (c == '/' && i + 1 < len && s[i + 1] == '*'))
             nidl__buf_putc(&b, ' ');
     }
-    char *r = nidl__arena_strndup(&e->arena, nidl__buf_str(&b), b.len);
+    char *r = nidl__arena_strndup(e->arena, nidl__buf_str(&b), b.len);
     nidl__buf_free(&b);
     return r;
 }
@@ -295,7 +309,7 @@ static char *c_string(emitter_t *e, const char *s, size_t len)
         else
             nidl__buf_putc(&b, (char)c);
     }
-    char *r = nidl__arena_strndup(&e->arena, nidl__buf_str(&b), b.len);
+    char *r = nidl__arena_strndup(e->arena, nidl__buf_str(&b), b.len);
     nidl__buf_free(&b);
     return r;
 }
@@ -382,19 +396,19 @@ static char *literal(emitter_t *e, nidl_prim_t prim, const nidl_value_t *v)
 /* A generated name of declaration d (row id of cnames.h). */
 static char *cname(emitter_t *e, nidl_cname_id_t id, const ast_decl_t *d)
 {
-    return nidl__cname(&e->arena, id, d->file, d, NULL);
+    return nidl__cname(e->arena, id, d->file, d, NULL);
 }
 
 /* A generated name of the file (row id of cnames.h). */
 static char *file_cname(emitter_t *e, nidl_cname_id_t id)
 {
-    return nidl__cname(&e->arena, id, e->f, NULL, NULL);
+    return nidl__cname(e->arena, id, e->f, NULL, NULL);
 }
 
 /* The macro of an enum item: PKG_ENUM_ITEM. */
 static char *item_macro(emitter_t *e, const ast_decl_t *en, const ast_item_t *it)
 {
-    return nidl__cname(&e->arena, NIDL_CN_ITEM_MACRO, en->file, en, it);
+    return nidl__cname(e->arena, NIDL_CN_ITEM_MACRO, en->file, en, it);
 }
 
 /*
@@ -409,7 +423,7 @@ static void set_cnames(emitter_t *e, nidl_tpl_data_t *x, nidl_cname_of_t of, uns
         if (r->of == of && (r->in & in) != 0)
             nidl__tpl_set(
                 x, r->key,
-                nidl__cname(&e->arena, (nidl_cname_id_t)i, d ? d->file : e->f, d, it));
+                nidl__cname(e->arena, (nidl_cname_id_t)i, d ? d->file : e->f, d, it));
     }
 }
 
@@ -525,7 +539,7 @@ static char *dims_text(emitter_t *e, const ast_field_t *f)
     nidl_buf_t b = {0};
     for (size_t i = 0; i < f->ndims; i++)
         nidl__buf_printf(&b, "[%" PRIu32 "]", f->dimv[i]);
-    char *s = nidl__arena_strndup(&e->arena, nidl__buf_str(&b), b.len);
+    char *s = nidl__arena_strndup(e->arena, nidl__buf_str(&b), b.len);
     nidl__buf_free(&b);
     return s;
 }
@@ -552,7 +566,7 @@ static void add_members(emitter_t *e, nidl_tpl_data_t *sd, const ast_decl_t *d)
     for (size_t i = 0; i <= d->nfields; i++) {
         uint32_t at = i < d->nfields ? d->fields[i]->offset : d->size;
         if (at > offset) {
-            member_t *m = nidl__arena_alloc(&e->arena, sizeof *m);
+            member_t *m = nidl__arena_alloc(e->arena, sizeof *m);
             m->spec = "uint8_t";
             m->declarator = fmt(e, "pad_%" PRIu32 "_[%" PRIu32 "]", offset, at - offset);
             m->comment = fmt(e, "offset %" PRIu32 ", %spadding", offset,
@@ -564,8 +578,8 @@ static void add_members(emitter_t *e, nidl_tpl_data_t *sd, const ast_decl_t *d)
         const ast_field_t *f = d->fields[i];
         nidl_buf_t spec = {0}, suffix = {0};
         c_type(e, f->type, 4, &spec, &suffix);
-        member_t *m = nidl__arena_alloc(&e->arena, sizeof *m);
-        m->spec = nidl__arena_strndup(&e->arena, nidl__buf_str(&spec), spec.len);
+        member_t *m = nidl__arena_alloc(e->arena, sizeof *m);
+        m->spec = nidl__arena_strndup(e->arena, nidl__buf_str(&spec), spec.len);
         m->declarator =
             fmt(e, "%s%s%s", f->name->name, dims_text(e, f), nidl__buf_str(&suffix));
         m->doc = f->doc;
@@ -690,7 +704,7 @@ static void header_decl(emitter_t *e, nidl_tpl_data_t *top, const ast_decl_t *d)
 static nidl_tpl_data_t *header_data(emitter_t *e)
 {
     const nidl_file_t *f = e->f;
-    nidl_tpl_data_t *top = nidl__tpl_data(&e->arena);
+    nidl_tpl_data_t *top = nidl__tpl_data(e->arena);
     nidl__tpl_set(top, "header_name", f->header_name);
     nidl__tpl_set(top, "version", NIDL_VERSION);
     nidl__tpl_set(top, "source_path", comment_text(e, f->path, strlen(f->path)));
@@ -954,7 +968,7 @@ static void source_decl(emitter_t *e, nidl_tpl_data_t *top, const ast_decl_t *d)
 static nidl_tpl_data_t *source_data(emitter_t *e)
 {
     const nidl_file_t *f = e->f;
-    nidl_tpl_data_t *top = nidl__tpl_data(&e->arena);
+    nidl_tpl_data_t *top = nidl__tpl_data(e->arena);
     nidl__tpl_set(top, "source_name", f->source_name);
     nidl__tpl_set(top, "version", NIDL_VERSION);
     nidl__tpl_set(top, "source_path", comment_text(e, f->path, strlen(f->path)));
@@ -987,10 +1001,29 @@ static nidl_tpl_data_t *source_data(emitter_t *e)
 
 /* ---- generate ---------------------------------------------------------------------------- */
 
-nidl_status_t nidl_generate(nidl_ctx_t *ctx, const nidl_schema_t *schema,
-                            nidl_output_t *out)
+/*
+ * Render one template: build its data in the context's gen_arena, render
+ * it into ctx->gen_out[which], then free the data, so that only one
+ * template's data is alive at a time.
+ */
+static bool render_one(emitter_t *e, size_t which)
 {
-    memset(out, 0, sizeof *out);
+    nidl_ctx_t *ctx = e->ctx;
+    nidl_tpl_data_t *d = which == 0 ? header_data(e) : source_data(e);
+    char *err = NULL;
+    bool ok = nidl__tpl_render(ctx->tpl[which], d, &ctx->gen_out[which], &err);
+    nidl__arena_free(&ctx->gen_arena);
+    if (!ok) {
+        nidl_diag(ctx, NIDL_ERROR, NULL, "internal error: rendering '%s': %s", e->f->path,
+                  err);
+        free(err);
+    }
+    return ok;
+}
+
+static nidl_status_t generate(nidl_ctx_t *ctx, const nidl_schema_t *schema,
+                              nidl_output_t *out)
+{
     if (schema == NULL || schema->failed || schema->state != FILE_DONE) {
         nidl_diag(ctx, NIDL_ERROR, NULL, "cannot generate code for a schema with errors");
         return NIDL_ESCHEMA;
@@ -998,31 +1031,44 @@ nidl_status_t nidl_generate(nidl_ctx_t *ctx, const nidl_schema_t *schema,
     nidl_status_t st = load_templates(ctx);
     if (st != NIDL_OK)
         return st;
-    emitter_t e = {.ctx = ctx, .f = schema};
-
-    nidl_tpl_data_t *hd = header_data(&e);
-    nidl_tpl_data_t *sd = source_data(&e);
-    nidl_buf_t h = {0}, c = {0};
-    char *err = NULL;
-    if (!nidl__tpl_render(ctx->tpl[0], hd, &h, &err) ||
-        !nidl__tpl_render(ctx->tpl[1], sd, &c, &err)) {
-        nidl_diag(ctx, NIDL_ERROR, NULL, "internal error: rendering '%s': %s", schema->path,
-                  err);
-        free(err);
-        nidl__buf_free(&h);
-        nidl__buf_free(&c);
-        nidl__arena_free(&e.arena);
+    emitter_t e = {.ctx = ctx, .f = schema, .arena = &ctx->gen_arena};
+    if (!render_one(&e, 0) || !render_one(&e, 1)) {
+        nidl__emit_abandon(ctx);
         nidl__set_status(ctx, NIDL_ETEMPLATE);
         return NIDL_ETEMPLATE;
     }
-    out->header_name = nidl__xstrdup(schema->header_name);
-    out->source_name = nidl__xstrdup(schema->source_name);
-    out->header_len = h.len;
-    out->header = nidl__buf_take(&h);
-    out->source_len = c.len;
-    out->source = nidl__buf_take(&c);
-    nidl__arena_free(&e.arena);
+    nidl__buf_put(&ctx->gen_out[0], "", 0); /* so that taking them cannot allocate */
+    nidl__buf_put(&ctx->gen_out[1], "", 0);
+    char *hname = nidl__xstrdup(schema->header_name);
+    char *sname = nidl__malloc(strlen(schema->source_name) + 1);
+    if (sname == NULL) {
+        free(hname);
+        nidl__oom();
+    }
+    strcpy(sname, schema->source_name);
+    /* Nothing below allocates: the output owns everything or nothing. */
+    out->header_name = hname;
+    out->source_name = sname;
+    out->header_len = ctx->gen_out[0].len;
+    out->header = nidl__buf_take(&ctx->gen_out[0]);
+    out->source_len = ctx->gen_out[1].len;
+    out->source = nidl__buf_take(&ctx->gen_out[1]);
     return NIDL_OK;
+}
+
+nidl_status_t nidl_generate(nidl_ctx_t *ctx, const nidl_schema_t *schema,
+                            nidl_output_t *out)
+{
+    memset(out, 0, sizeof *out);
+    jmp_buf env;
+    jmp_buf *prev;
+    if (nidl__guard_enter(ctx, &env, &prev) || setjmp(env) != 0) {
+        nidl__guard_fail(ctx, prev);
+        return NIDL_ENOMEM;
+    }
+    nidl_status_t st = generate(ctx, schema, out);
+    nidl__oom_release(prev);
+    return st;
 }
 
 void nidl_output_free(nidl_output_t *out)
@@ -1038,15 +1084,12 @@ void nidl_output_free(nidl_output_t *out)
 
 /* ---- writing files ---------------------------------------------------------------------- */
 
-static char *join(const char *dir, const char *name)
+static char *join(nidl_arena_t *a, const char *dir, const char *name)
 {
-    size_t n = strlen(dir) + strlen(name) + 2;
-    char *p = nidl__xmalloc(n);
     if (dir[0] == '\0')
-        snprintf(p, n, "%s", name);
-    else
-        snprintf(p, n, "%s%s%s", dir, dir[strlen(dir) - 1] == '/' ? "" : "/", name);
-    return p;
+        return nidl__arena_strdup(a, name);
+    return nidl__arena_printf(a, "%s%s%s", dir, dir[strlen(dir) - 1] == '/' ? "" : "/",
+                              name);
 }
 
 static void io_error(nidl_ctx_t *ctx, const char *what, const char *path, int err)
@@ -1055,16 +1098,30 @@ static void io_error(nidl_ctx_t *ctx, const char *what, const char *path, int er
     nidl__set_status(ctx, NIDL_EIO);
 }
 
+/* Remove temporary file `slot` (if it exists) and forget its name. */
+static void drop_temp(nidl_ctx_t *ctx, size_t slot)
+{
+    if (ctx->gen_tmp_made[slot])
+        unlink(ctx->gen_tmp[slot]);
+    ctx->gen_tmp_made[slot] = false;
+    free(ctx->gen_tmp[slot]);
+    ctx->gen_tmp[slot] = NULL;
+}
+
 /*
  * Write data to a new temporary file next to `path` (same directory, so
- * the rename is atomic). Returns its name (caller frees) or NULL after
- * reporting. The file is created with mode 0666 minus the umask, like
- * any file a compiler writes.
+ * the rename is atomic), named in ctx->gen_tmp[slot]. Returns false after
+ * reporting, with the file removed. The file is recorded in the context
+ * from the moment it exists, so that an allocation failure anywhere after
+ * removes it (nidl__emit_abandon). It is created with mode 0666 minus the
+ * umask, like any file a compiler writes.
  */
-static char *write_temp(nidl_ctx_t *ctx, const char *path, const char *data, size_t len)
+static bool write_temp(nidl_ctx_t *ctx, size_t slot, const char *path, const char *data,
+                       size_t len)
 {
     size_t n = strlen(path) + 48;
-    char *tmp = nidl__xmalloc(n);
+    ctx->gen_tmp[slot] = nidl__xmalloc(n);
+    char *tmp = ctx->gen_tmp[slot];
     int fd = -1;
     for (int attempt = 0; attempt < 100 && fd < 0; attempt++) {
         snprintf(tmp, n, "%s.tmp.%ld.%u", path, (long)getpid(), ctx->tmp_counter++);
@@ -1074,65 +1131,68 @@ static char *write_temp(nidl_ctx_t *ctx, const char *path, const char *data, siz
     }
     if (fd < 0) {
         io_error(ctx, "create", tmp, errno);
-        free(tmp);
-        return NULL;
+        return false;
     }
+    ctx->gen_tmp_made[slot] = true;
     size_t done = 0;
-    while (done < len) {
+    int err = 0;
+    while (done < len && err == 0) {
         ssize_t w = write(fd, data + done, len - done);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w < 0) {
-            io_error(ctx, "write", tmp, errno);
-            close(fd);
-            unlink(tmp);
-            free(tmp);
-            return NULL;
-        }
-        done += (size_t)w;
+        if (w < 0 && errno != EINTR)
+            err = errno;
+        else if (w > 0)
+            done += (size_t)w;
     }
-    if (close(fd) != 0) {
-        io_error(ctx, "write", tmp, errno);
+    if (close(fd) != 0 && err == 0)
+        err = errno;
+    if (err != 0) {
         unlink(tmp);
-        free(tmp);
-        return NULL;
+        ctx->gen_tmp_made[slot] = false;
+        io_error(ctx, "write", tmp, err);
+        return false;
     }
-    return tmp;
+    return true;
+}
+
+/* Rename temporary file `slot` over `path`; false after reporting. */
+static bool replace(nidl_ctx_t *ctx, size_t slot, const char *path)
+{
+    if (rename(ctx->gen_tmp[slot], path) != 0) {
+        int err = errno;
+        drop_temp(ctx, slot);
+        io_error(ctx, "replace", path, err);
+        return false;
+    }
+    ctx->gen_tmp_made[slot] = false; /* it is the target now */
+    return true;
+}
+
+static nidl_status_t write_output(nidl_ctx_t *ctx, const nidl_output_t *out,
+                                  const char *dir)
+{
+    char *hpath = join(&ctx->gen_arena, dir, out->header_name);
+    char *cpath = join(&ctx->gen_arena, dir, out->source_name);
+    nidl_status_t st = NIDL_EIO;
+    if (write_temp(ctx, 0, hpath, out->header, out->header_len) &&
+        write_temp(ctx, 1, cpath, out->source, out->source_len)) {
+        /* Both are complete: only now replace the targets. */
+        if (replace(ctx, 0, hpath) && replace(ctx, 1, cpath))
+            st = NIDL_OK;
+    }
+    nidl__emit_abandon(ctx); /* the temporaries left, the paths */
+    return st;
 }
 
 nidl_status_t nidl_write_output(nidl_ctx_t *ctx, const nidl_output_t *out, const char *dir)
 {
-    char *hpath = join(dir, out->header_name);
-    char *cpath = join(dir, out->source_name);
-    char *htmp = write_temp(ctx, hpath, out->header, out->header_len);
-    char *ctmp = htmp ? write_temp(ctx, cpath, out->source, out->source_len) : NULL;
-    nidl_status_t st = NIDL_OK;
-    if (htmp == NULL || ctmp == NULL) {
-        st = NIDL_EIO;
-    } else if (rename(htmp, hpath) != 0) {
-        io_error(ctx, "replace", hpath, errno);
-        st = NIDL_EIO;
-    } else {
-        free(htmp);
-        htmp = NULL;
-        if (rename(ctmp, cpath) != 0) {
-            io_error(ctx, "replace", cpath, errno);
-            st = NIDL_EIO;
-        } else {
-            free(ctmp);
-            ctmp = NULL;
-        }
+    jmp_buf env;
+    jmp_buf *prev;
+    if (nidl__guard_enter(ctx, &env, &prev) || setjmp(env) != 0) {
+        nidl__guard_fail(ctx, prev);
+        return NIDL_ENOMEM;
     }
-    if (htmp != NULL) {
-        unlink(htmp);
-        free(htmp);
-    }
-    if (ctmp != NULL) {
-        unlink(ctmp);
-        free(ctmp);
-    }
-    free(hpath);
-    free(cpath);
+    nidl_status_t st = write_output(ctx, out, dir);
+    nidl__oom_release(prev);
     return st;
 }
 
@@ -1149,36 +1209,43 @@ static void dep_path(nidl_buf_t *b, const char *p)
     }
 }
 
-nidl_status_t nidl_write_depfile(nidl_ctx_t *ctx, const char *path,
-                                 const char *const *targets, size_t ntargets)
+static nidl_status_t write_depfile(nidl_ctx_t *ctx, const char *path,
+                                   const char *const *targets, size_t ntargets)
 {
-    nidl_buf_t b = {0};
+    nidl_buf_t *b = &ctx->gen_out[0];
     for (size_t i = 0; i < ntargets; i++) {
         if (i > 0)
-            nidl__buf_putc(&b, ' ');
-        dep_path(&b, targets[i]);
+            nidl__buf_putc(b, ' ');
+        dep_path(b, targets[i]);
     }
-    nidl__buf_putc(&b, ':');
+    nidl__buf_putc(b, ':');
     for (size_t i = 0; i < ctx->files.len; i++) {
         const nidl_file_t *f = ctx->files.items[i];
         /* Only real files: not strings, virtual files or built-in templates. */
         if (strncmp(f->key, "string:", 7) == 0 || strncmp(f->key, "virtual:", 8) == 0 ||
             strncmp(f->key, "builtin:", 8) == 0)
             continue;
-        nidl__buf_puts(&b, " \\\n  ");
-        dep_path(&b, f->path);
+        nidl__buf_puts(b, " \\\n  ");
+        dep_path(b, f->path);
     }
-    nidl__buf_putc(&b, '\n');
-    char *tmp = write_temp(ctx, path, nidl__buf_str(&b), b.len);
-    nidl__buf_free(&b);
-    if (tmp == NULL)
-        return NIDL_EIO;
-    nidl_status_t st = NIDL_OK;
-    if (rename(tmp, path) != 0) {
-        io_error(ctx, "replace", path, errno);
-        unlink(tmp);
-        st = NIDL_EIO;
+    nidl__buf_putc(b, '\n');
+    nidl_status_t st = NIDL_EIO;
+    if (write_temp(ctx, 0, path, nidl__buf_str(b), b->len) && replace(ctx, 0, path))
+        st = NIDL_OK;
+    nidl__emit_abandon(ctx);
+    return st;
+}
+
+nidl_status_t nidl_write_depfile(nidl_ctx_t *ctx, const char *path,
+                                 const char *const *targets, size_t ntargets)
+{
+    jmp_buf env;
+    jmp_buf *prev;
+    if (nidl__guard_enter(ctx, &env, &prev) || setjmp(env) != 0) {
+        nidl__guard_fail(ctx, prev);
+        return NIDL_ENOMEM;
     }
-    free(tmp);
+    nidl_status_t st = write_depfile(ctx, path, targets, ntargets);
+    nidl__oom_release(prev);
     return st;
 }

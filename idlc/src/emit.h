@@ -13,4 +13,12 @@
 /* Free the templates cached in the context (called by nidl_ctx_destroy). */
 void nidl__emit_free(nidl_ctx_t *ctx);
 
+/*
+ * Free what an interrupted nidl_generate() had in flight (its data and
+ * output buffers, kept in the context for this reason) and remove the
+ * temporary file an interrupted write left behind. Called after an
+ * allocation failure and by nidl__emit_free().
+ */
+void nidl__emit_abandon(nidl_ctx_t *ctx);
+
 #endif /* NIDL_EMIT_H */

@@ -2,8 +2,10 @@
  * main.c: the nexus-idlc command line. Only argument handling and the
  * exit status live here; the compiler is the nidl library (nidl/nidl.h).
  *
- * Exit status: 0 ok, 1 the schema has errors, 2 usage or I/O error.
- * Nothing is written unless every input compiles.
+ * Exit status: 0 ok, 1 the schema has errors, 2 usage or I/O error (an
+ * unreadable, non-regular or oversized input or import, an unwritable
+ * output, an invalid template) or out of memory. Nothing is written
+ * unless every input compiles.
  */
 #include <stdbool.h>
 #include <stdio.h>
@@ -35,7 +37,16 @@ static void usage(FILE *out)
     const char *name;
     for (size_t i = 0; (name = nidl_warning_name(i, &on)) != NULL; i++)
         fprintf(out, "  -W%-22s %s\n", name, on ? "on" : "off");
-    fputs("\nexit status: 0 ok, 1 the schema has errors, 2 usage or I/O error\n", out);
+    fputs("\nexit status: 0 ok, 1 the schema has errors, 2 usage or I/O error\n"
+          "(unreadable, not a regular file or over the size limits), or out of memory\n",
+          out);
+}
+
+/* Out of memory, in the library or here: one line, exit status 2. */
+static int out_of_memory(void)
+{
+    fputs("nexus-idlc: error: out of memory\n", stderr);
+    return EXIT_USAGE;
 }
 
 /* "nexus-idlc: error: WHAT 'ARG'" (or just WHAT when arg is NULL). */
@@ -83,10 +94,8 @@ static const char *option_value(int argc, char **argv, int *i, const char *short
 int main(int argc, char **argv)
 {
     nidl_ctx_t *ctx = nidl_ctx_create();
-    if (ctx == NULL) {
-        fputs("nexus-idlc: fatal error: out of memory\n", stderr);
-        return EXIT_USAGE;
-    }
+    if (ctx == NULL)
+        return out_of_memory();
     const char *out_dir = ".";
     const char *depfile = NULL;
     bool check_only = false;
@@ -95,9 +104,8 @@ int main(int argc, char **argv)
     int status = 0;
     bool options_done = false;
     if (inputs == NULL) {
-        fputs("nexus-idlc: fatal error: out of memory\n", stderr);
         nidl_ctx_destroy(ctx);
-        return EXIT_USAGE;
+        return out_of_memory();
     }
 
     for (int i = 1; i < argc && status == 0; i++) {
@@ -146,6 +154,8 @@ int main(int argc, char **argv)
     }
     if (status == 0 && ninputs == 0)
         status = usage_error("no input files", NULL);
+    if (status == 0 && nidl_ctx_status(ctx) == NIDL_ENOMEM)
+        status = out_of_memory(); /* copying an option's value */
     if (status != 0) {
         free(inputs);
         nidl_ctx_destroy(ctx);
@@ -157,8 +167,11 @@ int main(int argc, char **argv)
     const nidl_schema_t **schemas = calloc(ninputs, sizeof *schemas);
     nidl_output_t *outs = calloc(ninputs, sizeof *outs);
     if (schemas == NULL || outs == NULL) {
-        fputs("nexus-idlc: fatal error: out of memory\n", stderr);
-        return EXIT_USAGE;
+        free(schemas);
+        free(outs);
+        free(inputs);
+        nidl_ctx_destroy(ctx);
+        return out_of_memory();
     }
     for (size_t i = 0; i < ninputs; i++)
         schemas[i] = nidl_load_file(ctx, inputs[i]);
@@ -181,26 +194,23 @@ int main(int argc, char **argv)
         if (st == NIDL_OK && depfile != NULL) {
             const char **targets = calloc(2 * ninputs, sizeof *targets);
             char **paths = calloc(2 * ninputs, sizeof *paths);
-            if (targets == NULL || paths == NULL) {
-                fputs("nexus-idlc: fatal error: out of memory\n", stderr);
-                return EXIT_USAGE;
-            }
-            for (size_t i = 0; i < 2 * ninputs; i++) {
+            bool oom = targets == NULL || paths == NULL;
+            for (size_t i = 0; !oom && i < 2 * ninputs; i++) {
                 const char *name =
                     i % 2 ? outs[i / 2].source_name : outs[i / 2].header_name;
                 size_t n = strlen(out_dir) + strlen(name) + 2;
                 paths[i] = malloc(n);
                 if (paths[i] == NULL) {
-                    fputs("nexus-idlc: fatal error: out of memory\n", stderr);
-                    return EXIT_USAGE;
+                    oom = true;
+                    break;
                 }
                 size_t dl = strlen(out_dir);
                 snprintf(paths[i], n, "%s%s%s", out_dir,
                          dl > 0 && out_dir[dl - 1] != '/' ? "/" : "", name);
                 targets[i] = paths[i];
             }
-            st = nidl_write_depfile(ctx, depfile, targets, 2 * ninputs);
-            for (size_t i = 0; i < 2 * ninputs; i++)
+            st = oom ? NIDL_ENOMEM : nidl_write_depfile(ctx, depfile, targets, 2 * ninputs);
+            for (size_t i = 0; paths != NULL && i < 2 * ninputs; i++)
                 free(paths[i]);
             free(paths);
             free(targets);
@@ -218,6 +228,8 @@ int main(int argc, char **argv)
         return 0;
     case NIDL_ESCHEMA:
         return EXIT_SCHEMA;
+    case NIDL_ENOMEM:
+        return out_of_memory();
     default:
         return EXIT_USAGE;
     }

@@ -36,6 +36,7 @@ void nidl_yyerror(NIDL_YYLTYPE *loc, yyscan_t scanner, nidl_parser_t *p, const c
 }
 
 %code {
+#include <stdlib.h>
 #include <string.h>
 
 #include "parse.h"
@@ -57,6 +58,11 @@ void nidl_yyerror(NIDL_YYLTYPE *loc, yyscan_t scanner, nidl_parser_t *p, const c
 /* The parse stack holds at most this many symbols; deeper input (100000
  * nested parentheses, say) ends with "nested too deeply", not a crash. */
 #define YYMAXDEPTH 10000
+
+/* The parse stack grows through the compiler's allocator, so running out
+ * of memory is reported as that, not as "nested too deeply". */
+#define YYMALLOC nidl__xmalloc
+#define YYFREE free
 }
 
 %union {

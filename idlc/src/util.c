@@ -7,15 +7,61 @@
 
 /* ---- allocation ------------------------------------------------------- */
 
+static _Thread_local jmp_buf *oom_target;
+static _Thread_local long oom_countdown = -1; /* allocations left before a failure */
+static _Thread_local long oom_count;          /* allocations since the last hook call */
+
 _Noreturn void nidl__oom(void)
 {
-    fputs("nexus-idlc: fatal error: out of memory\n", stderr);
+    if (oom_target != NULL)
+        longjmp(*oom_target, 1);
+    fputs("nexus-idlc: internal error: out of memory outside the library's guard\n",
+          stderr);
     abort();
+}
+
+jmp_buf *nidl__oom_catch(jmp_buf *env)
+{
+    jmp_buf *prev = oom_target;
+    oom_target = env;
+    return prev;
+}
+
+void nidl__oom_release(jmp_buf *prev)
+{
+    oom_target = prev;
+}
+
+long nidl__oom_fail_after(long n)
+{
+    long count = oom_count;
+    oom_count = 0;
+    oom_countdown = n;
+    return count;
+}
+
+/* Whether the test hook says this allocation fails. */
+static bool injected_failure(void)
+{
+    oom_count++;
+    if (oom_countdown < 0)
+        return false;
+    if (oom_countdown == 0) {
+        oom_countdown = -1;
+        return true;
+    }
+    oom_countdown--;
+    return false;
+}
+
+void *nidl__malloc(size_t size)
+{
+    return injected_failure() ? NULL : malloc(size == 0 ? 1 : size);
 }
 
 void *nidl__xmalloc(size_t size)
 {
-    void *p = malloc(size == 0 ? 1 : size);
+    void *p = injected_failure() ? NULL : malloc(size == 0 ? 1 : size);
     if (p == NULL)
         nidl__oom();
     return p;
@@ -23,7 +69,8 @@ void *nidl__xmalloc(size_t size)
 
 void *nidl__xcalloc(size_t count, size_t size)
 {
-    void *p = calloc(count == 0 ? 1 : count, size == 0 ? 1 : size);
+    void *p =
+        injected_failure() ? NULL : calloc(count == 0 ? 1 : count, size == 0 ? 1 : size);
     if (p == NULL)
         nidl__oom();
     return p;
@@ -31,9 +78,9 @@ void *nidl__xcalloc(size_t count, size_t size)
 
 void *nidl__xrealloc(void *ptr, size_t size)
 {
-    void *p = realloc(ptr, size == 0 ? 1 : size);
+    void *p = injected_failure() ? NULL : realloc(ptr, size == 0 ? 1 : size);
     if (p == NULL)
-        nidl__oom();
+        nidl__oom(); /* ptr is still valid and still owned by the caller */
     return p;
 }
 
@@ -143,15 +190,22 @@ void nidl__buf_free(nidl_buf_t *b)
 
 /* ---- vector ----------------------------------------------------------- */
 
+void nidl__vec_reserve(nidl_vec_t *v, size_t extra)
+{
+    if (extra <= v->cap - v->len)
+        return;
+    if (extra > SIZE_MAX / sizeof(void *) / 2 - v->len)
+        nidl__oom();
+    size_t cap = v->cap ? v->cap : 8;
+    while (cap < v->len + extra)
+        cap *= 2;
+    v->items = nidl__xrealloc(v->items, cap * sizeof(void *));
+    v->cap = cap;
+}
+
 void nidl__vec_push(nidl_vec_t *v, void *item)
 {
-    if (v->len == v->cap) {
-        size_t cap = v->cap ? v->cap * 2 : 8;
-        if (cap > SIZE_MAX / sizeof(void *))
-            nidl__oom();
-        v->items = nidl__xrealloc(v->items, cap * sizeof(void *));
-        v->cap = cap;
-    }
+    nidl__vec_reserve(v, 1);
     v->items[v->len++] = item;
 }
 

@@ -2,13 +2,17 @@
  * util.h: memory, growable buffers, pointer vectors, an arena and a string
  * map, shared by every part of the compiler.
  *
- * The compiler treats running out of memory as fatal: the x-allocators
- * print one line and abort(). That keeps every other error path about the
- * schema, not about malloc (gcc and most compilers do the same).
+ * Running out of memory is not fatal, but it is not checked at every call
+ * either: the x-allocators never return NULL. When one fails it calls
+ * nidl__oom(), which jumps back to the public entry point that is running
+ * (set up with nidl__oom_catch(), see ctx.h NIDL_OOM_GUARD); that call
+ * returns NIDL_ENOMEM and the context refuses further work. That keeps
+ * every other error path about the schema, not about malloc.
  */
 #ifndef NIDL_UTIL_H
 #define NIDL_UTIL_H
 
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -22,15 +26,36 @@
 
 #define NIDL_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
-/* ---- allocation (abort on failure) ------------------------------------ */
+/* ---- allocation (never NULL: a failure jumps to nidl__oom_catch) ----- */
 
 void *nidl__xmalloc(size_t size);
 void *nidl__xcalloc(size_t count, size_t size);
 void *nidl__xrealloc(void *ptr, size_t size);
 char *nidl__xstrdup(const char *s);
 char *nidl__xstrndup(const char *s, size_t len);
-/* Print "out of memory" and abort; for allocators that cannot return NULL. */
+/* malloc() that returns NULL on failure, for callers with something to
+ * release first (a file descriptor); counted by the test hook below. */
+void *nidl__malloc(size_t size);
+/*
+ * An allocation failed (or a size would overflow): longjmp to the innermost
+ * nidl__oom_catch() of this thread. With none (a library bug: every public
+ * entry point that allocates catches), print one line and abort().
+ */
 _Noreturn void nidl__oom(void);
+/*
+ * Make `env` this thread's target for nidl__oom() and return the previous
+ * one, which the caller gives back to nidl__oom_release() on every way out
+ * (setjmp(env) returning non-zero included). Per thread, so separate
+ * contexts on separate threads stay independent.
+ */
+jmp_buf *nidl__oom_catch(jmp_buf *env);
+void nidl__oom_release(jmp_buf *prev);
+/*
+ * Test hook: make the allocation after the next `n` ones fail (n = 0: the
+ * next one); -1 turns it off. Per thread. Returns the number of
+ * allocations made since the last call, for tests that sweep every one.
+ */
+long nidl__oom_fail_after(long n);
 
 /* ---- growable byte buffer, always NUL-terminated once used ----------- */
 
@@ -62,6 +87,8 @@ typedef struct nidl_vec {
 } nidl_vec_t;
 
 void nidl__vec_push(nidl_vec_t *v, void *item);
+/* Make room for `extra` more items, so that as many pushes cannot fail. */
+void nidl__vec_reserve(nidl_vec_t *v, size_t extra);
 void nidl__vec_free(nidl_vec_t *v);
 
 /* ---- arena: many small objects freed at once ------------------------- */

@@ -2,7 +2,9 @@
  * test_cli.c: the nexus-idlc command line, run as a separate process:
  * options, exit statuses (0 ok, 1 schema errors, 2 usage or I/O error),
  * output and dependency files, templates from --template-dir, and that a
- * failed run never leaves a partial or changed output file behind.
+ * failed run never leaves a partial or changed output file behind; inputs
+ * that are not regular files (FIFOs, directories, devices) or too large,
+ * and running out of memory under RLIMIT_AS.
  *
  *   test_idlc_cli /path/to/nexus-idlc /path/to/templates/c
  */
@@ -14,6 +16,8 @@
 
 #include <dirent.h>
 #include <limits.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include "idlc_test.h"
@@ -102,6 +106,53 @@ static size_t count_files(const char *dir)
     do {                                                                                   \
         char *argv_[] = {idlc, __VA_ARGS__, NULL};                                         \
         assert_int_equal(run(argv_, (s)->dir, (r)), 0);                                    \
+    } while (0)
+
+/*
+ * As run(), but the child gets limits first: an address-space limit of
+ * `as_bytes` (0: none), no core files, and an alarm of 10 s, so that a
+ * child that hangs (on a FIFO, say) is killed and fails the test instead
+ * of hanging it (the alarm survives exec).
+ */
+static int run_limited(char *const argv[], const char *cwd, rlim_t as_bytes,
+                       run_result_t *r)
+{
+    memset(r, 0, sizeof *r);
+    int out = spawn_tmpfile(), err = spawn_tmpfile();
+    if (out < 0 || err < 0)
+        return -1;
+    pid_t pid = fork();
+    if (pid < 0)
+        return -1;
+    if (pid == 0) {
+        struct rlimit core = {0, 0};
+        struct rlimit as = {as_bytes, as_bytes};
+        if (dup2(out, 1) < 0 || dup2(err, 2) < 0 || (cwd != NULL && chdir(cwd) != 0) ||
+            setrlimit(RLIMIT_CORE, &core) != 0 ||
+            (as_bytes != 0 && setrlimit(RLIMIT_AS, &as) != 0))
+            _exit(127);
+        alarm(10);
+        execv(argv[0], argv);
+        _exit(127);
+    }
+    int st;
+    while (waitpid(pid, &st, 0) < 0) {
+        if (errno != EINTR)
+            return -1;
+    }
+    r->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+    r->out = spawn_slurp(out, &r->out_len);
+    r->err = spawn_slurp(err, &r->err_len);
+    close(out);
+    close(err);
+    return r->out && r->err ? 0 : -1;
+}
+
+/* Run nexus-idlc under run_limited() with up to 12 arguments in s->dir. */
+#define IDLC_LIMITED(s, as, r, ...)                                                        \
+    do {                                                                                   \
+        char *argv_[] = {idlc, __VA_ARGS__, NULL};                                         \
+        assert_int_equal(run_limited(argv_, (s)->dir, (as), (r)), 0);                      \
     } while (0)
 
 static const char *const good = "package demo;\nimport \"dep.nidl\";\n"
@@ -402,6 +453,146 @@ static void cli_accepts_inputs_after_double_dash(void **state)
     run_free(&r);
 }
 
+static void make_fifo(const scratch_t *s, const char *name)
+{
+    char p[PATH_MAX];
+    snprintf(p, sizeof p, "%s/%s", s->dir, name);
+    assert_int_equal(mkfifo(p, 0600), 0);
+}
+
+static void cli_refuses_a_fifo_as_input_without_blocking(void **state)
+{
+    scratch_t *s = *state;
+    make_fifo(s, "pipe.nidl");
+    run_result_t r;
+    IDLC_LIMITED(s, 0, &r, "--check", "pipe.nidl");
+    assert_int_equal(r.status, 2);
+    assert_string_equal(
+        r.err, "nexus-idlc: error: cannot read 'pipe.nidl': not a regular file (a FIFO)\n");
+    run_free(&r);
+}
+
+static void cli_refuses_a_fifo_as_import_without_blocking(void **state)
+{
+    scratch_t *s = *state;
+    make_fifo(s, "pipe.nidl");
+    write_file(s, "main.nidl",
+               "package m;\nimport \"pipe.nidl\";\nstruct S { uint8 x; }\n");
+    run_result_t r;
+    IDLC_LIMITED(s, 0, &r, "-o", ".", "main.nidl");
+    assert_int_equal(r.status, 2);
+    assert_string_equal(
+        r.err, "main.nidl:2:8: error: cannot read imported file 'pipe.nidl': not a "
+               "regular file (a FIFO)\n"
+               "    2 | import \"pipe.nidl\";\n"
+               "      |        ^~~~~~~~~~~\n");
+    assert_int_equal(count_files(s->dir), 2); /* nothing written */
+    run_free(&r);
+}
+
+static void cli_refuses_directories_and_devices(void **state)
+{
+    scratch_t *s = *state;
+    char p[PATH_MAX];
+    snprintf(p, sizeof p, "%s/dir.nidl", s->dir);
+    assert_int_equal(mkdir(p, 0700), 0);
+    run_result_t r;
+    IDLC_LIMITED(s, 0, &r, "--check", "dir.nidl");
+    assert_int_equal(r.status, 2);
+    assert_string_equal(
+        r.err,
+        "nexus-idlc: error: cannot read 'dir.nidl': not a regular file (a directory)\n");
+    run_free(&r);
+    IDLC_LIMITED(s, 0, &r, "--check", "/dev/null");
+    assert_int_equal(r.status, 2);
+    assert_string_equal(
+        r.err,
+        "nexus-idlc: error: cannot read '/dev/null': not a regular file (a character device)\n");
+    run_free(&r);
+    /* The import search passes over a directory of the name, to the next
+     * directory of the path; with none left the import is not found. */
+    write_file(s, "main.nidl", "import \"dir.nidl\";\nstruct S { uint8 x; }\n");
+    IDLC_LIMITED(s, 0, &r, "--check", "main.nidl");
+    assert_int_equal(r.status, 1);
+    assert_string_equal(r.err, "main.nidl:1:8: error: cannot find imported file 'dir.nidl' "
+                               "(searched '.')\n"
+                               "    1 | import \"dir.nidl\";\n"
+                               "      |        ^~~~~~~~~~\n");
+    run_free(&r);
+}
+
+static void cli_refuses_an_oversized_file_before_reading_it(void **state)
+{
+    scratch_t *s = *state;
+    char p[PATH_MAX];
+    snprintf(p, sizeof p, "%s/huge.nidl", s->dir);
+    int fd = open(p, O_WRONLY | O_CREAT | O_EXCL, 0600);
+    assert_true(fd >= 0);
+    /* Sparse: 1 TiB costs nothing unless someone reads it. */
+    assert_int_equal(ftruncate(fd, (off_t)1 << 40), 0);
+    close(fd);
+    snprintf(p, sizeof p, "%s/over.nidl", s->dir);
+    fd = open(p, O_WRONLY | O_CREAT | O_EXCL, 0600);
+    assert_true(fd >= 0);
+    assert_int_equal(ftruncate(fd, 16 * 1024 * 1024 + 1), 0);
+    close(fd);
+    run_result_t r;
+    IDLC_LIMITED(s, 0, &r, "--check", "huge.nidl");
+    assert_int_equal(r.status, 2);
+    assert_string_equal(r.err, "nexus-idlc: error: cannot read 'huge.nidl': it is "
+                               "1099511627776 bytes, over the limit of 16777216 bytes (16 "
+                               "MiB) per file\n");
+    run_free(&r);
+    write_file(s, "main.nidl", "import \"over.nidl\";\nstruct S { uint8 x; }\n");
+    IDLC_LIMITED(s, 0, &r, "--check", "main.nidl");
+    assert_int_equal(r.status, 2);
+    assert_string_equal(r.err,
+                        "main.nidl:1:8: error: cannot read imported file 'over.nidl': "
+                        "it is 16777217 bytes, over the limit of 16777216 bytes (16 "
+                        "MiB) per file\n"
+                        "    1 | import \"over.nidl\";\n"
+                        "      |        ^~~~~~~~~~~\n");
+    run_free(&r);
+}
+
+static void cli_reports_out_of_memory_with_status_2(void **state)
+{
+#if defined(__SANITIZE_ADDRESS__)
+    skip(); /* ASan reserves terabytes of address space: no RLIMIT_AS */
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+    skip();
+#endif
+#endif
+    scratch_t *s = *state;
+    /* An 8 MB schema (under the 16 MiB limit) in a 64 MiB address space:
+     * the text, the scanner's copy and the syntax tree do not fit. */
+    char p[PATH_MAX];
+    snprintf(p, sizeof p, "%s/big.nidl", s->dir);
+    FILE *f = fopen(p, "w");
+    assert_non_null(f);
+    fputs("package big;\n", f);
+    for (int i = 0; i < 40000; i++)
+        fprintf(f,
+                "/// Message %d.\nmessage M%d {\n    uint64 seq;\n    int32 a = -1;\n"
+                "    string<31> name = \"m%d\";\n    sequence<uint16, 4> shorts;\n"
+                "    float32 v[4];\n    bool ok;\n}\ntopic t%d : M%d;\n",
+                i, i, i, i, i);
+    assert_int_equal(fclose(f), 0);
+    snprintf(p, sizeof p, "%s/out", s->dir);
+    assert_int_equal(mkdir(p, 0700), 0);
+    run_result_t r;
+    IDLC_LIMITED(s, (rlim_t)64 << 20, &r, "-o", "out", "big.nidl");
+    assert_int_equal(r.status, 2); /* not 128 + SIGABRT or SIGSEGV */
+    assert_string_equal(r.err, "nexus-idlc: error: out of memory\n");
+    assert_int_equal(count_files(p), 0);
+    run_free(&r);
+    /* Without the limit it compiles: the failure was memory. */
+    IDLC_LIMITED(s, 0, &r, "--check", "big.nidl");
+    assert_int_equal(r.status, 0);
+    run_free(&r);
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 3 || realpath(argv[1], idlc) == NULL ||
@@ -427,6 +618,16 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(cli_uses_templates_from_template_dir, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(cli_accepts_inputs_after_double_dash, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(cli_refuses_a_fifo_as_input_without_blocking, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(cli_refuses_a_fifo_as_import_without_blocking,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(cli_refuses_directories_and_devices, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(cli_refuses_an_oversized_file_before_reading_it,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(cli_reports_out_of_memory_with_status_2, setup,
                                         teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

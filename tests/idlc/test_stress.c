@@ -12,6 +12,7 @@
 
 #include <time.h>
 
+#include "ctx.h"
 #include "idlc_test.h"
 
 /* The schema gen_big.c writes, built in memory: `structs` structs of 20
@@ -87,6 +88,43 @@ static void stress_checks_a_10_mb_schema(void **state)
     print_message("%zu bytes checked in %.3f s\n", len, seconds_since(&t0));
     compiled_free(&c);
     free(src);
+}
+
+/* Files over 16 MiB, or over 64 MiB in all, are refused before parsing
+ * (the total is tested with the context's limit lowered to 3 MiB, to keep
+ * the test fast under ASan). */
+static void stress_refuses_input_over_the_size_limits(void **state)
+{
+    (void)state;
+    size_t mib16 = 16u * 1024 * 1024, mib = 1024 * 1024;
+    char *blank = malloc(mib16 + 1);
+    assert_non_null(blank);
+    memset(blank, '\n', mib16 + 1);
+    compiled_t c;
+    nidl_ctx_t *ctx = capture_ctx(&c);
+    assert_int_equal(ctx->max_total_size, 64u * mib);
+    assert_null(nidl_load_string(ctx, "over.nidl", blank, mib16 + 1));
+    assert_int_equal(nidl_ctx_status(ctx), NIDL_EIO);
+    assert_string_equal(c.diag,
+                        "nexus-idlc: error: cannot read 'over.nidl': it is 16777217 "
+                        "bytes, over the limit of 16777216 bytes (16 MiB) per file\n");
+    c.len = 0;
+    c.diag[0] = '\0';
+    /* Three files of exactly 1 MiB fit in 3 MiB; one byte more does not. */
+    ctx->max_total_size = 3u * (uint32_t)mib;
+    for (int i = 0; i < 3; i++) {
+        char name[16];
+        snprintf(name, sizeof name, "b%d.nidl", i);
+        assert_non_null(nidl_load_string(ctx, name, blank, mib));
+    }
+    assert_string_equal(c.diag, "");
+    assert_null(nidl_load_string(ctx, "last.nidl", "\n", 1));
+    assert_string_equal(c.diag,
+                        "nexus-idlc: error: cannot read 'last.nidl': it is 1 bytes, "
+                        "which with the 3145728 bytes already read is over the limit "
+                        "of 3145728 bytes (3 MiB) in all\n");
+    compiled_free(&c);
+    free(blank);
 }
 
 static void stress_survives_10_mb_of_random_bytes(void **state)
@@ -211,6 +249,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(stress_compiles_a_5000_line_schema),
         cmocka_unit_test(stress_checks_a_10_mb_schema),
+        cmocka_unit_test(stress_refuses_input_over_the_size_limits),
         cmocka_unit_test(stress_survives_10_mb_of_random_bytes),
         cmocka_unit_test(stress_survives_huge_tokens),
         cmocka_unit_test(stress_reports_bad_utf8_and_nul_bytes),

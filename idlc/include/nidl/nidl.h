@@ -13,7 +13,21 @@
  *
  * Ownership: strings passed in are copied unless stated; pointers returned
  * (schemas, names) are owned by the context and live until
- * nidl_ctx_destroy(). Running out of memory aborts the process.
+ * nidl_ctx_destroy().
+ *
+ * Running out of memory never aborts: the call that ran out returns its
+ * failure value (NULL, NIDL_ENOMEM, or nothing for the setters) and
+ * nidl_ctx_status() says NIDL_ENOMEM from then on. The context then refuses
+ * all work (every call fails the same way at once) and must be destroyed;
+ * nidl_ctx_destroy() frees everything the context owns. A few small
+ * temporaries of the interrupted call (the scanner's buffers, a message
+ * being formatted) may not be returned.
+ *
+ * Limits (docs/idlc.md, "Limits"): only regular files are read (a FIFO,
+ * directory, device or socket is refused before it is opened for reading);
+ * a file larger than 16 MiB, or more than 64 MiB read in all by one
+ * context (schemas, imports, templates and strings), is refused before it
+ * is read or parsed. Both are reported like any unreadable file.
  *
  * Thread-safety: a context must be used by one thread at a time. Separate
  * contexts are independent and may be used concurrently.
@@ -45,10 +59,12 @@ typedef struct nidl_file nidl_schema_t;
  * statuses of nexus-idlc for NIDL_OK, NIDL_ESCHEMA and NIDL_EIO.
  */
 typedef enum nidl_status {
-    NIDL_OK = 0,       /**< success */
-    NIDL_ESCHEMA = 1,  /**< the schema has errors (reported as diagnostics) */
-    NIDL_EIO = 2,      /**< a file could not be read or written (reported) */
-    NIDL_ETEMPLATE = 3 /**< a template is invalid (reported); exit status 2 */
+    NIDL_OK = 0,        /**< success */
+    NIDL_ESCHEMA = 1,   /**< the schema has errors (reported as diagnostics) */
+    NIDL_EIO = 2,       /**< a file could not be read or written (reported) */
+    NIDL_ETEMPLATE = 3, /**< a template is invalid (reported); exit status 2 */
+    NIDL_ENOMEM = 4     /**< out of memory (not reported: the caller says it);
+                             the context is unusable; exit status 2 */
 } nidl_status_t;
 
 /**
@@ -64,6 +80,9 @@ typedef void (*nidl_diag_fn)(void *user, const char *text, size_t len);
  * Create a context with the defaults: diagnostics to stderr, error limit
  * 20, default warnings, the file system enabled, built-in templates.
  * @return The context; free with nidl_ctx_destroy(). NULL if out of memory.
+ *
+ * The setters below that copy a string (include dirs, virtual files, the
+ * template dir) record NIDL_ENOMEM in the context when the copy fails.
  */
 nidl_ctx_t *nidl_ctx_create(void);
 
@@ -132,9 +151,17 @@ void nidl_ctx_set_template_dir(nidl_ctx_t *ctx, const char *dir);
  * Loading the same file twice returns the same schema. Errors are
  * reported through the diagnostic sink.
  *
+ * Only a regular file is read, the schema and every import alike: the
+ * path is stat()ed before it is opened, opened with O_NONBLOCK and
+ * fstat()ed again, so a FIFO never blocks the call. "-" is a file named
+ * "-", not stdin; "/dev/stdin" is read only when it is a regular file
+ * (redirected from one), never a pipe or a terminal.
+ *
  * @param[in] path  File name; kept as given for diagnostics and banners.
  * @return The checked schema, or NULL if it or one of its imports has an
- *         error or could not be read (see nidl_ctx_status()).
+ *         error, could not be read, is not a regular file or is over the
+ *         size limits (NIDL_EIO), or memory ran out (NIDL_ENOMEM); see
+ *         nidl_ctx_status().
  */
 const nidl_schema_t *nidl_load_file(nidl_ctx_t *ctx, const char *path);
 
@@ -240,6 +267,7 @@ typedef struct nidl_output {
  * @retval NIDL_ESCHEMA    schema is NULL or had errors (reported).
  * @retval NIDL_EIO        A --template-dir template could not be read.
  * @retval NIDL_ETEMPLATE  A template is invalid (reported).
+ * @retval NIDL_ENOMEM     Out of memory (not reported).
  */
 nidl_status_t nidl_generate(nidl_ctx_t *ctx, const nidl_schema_t *schema,
                             nidl_output_t *out);
@@ -256,6 +284,8 @@ void nidl_output_free(nidl_output_t *out);
  * @retval NIDL_EIO  Reported; temporaries are removed. No target changed,
  *                   unless the source's rename failed after the header's
  *                   succeeded (then only the header is new).
+ * @retval NIDL_ENOMEM  Out of memory (not reported); temporaries are
+ *                   removed and no target changed.
  */
 nidl_status_t nidl_write_output(nidl_ctx_t *ctx, const nidl_output_t *out, const char *dir);
 
@@ -264,7 +294,7 @@ nidl_status_t nidl_write_output(nidl_ctx_t *ctx, const nidl_output_t *out, const
  * targets are given and the dependencies are every file the context has
  * read (schemas, imports, templates from --template-dir), in load order.
  * Written atomically like nidl_write_output().
- * @retval NIDL_OK, NIDL_EIO  as nidl_write_output().
+ * @retval NIDL_OK, NIDL_EIO, NIDL_ENOMEM  as nidl_write_output().
  */
 nidl_status_t nidl_write_depfile(nidl_ctx_t *ctx, const char *path,
                                  const char *const *targets, size_t ntargets);
