@@ -65,6 +65,23 @@ static inline int spawn_tmpfile(void)
     return fd;
 }
 
+/* Wait for child pid, then fill *r with its status and what it wrote to
+ * the files out and err (closed here). 0, or -1 if that failed. */
+static inline int spawn_collect(pid_t pid, int out, int err, run_result_t *r)
+{
+    int st;
+    while (waitpid(pid, &st, 0) < 0) {
+        if (errno != EINTR)
+            return -1;
+    }
+    r->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+    r->out = spawn_slurp(out, &r->out_len);
+    r->err = spawn_slurp(err, &r->err_len);
+    close(out);
+    close(err);
+    return r->out && r->err ? 0 : -1;
+}
+
 /*
  * Run argv (argv[0] is the program's path) in directory `cwd` (NULL: the
  * current one). Returns 0 and fills *r (free with run_free), or -1.
@@ -91,17 +108,7 @@ static inline int run(char *const argv[], const char *cwd, run_result_t *r)
         return -1;
     if (rc != 0)
         return -1;
-    int st;
-    while (waitpid(pid, &st, 0) < 0) {
-        if (errno != EINTR)
-            return -1;
-    }
-    r->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-    r->out = spawn_slurp(out, &r->out_len);
-    r->err = spawn_slurp(err, &r->err_len);
-    close(out);
-    close(err);
-    return r->out && r->err ? 0 : -1;
+    return spawn_collect(pid, out, err, r);
 }
 
 static inline void run_free(run_result_t *r)

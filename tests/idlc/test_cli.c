@@ -135,17 +135,7 @@ static int run_limited(char *const argv[], const char *cwd, rlim_t as_bytes,
         execv(argv[0], argv);
         _exit(127);
     }
-    int st;
-    while (waitpid(pid, &st, 0) < 0) {
-        if (errno != EINTR)
-            return -1;
-    }
-    r->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-    r->out = spawn_slurp(out, &r->out_len);
-    r->err = spawn_slurp(err, &r->err_len);
-    close(out);
-    close(err);
-    return r->out && r->err ? 0 : -1;
+    return spawn_collect(pid, out, err, r);
 }
 
 /* Run nexus-idlc under run_limited() with up to 12 arguments in s->dir. */
