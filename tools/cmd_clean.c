@@ -38,18 +38,18 @@ typedef struct clean_opts {
     bool first_domain;
 } clean_opts_t;
 
-/* The registry lock is robust against dead holders, not against a living
- * process that stopped while holding it (SIGSTOP, a debugger): clean
- * then gives up after LOCK_WAIT_S instead of hanging. Exiting while we
- * wait is safe: nothing is changed before the lock is ours. */
+/* A registry change waits at most about a second (a stopped writer's
+ * lease is taken over after 200 ms); the watchdog is a last line against
+ * anything else that could block clean (a hung file system). Exiting
+ * while we wait is safe: nothing is changed before a change is
+ * published. */
 #define LOCK_WAIT_S 10
 
 static void lock_watchdog(int sig)
 {
     (void)sig;
-    static const char msg[] = "nexus clean: the registry lock is held by a process "
-                              "that does not release it (stopped or hung?); gave up "
-                              "after 10 s\n";
+    static const char msg[] = "nexus clean: did not finish within 10 s (a stopped or "
+                              "hung process in the domain?); gave up\n";
     ssize_t rc = write(2, msg, sizeof msg - 1);
     (void)rc;
     _exit(TOOL_ERR);

@@ -125,8 +125,8 @@ bool nx__node_process_alive(const char *domain, const nx_reg_node_t *n)
                 return false; /* the kernel dropped it: the process died */
         }
     }
-    /* Lock held (or no segment to ask): pid + start time rule out a
-     * recycled pid. */
+    /* Liveness lock held (or no segment to ask): pid + start time rule out
+     * a recycled pid. */
     return n->pid != 0 && n->pid <= INT32_MAX && nx__plat_proc_alive(pid, start);
 }
 
@@ -361,7 +361,7 @@ nx_err_t nx_domain_clean(const char *domain, uint32_t *removed)
         err = nx__registry_open(domain, 0600, &reg);
         if (err == NX_OK) {
             /* Only nodes whose process is gone: no heartbeat verdicts here. */
-            n += nx__registry_reap(reg, nx__plat_now_ns(), 0, UINT32_MAX);
+            n += nx__registry_reap(reg, nx__plat_now_ns(), 0, UINT32_MAX, true, true);
             nx__registry_close(reg, true);
         }
     } else if (err == NX_ENOTFOUND) {
@@ -486,11 +486,11 @@ static void clean_force(clean_ctx_t *c, const char *domain, char **names, size_t
 {
     /* Who still uses the domain? Reported so the caller can warn. */
     size_t plen = 0;
-    nx_registry_shm_t *reg = NULL;
+    nx_reg_view_t *reg = NULL;
     char why[NX_PROBLEM_MAX];
-    if (nx__registry_load(domain, &reg, NULL, NULL, why, sizeof why) == NX_REGISTRY_OK) {
+    if (nx__registry_load(domain, &reg, NULL, why, sizeof why) == NX_REGISTRY_OK) {
         for (uint32_t i = 0; i < NX_REG_MAX_NODES; i++) {
-            const nx_reg_node_t *nd = &reg->nodes[i];
+            const nx_reg_node_t *nd = &reg->t.nodes[i];
             if (nd->state != NX_NODE_ALIVE || !nx__node_process_alive(domain, nd))
                 continue;
             c->rep.live_users++;
@@ -544,9 +544,9 @@ static void clean_registry(clean_ctx_t *c, const char *domain)
 {
     char path[NX_SHM_NAME_MAX];
     snprintf(path, sizeof path, "/nexus.%s.registry", domain);
-    nx_registry_shm_t *reg = NULL;
+    nx_reg_view_t *reg = NULL;
     char why[NX_PROBLEM_MAX];
-    nx_registry_status_t st = nx__registry_load(domain, &reg, NULL, NULL, why, sizeof why);
+    nx_registry_status_t st = nx__registry_load(domain, &reg, NULL, why, sizeof why);
     if (st == NX_REGISTRY_MISSING) {
         c->rep.registry = NX_CLEAN_REG_MISSING;
         return;
@@ -562,7 +562,7 @@ static void clean_registry(clean_ctx_t *c, const char *domain)
     }
     uint32_t live = 0;
     for (uint32_t i = 0; i < NX_REG_MAX_NODES; i++) {
-        const nx_reg_node_t *nd = &reg->nodes[i];
+        const nx_reg_node_t *nd = &reg->t.nodes[i];
         if (nd->state != NX_NODE_ALIVE)
             continue;
         if (nx__node_process_alive(domain, nd)) {
@@ -590,7 +590,7 @@ static void clean_registry(clean_ctx_t *c, const char *domain)
         return;
     }
     /* An infinite heartbeat timeout: only gone processes are dropped. */
-    nx__registry_reap(r, nx__plat_now_ns(), UINT64_MAX, UINT32_MAX);
+    nx__registry_reap(r, nx__plat_now_ns(), UINT64_MAX, UINT32_MAX, true, true);
     nx__registry_close(r, true);
     if (obj_exists(path)) {
         c->rep.registry = NX_CLEAN_REG_KEPT;

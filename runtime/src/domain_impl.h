@@ -4,8 +4,8 @@
  * its objects, and clean-up. (The lock-free copy of the registry that
  * inspection and clean-up read is the registry's: nx__registry_load.)
  *
- * Thread-safety: every function may be called from any thread; none
- * takes the registry lock except the clean-up of a real run.
+ * Thread-safety: every function may be called from any thread; only the
+ * clean-up of a real run changes the registry (as a writer, registry.c).
  */
 #ifndef NX_DOMAIN_IMPL_H
 #define NX_DOMAIN_IMPL_H

@@ -316,25 +316,25 @@ nx_err_t nx_snapshot_take(const char *domain, const nx_snapshot_opts_t *opts,
         d->object_count = count;
         nx_domain_objects_free(names, count);
     }
-    nx_registry_shm_t *reg = NULL;
+    nx_reg_view_t *reg = NULL;
     char why[NX_PROBLEM_MAX];
-    d->registry =
-        nx__registry_load(domain, &reg, &d->generation, &d->consistent, why, sizeof why);
+    d->registry = nx__registry_load(domain, &reg, &d->consistent, why, sizeof why);
     if (d->registry != NX_REGISTRY_OK) {
         nx__text_sanitize(d->problem, sizeof d->problem, why, sizeof why);
         *out = s;
         return NX_OK;
     }
-    d->repairs = reg->hdr.repairs;
+    d->generation = reg->generation;
+    d->repairs = reg->takeovers;
 
     uint64_t now = nx__plat_now_ns();
     uint64_t hung_ns = (uint64_t)o.hung_ms * UINT64_C(1000000);
     int32_t index_of_slot[NX_REG_MAX_NODES];
     size_t nn = 0, nt = 0, nends = 0;
     for (uint32_t i = 0; i < NX_REG_MAX_NODES; i++)
-        nn += reg->nodes[i].state != NX_NODE_FREE;
+        nn += reg->t.nodes[i].state != NX_NODE_FREE;
     for (uint32_t t = 0; t < NX_REG_MAX_TOPICS; t++) {
-        const nx_reg_topic_t *tp = &reg->topics[t];
+        const nx_reg_topic_t *tp = &reg->t.topics[t];
         if (tp->used) {
             nt++;
             nends += bits_count(tp->pubs) + bits_count(tp->subs);
@@ -348,7 +348,7 @@ nx_err_t nx_snapshot_take(const char *domain, const nx_snapshot_opts_t *opts,
         goto nomem;
 
     for (uint32_t i = 0; i < NX_REG_MAX_NODES; i++) {
-        const nx_reg_node_t *e = &reg->nodes[i];
+        const nx_reg_node_t *e = &reg->t.nodes[i];
         index_of_slot[i] = -1;
         if (e->state == NX_NODE_FREE)
             continue;
@@ -369,7 +369,7 @@ nx_err_t nx_snapshot_take(const char *domain, const nx_snapshot_opts_t *opts,
 
     nx_inspect_endpoint_t *ep = s->endpoints;
     for (uint32_t t = 0; t < NX_REG_MAX_TOPICS; t++) {
-        const nx_reg_topic_t *tp = &reg->topics[t];
+        const nx_reg_topic_t *tp = &reg->t.topics[t];
         if (!tp->used)
             continue;
         nx_inspect_topic_t *x = &s->topics[s->topic_count++];

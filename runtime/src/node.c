@@ -76,6 +76,7 @@ static nx_reg_node_info_t node_reg_info(const nx_node_t *node)
         .max_queues = node->cfg.node.max_inbound_queues,
         .queue_capacity = node->cfg.node.queue_capacity,
         .message_size = node->cfg.node.message_size,
+        .heartbeat_ms = node->cfg.node.heartbeat_ms,
         .heartbeat_timeout_ms = node->cfg.node.heartbeat_timeout_ms,
     };
     return info;

@@ -73,7 +73,7 @@ static nx_err_t peer_claim(nx_node_t *node, nx_peer_t *p)
     return NX_ELIMIT;
 }
 
-/* Connect to the node in registry slot n (copied under the registry lock). */
+/* Connect to the node in registry slot n (an entry copied from the registry). */
 static nx_peer_t *peer_open(nx_node_t *node, uint32_t slot, const nx_reg_node_t *n)
 {
     nx_peer_t *p = calloc(1, sizeof *p);
@@ -173,7 +173,7 @@ void nx__peers_close(nx_node_t *node)
 
 void nx__peers_prune(nx_node_t *node)
 {
-    /* Snapshot identities under the registry lock, then drop stale peers. */
+    /* Snapshot identities from the registry, then drop stale peers. */
     uint32_t inc[NX_REG_MAX_NODES];
     bool alive[NX_REG_MAX_NODES];
     if (nx__registry_alive(node->reg, alive, inc) != NX_OK)

@@ -39,7 +39,7 @@ typedef struct nx_peer {
 
 /*
  * The peer for registry slot `slot` whose entry (copied under the
- * registry lock) is n, connected on first use, with a reference for the
+ * registry) is n, connected on first use, with a reference for the
  * caller (drop it with nx__peer_put). A peer that restarted or broke is
  * reconnected. NULL only when out of memory. node->peers_lock held.
  */

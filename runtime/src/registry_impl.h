@@ -1,14 +1,18 @@
 /*
  * registry_impl.h: the domain's registry in shared memory (registry.c).
  *
- * One object per domain holds the node table and the topic table. Every
- * change happens under one robust process-shared mutex and bumps the
- * generation counter, so nodes cache what they need and re-read only when
- * the generation moved. Nothing here is on the message path.
+ * One object per domain holds the node table and the topic table, in
+ * versions (docs/shm-format.md, "Registry updates"). Readers never lock:
+ * they read the current version and check it stayed current. A writer
+ * takes the lease (a bounded wait; a dead or stopped holder's lease is
+ * taken over), copies the current version into a staging buffer it
+ * claims, changes the copy and publishes it with one compare-and-swap of
+ * the current word, which also counts the generation. A writer that was
+ * stopped and resumes can only change its own staging buffer, and its
+ * compare-and-swap fails: it never writes over a newer version. Nothing
+ * here is on the message path.
  *
- * Thread-safety: every function locks as needed and may be called from
- * any thread; functions ending in _locked expect the caller to hold the
- * lock (nx__registry_lock).
+ * Thread-safety: every function may be called from any thread.
  */
 #ifndef NX_REGISTRY_IMPL_H
 #define NX_REGISTRY_IMPL_H
@@ -24,6 +28,7 @@ typedef struct nx_registry {
     nx_registry_shm_t *shm;
     size_t size;
     int fd;
+    unsigned mode; /* shm.mode, to create it again after it closed */
     char domain[NX_DOMAIN_NAME_MAX + 1];
     char shm_name[NX_SHM_NAME_MAX]; /* "/nexus.D.registry" */
 } nx_registry_t;
@@ -34,8 +39,27 @@ typedef struct nx_reg_node_info {
     const char *segment;
     uint32_t notify;
     uint32_t max_queues, queue_capacity, message_size;
-    uint32_t heartbeat_timeout_ms;
+    uint32_t heartbeat_ms, heartbeat_timeout_ms;
 } nx_reg_node_info_t;
+
+/* A copy of the registry for readers that must not map it (tools,
+ * clean-up): the current tables, with every node's heartbeat filled in,
+ * unused topic entries zeroed (used = 0) and every string terminated. */
+typedef struct nx_reg_view {
+    uint64_t generation;
+    uint32_t takeovers;
+    nx_reg_tables_t t;
+} nx_reg_view_t;
+
+/* A change in preparation (nx__registry_begin .. commit or abort). */
+typedef struct nx_reg_txn {
+    nx_registry_t *r;
+    nx_reg_tables_t *t; /* the staging copy: change it freely */
+    uint64_t base;      /* the current word it was copied from */
+    uint64_t token;     /* ours, in the lease and the claim */
+    uint32_t buf;       /* the staging buffer */
+    bool changed;       /* set by whoever changes t; commit skips if not */
+} nx_reg_txn_t;
 
 /* Validate a registry of size bytes (mapped) before trusting anything in
  * it: magic, layout version, ABI, size and table sizes. NX_ECORRUPT or
@@ -46,27 +70,39 @@ nx_err_t nx__registry_check(const nx_registry_shm_t *s, size_t size);
 nx_err_t nx__registry_open(const char *domain, unsigned mode, nx_registry_t **out);
 
 /* Unmap. If `unlink_if_empty`, and no node is alive, mark it closed and
- * unlink it (under the lock, so a newcomer never joins a dead registry). */
+ * unlink it (a newcomer that opened it meanwhile sees `closed` and starts
+ * over, so nobody joins a dead registry). */
 void nx__registry_close(nx_registry_t *r, bool unlink_if_empty);
 
-/* Lock / unlock the registry. A dead holder is repaired (tables checked). */
-nx_err_t nx__registry_lock(nx_registry_t *r);
-void nx__registry_unlock(nx_registry_t *r);
+/*
+ * Start a change: take the lease (waiting up to about a second if `wait`,
+ * else not at all), claim a staging buffer and copy the current tables
+ * into it (checked: strings terminated, states clamped, bits of free
+ * slots dropped). NX_EBUSY if the lease or a buffer could not be had in
+ * time, NX_ECORRUPT if the current word is garbage. On NX_OK the caller
+ * must end with nx__registry_commit or nx__registry_abort.
+ */
+nx_err_t nx__registry_begin(nx_registry_t *r, bool wait, nx_reg_txn_t *tx);
+
+/* Publish the staging copy if tx->changed (generation + 1) and end the
+ * change. False if another writer published first (its lease taken over
+ * meanwhile): nothing was changed, begin again. */
+bool nx__registry_commit(nx_reg_txn_t *tx);
+
+/* End a change without publishing it. */
+void nx__registry_abort(nx_reg_txn_t *tx);
 
 static inline uint64_t nx__registry_generation(const nx_registry_t *r)
 {
-    /* Acquire pairs with the release increment in nx__registry_bump():
-     * whoever sees the new generation and then takes the lock sees the
-     * change (the lock orders it anyway; this keeps the fast check cheap). */
-    return atomic_load_explicit(&r->shm->hdr.generation, memory_order_acquire);
+    /* Acquire pairs with the publishing compare-and-swap: whoever sees the
+     * new generation sees the version it names. */
+    return NX_REG_CUR_SEQ(atomic_load_explicit(&r->shm->hdr.current, memory_order_acquire));
 }
-
-/* Bump the generation (with the lock held). */
-void nx__registry_bump(nx_registry_t *r);
 
 /*
  * Add a node. A live node of the same name is NX_EEXIST; a dead one (its
- * process gone) is reaped first.
+ * process gone) is reaped first. A registry closed meanwhile by its last
+ * node is opened (or created) again.
  */
 nx_err_t nx__registry_node_add(nx_registry_t *r, const nx_reg_node_info_t *info,
                                uint32_t *slot, uint32_t *incarnation);
@@ -78,7 +114,7 @@ void nx__registry_node_remove(nx_registry_t *r, uint32_t slot, uint32_t incarnat
 void nx__registry_node_set_large(nx_registry_t *r, uint32_t slot, uint32_t incarnation,
                                  const char *segment);
 
-/* Heartbeat of a node (no lock: one atomic store). */
+/* Heartbeat of a node (no lease: one atomic store). */
 void nx__registry_node_beat(nx_registry_t *r, uint32_t slot, uint64_t now_ns);
 
 /*
@@ -93,13 +129,13 @@ nx_err_t nx__registry_topic_attach(nx_registry_t *r, const char *group, const ch
                                    uint32_t *topic_inc, char *other_type,
                                    size_t other_size);
 
-/* The same with the lock held: a subscriber installs its callback before
- * unlocking, so no publisher can see it in the domain before it is ready. */
-nx_err_t nx__registry_topic_attach_locked(nx_registry_t *r, const char *group,
-                                          const char *topic, const nx_type_desc_t *type,
-                                          uint32_t node_slot, bool publisher,
-                                          uint32_t *topic_slot, uint32_t *topic_inc,
-                                          char *other_type, size_t other_size);
+/* The same inside a change: a subscriber installs its callback before it
+ * commits, so no publisher can see it in the domain before it is ready. */
+nx_err_t nx__registry_tx_topic_attach(nx_reg_txn_t *tx, const char *group,
+                                      const char *topic, const nx_type_desc_t *type,
+                                      uint32_t node_slot, bool publisher,
+                                      uint32_t *topic_slot, uint32_t *topic_inc,
+                                      char *other_type, size_t other_size);
 
 /* Detach; frees the topic when nobody uses it. */
 void nx__registry_topic_detach(nx_registry_t *r, uint32_t topic_slot, uint32_t topic_inc,
@@ -113,38 +149,36 @@ void nx__registry_topic_set_policy(nx_registry_t *r, uint32_t topic_slot,
 
 /*
  * Remove the nodes that the one liveness rule (nx__node_liveness, with
- * hung_ns = timeout_ns) finds dead (liveness lock free, or pid
- * and start time no longer match) or whose heartbeat is older than
- * timeout_ns (0: no heartbeat verdict); frees their entries, and unlinks
- * the segments of the dead. Returns how many were reaped.
- * `self` is never reaped.
+ * hung_ns = timeout_ns; 0: no heartbeat verdict) finds dead or hung, and
+ * unlink the segments of the dead. Without `all`, only nodes whose
+ * heartbeat is late (older than one and a half of their periods) are
+ * probed, so a healthy domain costs one memory read per node; the probes
+ * are made without the lease. Without `wait`, a lease held by another
+ * writer defers the removal to the next call. Returns how many were
+ * removed. `self` is never reaped.
  */
 uint32_t nx__registry_reap(nx_registry_t *r, uint64_t now_ns, uint64_t timeout_ns,
-                           uint32_t self);
-
-/* Is the owner of a registry entry alive? (pid + start time + the
- * liveness lock on its segment.) Lock held. */
-bool nx__registry_node_alive_locked(nx_registry_t *r, const nx_reg_node_t *n);
+                           uint32_t self, bool all, bool wait);
 
 /*
- * Copy the registry of `domain` into private memory without locking it
- * (a hung node holding the lock must not hang an inspector), reading with
- * pread so that an object truncated meanwhile cannot raise SIGBUS. The
- * copy is retried while the generation moves (*consistent says whether
- * it settled), then every string is terminated. On NX_REGISTRY_OK *copy
- * is set (caller frees with free()); otherwise why says what is wrong.
+ * Copy the registry of `domain` into private memory without mapping it,
+ * reading with pread so that an object truncated meanwhile cannot raise
+ * SIGBUS, and without taking the lease (a stopped writer must not hang an
+ * inspector). The copy is retried while the current version moves
+ * (*consistent says whether it settled). On NX_REGISTRY_OK *view is set
+ * (caller frees with free()); otherwise why says what is wrong.
  */
-nx_registry_status_t nx__registry_load(const char *domain, nx_registry_shm_t **copy,
-                                       uint64_t *generation, bool *consistent, char *why,
-                                       size_t why_size);
+nx_registry_status_t nx__registry_load(const char *domain, nx_reg_view_t **view,
+                                       bool *consistent, char *why, size_t why_size);
 
 /* ---- queries ------------------------------------------------------------
- * The registry's tables are read only through these (each takes the lock
- * itself); no other module indexes nx_registry_shm_t.
+ * The registry's tables are read only through these (each reads the
+ * current version without locking); no other module indexes
+ * nx_registry_shm_t.
  */
 
 /* Is (slot, inc) an alive node (with that pid, unless pid is 0)? True
- * also when the registry cannot be locked: the caller cannot tell, and
+ * also when the registry cannot be read: the caller cannot tell, and
  * asks again on its next tick. */
 bool nx__registry_node_current(nx_registry_t *r, uint32_t slot, uint32_t inc, uint32_t pid);
 

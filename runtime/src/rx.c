@@ -221,11 +221,16 @@ static bool rx_has_work(void *ctx)
 /* Once per heartbeat period: beat, reap the dead, free orphan queues. */
 static void rx_tick(nx_node_t *node, uint64_t now)
 {
-    nx__node_check_membership(node);
+    /* Beat before anything that may wait: nothing another process holds
+     * can stop our heartbeat. (A node that was reaped while stopped beats
+     * its old slot once more; the slot's next owner overwrites it.) */
     atomic_store_explicit(&node->seg->heartbeat_ns, now, memory_order_relaxed);
     nx__registry_node_beat(node->reg, node->slot, now);
+    nx__node_check_membership(node);
     uint64_t timeout = (uint64_t)node->cfg.node.heartbeat_timeout_ms * 1000000u;
-    uint32_t reaped = nx__registry_reap(node->reg, now, timeout, node->slot);
+    /* Never waits for the lease: if another writer holds it, the next
+     * tick (ours or another node's) removes the dead. */
+    uint32_t reaped = nx__registry_reap(node->reg, now, timeout, node->slot, false, false);
     if (reaped)
         atomic_fetch_add_explicit(&node->st.peers_reaped, reaped, memory_order_relaxed);
     /* Queues whose sender died: drained by now? then free them. A hung

@@ -25,7 +25,7 @@
 
 #define NX_CACHELINE 64
 
-#define NX_LAYOUT_VERSION 2u /* 2: publisher policies in topic entries */
+#define NX_LAYOUT_VERSION 3u /* 3: versioned tables, lease; 2: publisher policies */
 #define NX_REG_MAGIC      UINT64_C(0x3147455258454e4e) /* "NNEXREG1" */
 #define NX_SEG_MAGIC      UINT64_C(0x31474553584e4e4e) /* "NNNXSEG1" */
 #define NX_MSG_MAGIC      0x4d584e4eu                  /* "NNXM" */
@@ -56,9 +56,12 @@ typedef struct nx_reg_node {
     uint32_t state;       /* NX_NODE_* */
     uint32_t incarnation; /* bumped every time the slot is (re)used */
     uint32_t pid;
-    uint32_t notify;               /* nx_notify_mode_t, informational */
-    uint64_t start_time;           /* of pid, nx__plat_proc_start_time() */
-    _Atomic uint64_t heartbeat_ns; /* CLOCK_MONOTONIC of the last beat */
+    uint32_t notify;     /* nx_notify_mode_t, informational */
+    uint64_t start_time; /* of pid, nx__plat_proc_start_time() */
+    /* CLOCK_MONOTONIC of the last beat. In the shared tables: unused (the
+     * beats are in nx_registry_shm_t.beat_ns); copies for readers get it
+     * filled in from there. */
+    _Atomic uint64_t heartbeat_ns;
     uint32_t max_queues;
     uint32_t queue_capacity;
     uint32_t message_size;
@@ -67,7 +70,8 @@ typedef struct nx_reg_node {
     char segment[NX_SEG_NAME_MAX];       /* node segment name */
     char large_segment[NX_SEG_NAME_MAX]; /* "" if none yet */
     _Atomic uint32_t large_gen;          /* bumped when large_segment changes */
-    uint32_t reserved1[3];
+    uint32_t heartbeat_ms;               /* its beat period */
+    uint32_t reserved1[2];
 } nx_reg_node_t;
 
 NX_STATIC_ASSERT(sizeof(nx_reg_node_t) == 384, "registry node entry layout");
@@ -95,6 +99,44 @@ NX_STATIC_ASSERT(sizeof(nx_reg_topic_t) == 952, "registry topic entry layout");
 #define NX_REG_POLICY_BLOCK   (UINT32_C(1) << 31)
 #define NX_REG_POLICY_MS_MASK (NX_REG_POLICY_BLOCK - 1u)
 
+/* How many copies of the tables the registry holds: the current one and
+ * staging copies for writers (a writer that stops keeps its copy claimed;
+ * see "Registry updates" in docs/shm-format.md). */
+#define NX_REG_TABLES      4u
+#define NX_REG_TOPIC_WORDS (NX_REG_MAX_TOPICS / 64u)
+
+/* One version of the registry's tables. Writers never change the current
+ * version: they copy it into a staging buffer, change the copy and publish
+ * it with one compare-and-swap of nx_reg_header_t.current. */
+typedef struct nx_reg_tables {
+    uint32_t closed; /* set by the last node before it unlinks the registry */
+    uint32_t reserved0;
+    /* Which topic entries are in use: only these are copied and read; the
+     * entries of unused topics hold nothing meaningful. */
+    uint64_t topic_used[NX_REG_TOPIC_WORDS];
+    /* Incarnation of each topic slot, kept while the slot is unused so a
+     * reused slot gets a new one. */
+    uint32_t topic_inc[NX_REG_MAX_TOPICS];
+    alignas(NX_CACHELINE) nx_reg_node_t nodes[NX_REG_MAX_NODES];
+    nx_reg_topic_t topics[NX_REG_MAX_TOPICS];
+} nx_reg_tables_t;
+
+/* nx_reg_header_t.current: the sequence number of the current version
+ * (the registry's generation) and the buffer that holds it. */
+#define NX_REG_CUR_BUF_BITS  8u
+#define NX_REG_CUR(seq, buf) (((uint64_t)(seq) << NX_REG_CUR_BUF_BITS) | (uint64_t)(buf))
+#define NX_REG_CUR_SEQ(cur)  ((cur) >> NX_REG_CUR_BUF_BITS)
+#define NX_REG_CUR_BUF(cur)  ((uint32_t)((cur) & ((1u << NX_REG_CUR_BUF_BITS) - 1u)))
+
+/* A writer's token, in the lease and in the claims: its pid, 8 random
+ * bits and the CLOCK_MONOTONIC millisecond (low 24 bits) it took the word;
+ * 0 is nobody. */
+#define NX_REG_TOKEN(pid, rnd, ms)                                                         \
+    (((uint64_t)(uint32_t)(pid) << 32) | ((uint64_t)((rnd)&0xffu) << 24) |                 \
+     ((uint64_t)(ms)&0xffffffu))
+#define NX_REG_TOKEN_PID(t) ((uint32_t)((t) >> 32))
+#define NX_REG_TOKEN_MS(t)  ((uint32_t)((t)&0xffffffu))
+
 typedef struct nx_reg_header {
     uint64_t magic;   /* NX_REG_MAGIC, stored last at creation */
     uint32_t version; /* NX_LAYOUT_VERSION */
@@ -102,18 +144,30 @@ typedef struct nx_reg_header {
     uint64_t size;    /* bytes of the whole object */
     uint32_t max_nodes;
     uint32_t max_topics;
-    uint32_t closed; /* set (under lock) by the last node before unlinking */
+    uint32_t tables; /* NX_REG_TABLES */
     uint32_t creator_pid;
     uint64_t creator_start;
-    alignas(NX_CACHELINE) _Atomic uint64_t generation; /* bumped on every change */
-    alignas(NX_CACHELINE) pthread_mutex_t lock;        /* robust, process-shared */
-    uint32_t repairs; /* times the lock was recovered from a dead owner */
+    /* NX_REG_CUR(generation, buffer of the current tables). */
+    alignas(NX_CACHELINE) _Atomic uint64_t current;
+    /* The writers' lease: who may prepare the next version. Taken over when
+     * its holder is dead or has held it longer than NX_REG_LEASE_MS. */
+    alignas(NX_CACHELINE) _Atomic uint64_t lease;
+    _Atomic uint32_t takeovers; /* leases taken from a dead or stopped holder */
+    uint32_t reserved1;
+    /* Who prepares a version in each buffer (0: free). A claim is given up
+     * by its writer, or taken back when the writer's process is gone. */
+    _Atomic uint64_t claim[NX_REG_TABLES];
 } nx_reg_header_t;
+
+/* The lease's longest legitimate hold: a writer that holds it longer is
+ * stopped (or its token is garbage) and the next writer takes it over. */
+#define NX_REG_LEASE_MS 200u
 
 typedef struct nx_registry_shm {
     nx_reg_header_t hdr;
-    alignas(NX_CACHELINE) nx_reg_node_t nodes[NX_REG_MAX_NODES];
-    nx_reg_topic_t topics[NX_REG_MAX_TOPICS];
+    /* Heartbeats, outside the versioned tables: one atomic store a beat. */
+    alignas(NX_CACHELINE) _Atomic uint64_t beat_ns[NX_REG_MAX_NODES];
+    alignas(4096) nx_reg_tables_t tables[NX_REG_TABLES];
 } nx_registry_shm_t;
 
 /* ---- node segment --------------------------------------------------- */

@@ -93,26 +93,37 @@ static nx_err_t sub_install(nx_node_t *node, const char *group, const char *topi
 {
     char other[NX_TYPE_NAME_MAX + 1] = "";
     pthread_mutex_lock(&node->subs_lock);
-    /* The callback goes in place under the registry lock, before the lock
-     * that makes our subscriber bit visible is released: a publisher that
-     * finds us in the registry (its route, nx_subscriber_count) finds us
-     * ready, so its next message is not dropped as unrouted. */
+    /* The callback goes in place before the change that makes our
+     * subscriber bit visible is published: a publisher that finds us in
+     * the registry (its route, nx_subscriber_count) finds us ready, so its
+     * next message is not dropped as unrouted. */
     nx_handler_t *old = NULL;
     nx_sub_t *sub = NULL;
-    nx_err_t err = nx__registry_lock(node->reg);
-    if (err == NX_OK) {
+    nx_err_t err = NX_EBUSY;
+    for (int attempt = 0; attempt < 100 && err == NX_EBUSY; attempt++) {
+        nx_reg_txn_t tx;
+        if ((err = nx__registry_begin(node->reg, true, &tx)) != NX_OK)
+            break;
         uint32_t slot, inc;
-        err = nx__registry_topic_attach_locked(node->reg, group, topic, h->type, node->slot,
-                                               false, &slot, &inc, other, sizeof other);
-        if (err == NX_OK) {
-            h->topic_slot = slot;
-            h->topic_inc = inc;
-            sub = &node->subs[slot];
-            /* seq_cst: a delivery that loads the old handler has already
-             * counted itself in inflight, so sub_quiesce() waits for it. */
-            old = atomic_exchange_explicit(&sub->h, h, memory_order_seq_cst);
+        err = nx__registry_tx_topic_attach(&tx, group, topic, h->type, node->slot, false,
+                                           &slot, &inc, other, sizeof other);
+        if (err != NX_OK) {
+            nx__registry_abort(&tx);
+            break;
         }
-        nx__registry_unlock(node->reg);
+        h->topic_slot = slot;
+        h->topic_inc = inc;
+        sub = &node->subs[slot];
+        /* seq_cst: a delivery that loads the old handler has already
+         * counted itself in inflight, so sub_quiesce() waits for it. */
+        old = atomic_exchange_explicit(&sub->h, h, memory_order_seq_cst);
+        if (!nx__registry_commit(&tx)) {
+            /* Another writer published first: the slot may differ. Nobody
+             * could route to (slot, inc) meanwhile: it was never current. */
+            atomic_store_explicit(&sub->h, old, memory_order_seq_cst);
+            old = NULL;
+            err = NX_EBUSY;
+        }
     }
     if (err != NX_OK) {
         pthread_mutex_unlock(&node->subs_lock);

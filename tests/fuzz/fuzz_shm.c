@@ -226,18 +226,19 @@ static void take_name(input_t *in, char *dst, size_t size)
 static void fuzz_registry(input_t *in)
 {
     const size_t size = sizeof(nx_registry_shm_t);
-    nx_registry_shm_t *s = aligned_alloc(_Alignof(nx_registry_shm_t), size);
-    if (!s)
+    static nx_registry_shm_t *s;
+    if (!s && !(s = aligned_alloc(_Alignof(nx_registry_shm_t), size)))
         return;
-    memset(s, 0, size);
     /* The header as found, checked as found, with a claimed size. */
-    take(in, &s->hdr, offsetof(nx_reg_header_t, generation));
+    memset(&s->hdr, 0, sizeof s->hdr);
+    take(in, &s->hdr, offsetof(nx_reg_header_t, current));
     size_t claimed = take_u32(in) % (2 * size);
     (void)nx__registry_check(s, claimed);
 
-    /* Then a registry that passes, with hostile tables: the input fills
-     * the first node and topic entries (names unterminated, states and
-     * bitmaps arbitrary). */
+    /* Then a registry that passes, with a hostile current version: the
+     * input picks the buffer (sometimes none that exists) and fills the
+     * topic bitmap and the first node and topic entries (names
+     * unterminated, states and bitmaps arbitrary). */
     memset(&s->hdr, 0, sizeof s->hdr);
     s->hdr.magic = NX_REG_MAGIC;
     s->hdr.version = NX_LAYOUT_VERSION;
@@ -245,14 +246,16 @@ static void fuzz_registry(input_t *in)
     s->hdr.size = size;
     s->hdr.max_nodes = NX_REG_MAX_NODES;
     s->hdr.max_topics = NX_REG_MAX_TOPICS;
+    s->hdr.tables = NX_REG_TABLES;
     FUZZ_CHECK(nx__registry_check(s, size) == NX_OK);
-    if (nx__plat_mutex_init_robust(&s->hdr.lock) != 0) {
-        free(s);
-        return;
-    }
+    uint32_t buf = take_u32(in) % (NX_REG_TABLES + 2);
+    atomic_store(&s->hdr.current, NX_REG_CUR(take_u32(in), buf));
+    nx_reg_tables_t *t = &s->tables[buf % NX_REG_TABLES];
+    memset(t, 0, sizeof *t);
+    take(in, t->topic_used, sizeof t->topic_used);
     uint32_t nn = take_u32(in) % 8, nt = take_u32(in) % 8;
-    take(in, s->nodes, nn * sizeof(nx_reg_node_t));
-    take(in, s->topics, nt * sizeof(nx_reg_topic_t));
+    take(in, t->nodes, nn * sizeof(nx_reg_node_t));
+    take(in, t->topics, nt * sizeof(nx_reg_topic_t));
 
     nx_registry_t r;
     memset(&r, 0, sizeof r);
@@ -291,8 +294,34 @@ static void fuzz_registry(input_t *in)
     static uint32_t incs[NX_REG_MAX_NODES];
     (void)nx__registry_alive(&r, alive, incs);
     (void)nx__registry_node_current(&r, slot, take_u32(in), take_u32(in));
-    pthread_mutex_destroy(&s->hdr.lock);
-    free(s);
+
+    /* A writer's copy of the hostile version is self-consistent. */
+    nx_reg_txn_t tx;
+    if (nx__registry_begin(&r, false, &tx) == NX_OK) {
+        for (uint32_t i = 0; i < NX_REG_MAX_NODES; i++) {
+            const nx_reg_node_t *e = &tx.t->nodes[i];
+            FUZZ_CHECK(e->state <= NX_NODE_DEAD);
+            FUZZ_CHECK(e->name[sizeof e->name - 1] == '\0');
+        }
+        for (uint32_t ts = 0; ts < NX_REG_MAX_TOPICS; ts++) {
+            if (!((tx.t->topic_used[ts / 64] >> (ts % 64)) & 1u))
+                continue;
+            const nx_reg_topic_t *tp = &tx.t->topics[ts];
+            bool any = false;
+            for (uint32_t i = 0; i < NX_REG_MAX_NODES; i++) {
+                bool p = (tp->pubs[i / 64] >> (i % 64)) & 1u,
+                     q = (tp->subs[i / 64] >> (i % 64)) & 1u;
+                FUZZ_CHECK(!(p || q) || tx.t->nodes[i].state == NX_NODE_ALIVE);
+                any |= p || q;
+            }
+            FUZZ_CHECK(any);
+            FUZZ_CHECK(tp->name[sizeof tp->name - 1] == '\0');
+        }
+        nx__registry_abort(&tx);
+    } else {
+        FUZZ_CHECK(buf >= NX_REG_TABLES);
+    }
+    FUZZ_CHECK(atomic_load(&s->hdr.lease) == 0);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

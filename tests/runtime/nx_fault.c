@@ -57,17 +57,28 @@ static nx_registry_t *open_registry(void)
     return r;
 }
 
+/* The current version of the registry's tables (read in place: this is
+ * a test tool, and the tests give it a quiet registry). */
+static nx_reg_tables_t *cur_tables(nx_registry_t *r)
+{
+    uint64_t c = atomic_load(&r->shm->hdr.current);
+    if (NX_REG_CUR_BUF(c) >= NX_REG_TABLES) {
+        fprintf(stderr, "nx_fault: registry current word is garbage\n");
+        exit(1);
+    }
+    return &r->shm->tables[NX_REG_CUR_BUF(c)];
+}
+
 /* Map the segment of the live node `name`. */
 static nx_seg_header_t *map_node(nx_registry_t *r, const char *name, size_t *size)
 {
     char seg[NX_SEG_NAME_MAX + 1] = "";
-    nx__registry_lock(r);
+    nx_reg_tables_t *t = cur_tables(r);
     for (uint32_t i = 0; i < NX_REG_MAX_NODES; i++) {
-        nx_reg_node_t *n = &r->shm->nodes[i];
+        nx_reg_node_t *n = &t->nodes[i];
         if (n->state == NX_NODE_ALIVE && strcmp(n->name, name) == 0)
             memcpy(seg, n->segment, NX_SEG_NAME_MAX);
     }
-    nx__registry_unlock(r);
     int fd;
     void *p;
     if (!seg[0] || nx__plat_shm_open(seg, &fd, size) != NX_OK ||
@@ -79,14 +90,30 @@ static nx_seg_header_t *map_node(nx_registry_t *r, const char *name, size_t *siz
     return p;
 }
 
+/* Start a registry change and never finish it: the lease and a staging
+ * buffer stay ours until we are killed (or stopped, then resumed). */
 static int lock_registry(void)
 {
     nx_registry_t *r = open_registry();
-    nx__registry_lock(r);
+    nx_reg_txn_t tx;
+    if (nx__registry_begin(r, true, &tx) != NX_OK)
+        return 1;
     printf("LOCKED\n");
     fflush(stdout);
     for (;;)
         pause(); /* until the test kills us */
+    return 0;
+}
+
+/* Write 4 bytes of garbage into the registry's lease word (half `half`),
+ * as a stray write would. */
+static int garbage_lease(int half)
+{
+    nx_registry_t *r = open_registry();
+    uint32_t junk = 0xdeadbeefu;
+    memcpy((uint8_t *)&r->shm->hdr.lease + (half ? 4 : 0), &junk, sizeof junk);
+    printf("DONE lease=0x%016llx\n", (unsigned long long)atomic_load(&r->shm->hdr.lease));
+    nx__registry_close(r, false);
     return 0;
 }
 
@@ -143,7 +170,9 @@ static int corrupt(const char *node, uint64_t seed, long rounds)
         nx__registry_close(r, false);
         return 1;
     }
-    size_t tables = offsetof(nx_registry_shm_t, nodes);
+    size_t tables =
+        offsetof(nx_registry_shm_t, tables) +
+        NX_REG_CUR_BUF(atomic_load(&r->shm->hdr.current)) * sizeof(nx_reg_tables_t);
     rng_state = seed ? seed : 1;
     for (long i = 0; i < rounds; i++) {
         switch (rnd() % 8) {
@@ -160,7 +189,7 @@ static int corrupt(const char *node, uint64_t seed, long rounds)
             flip(seg, 0, sizeof *h, bell_lo, bell_hi);
             break;
         default: /* registry node and topic tables */
-            flip(reg, tables, sizeof(nx_registry_shm_t), 0, 0);
+            flip(reg, tables, tables + sizeof(nx_reg_tables_t), 0, 0);
             break;
         }
         if (i % 4 == 0)
@@ -218,19 +247,18 @@ static int hostile(const char *victim, const char *topic)
     nx_seg_header_t *h = map_node(r, victim, &size);
     /* The victim's subscription (topic slot and incarnation) and identity. */
     uint32_t tslot = UINT32_MAX, tinc = 0, vslot = UINT32_MAX, vinc = 0;
-    nx__registry_lock(r);
+    nx_reg_tables_t *rt = cur_tables(r);
     for (uint32_t i = 0; i < NX_REG_MAX_NODES; i++)
-        if (r->shm->nodes[i].state == NX_NODE_ALIVE &&
-            !strcmp(r->shm->nodes[i].name, victim))
-            vslot = i, vinc = r->shm->nodes[i].incarnation;
+        if (rt->nodes[i].state == NX_NODE_ALIVE && !strcmp(rt->nodes[i].name, victim))
+            vslot = i, vinc = rt->nodes[i].incarnation;
     for (uint32_t i = 0; i < NX_REG_MAX_TOPICS; i++) {
-        nx_reg_topic_t *tp = &r->shm->topics[i];
-        if (tp->used && strcmp(tp->group, "g") == 0 && strcmp(tp->name, topic) == 0) {
+        nx_reg_topic_t *tp = &rt->topics[i];
+        if (((rt->topic_used[i / 64] >> (i % 64)) & 1u) && strcmp(tp->group, "g") == 0 &&
+            strcmp(tp->name, topic) == 0) {
             tslot = i;
             tinc = tp->incarnation;
         }
     }
-    nx__registry_unlock(r);
     if (tslot == UINT32_MAX)
         return 1;
     /* Claim a queue by hand, as a sender would. */
@@ -381,34 +409,39 @@ static int forge_entry(const char *node)
 {
     nx_registry_t *r = open_registry();
     pid_t dead = dead_pid();
-    nx__registry_lock(r);
+    nx_reg_txn_t tx;
+    if (nx__registry_begin(r, true, &tx) != NX_OK)
+        return 1;
     char seg[NX_SEG_NAME_MAX] = "";
     uint32_t free_slot = UINT32_MAX;
     for (uint32_t i = 0; i < NX_REG_MAX_NODES; i++) {
-        nx_reg_node_t *n = &r->shm->nodes[i];
+        nx_reg_node_t *n = &tx.t->nodes[i];
         if (n->state == NX_NODE_ALIVE && strcmp(n->name, node) == 0)
             memcpy(seg, n->segment, sizeof seg);
         else if (n->state == NX_NODE_FREE && free_slot == UINT32_MAX)
             free_slot = i;
     }
     if (!seg[0] || free_slot == UINT32_MAX) {
-        nx__registry_unlock(r);
+        nx__registry_abort(&tx);
         fprintf(stderr, "nx_fault: no node %s or no free slot\n", node);
         return 1;
     }
-    nx_reg_node_t *f = &r->shm->nodes[free_slot];
+    nx_reg_node_t *f = &tx.t->nodes[free_slot];
     f->incarnation++;
     f->pid = (uint32_t)dead;
     f->start_time = 12345;
     f->notify = 0;
-    atomic_store(&f->heartbeat_ns, nx__plat_now_ns());
+    nx__registry_node_beat(r, free_slot, nx__plat_now_ns());
     f->heartbeat_timeout_ms = 2000;
     snprintf(f->name, sizeof f->name, "forged");
     memcpy(f->segment, seg, sizeof f->segment);
     f->large_segment[0] = '\0';
     f->state = NX_NODE_ALIVE;
-    nx__registry_bump(r);
-    nx__registry_unlock(r);
+    tx.changed = true;
+    if (!nx__registry_commit(&tx)) {
+        fprintf(stderr, "nx_fault: lost the race to change the registry\n");
+        return 1;
+    }
     printf("FORGED slot=%u\n", free_slot);
     nx__registry_close(r, false);
     return 0;
@@ -419,13 +452,12 @@ static int large_holders(const char *node, long ms)
 {
     nx_registry_t *r = open_registry();
     char seg[NX_SEG_NAME_MAX + 1] = "";
-    nx__registry_lock(r);
+    nx_reg_tables_t *rt = cur_tables(r);
     for (uint32_t i = 0; i < NX_REG_MAX_NODES; i++) {
-        nx_reg_node_t *n = &r->shm->nodes[i];
+        nx_reg_node_t *n = &rt->nodes[i];
         if (n->state == NX_NODE_ALIVE && strcmp(n->name, node) == 0)
             memcpy(seg, n->large_segment, NX_SEG_NAME_MAX);
     }
-    nx__registry_unlock(r);
     int fd;
     size_t size;
     void *p;
@@ -464,6 +496,8 @@ int main(int argc, char **argv)
     setvbuf(stdout, NULL, _IOLBF, 0);
     if (argc >= 2 && !strcmp(argv[1], "lock-registry"))
         return lock_registry();
+    if (argc >= 3 && !strcmp(argv[1], "garbage-lease"))
+        return garbage_lease(atoi(argv[2]));
     if (argc >= 3 && !strcmp(argv[1], "lock-bell"))
         return lock_bell(argv[2]);
     if (argc >= 5 && !strcmp(argv[1], "corrupt"))
@@ -474,8 +508,9 @@ int main(int argc, char **argv)
         return forge_entry(argv[2]);
     if (argc >= 4 && !strcmp(argv[1], "large-holders"))
         return large_holders(argv[2], atol(argv[3]));
-    fprintf(stderr,
-            "usage: nx_fault lock-registry | lock-bell NODE | corrupt NODE SEED ROUNDS"
-            " | hostile NODE TOPIC | large-holders NODE MS | forge-entry NODE\n");
+    fprintf(
+        stderr,
+        "usage: nx_fault lock-registry | garbage-lease 0|1 | lock-bell NODE | corrupt NODE SEED ROUNDS"
+        " | hostile NODE TOPIC | large-holders NODE MS | forge-entry NODE\n");
     return 2;
 }

@@ -98,27 +98,25 @@ int main(int argc, char **argv)
     reg->hdr.size = sizeof *reg;
     reg->hdr.max_nodes = NX_REG_MAX_NODES;
     reg->hdr.max_topics = NX_REG_MAX_TOPICS;
-    pthread_mutexattr_t ma;
-    pthread_mutexattr_init(&ma);
-    pthread_mutexattr_setpshared(&ma, PTHREAD_PROCESS_SHARED);
-    pthread_mutexattr_setrobust(&ma, PTHREAD_MUTEX_ROBUST);
-    pthread_mutex_init(&reg->hdr.lock, &ma);
-    pthread_mutexattr_destroy(&ma);
+    reg->hdr.tables = NX_REG_TABLES;
+    /* The current version in buffer 2; every table stays random garbage. */
+    nx_reg_tables_t *tb = &reg->tables[2];
+    atomic_store(&reg->hdr.current, NX_REG_CUR(5, 2));
     for (uint32_t i = 0; i < NX_REG_MAX_NODES; i++) {
-        nx_reg_node_t *n = &reg->nodes[i];
+        nx_reg_node_t *n = &tb->nodes[i];
         n->state = i % 4; /* free, alive, dead and an impossible 3 */
         n->pid = i % 8 == 1 ? 0x7fffff00u + i : n->pid; /* some pids that cannot exist */
         memset(n->name, 0xff, sizeof n->name);          /* unterminated, not ASCII */
     }
     /* Segment names that must not be followed, and segments that must be refused. */
-    set_field(reg->nodes[1].segment, sizeof reg->nodes[1].segment,
+    set_field(tb->nodes[1].segment, sizeof tb->nodes[1].segment,
               "n.evil/../../../etc/passwd");
-    set_field(reg->nodes[5].segment, sizeof reg->nodes[5].segment, "registry");
-    memset(reg->nodes[9].segment, 'A', sizeof reg->nodes[9].segment); /* unterminated */
+    set_field(tb->nodes[5].segment, sizeof tb->nodes[5].segment, "registry");
+    memset(tb->nodes[9].segment, 'A', sizeof tb->nodes[9].segment); /* unterminated */
     const char *bad[] = {"garbage.1.0", "short.1.0",    "geometry.1.0", "offsets.1.0",
                          "queues.1.0",  "mismatch.1.0", "wrap.1.0"};
     for (uint32_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
-        nx_reg_node_t *n = &reg->nodes[13 + 4 * k]; /* state 1: alive */
+        nx_reg_node_t *n = &tb->nodes[13 + 4 * k]; /* state 1: alive */
         char rest[64];
         snprintf(rest, sizeof rest, "n.%s", bad[k]);
         set_field(n->segment, sizeof n->segment, rest);
@@ -146,7 +144,7 @@ int main(int argc, char **argv)
      * 512, "inside" the object: only overflow-safe arithmetic refuses it. */
     make_segment("wrap.1.0", 0x7ffffff0u, 7, 4, 4096, UINT64_C(0) - 512);
     for (uint32_t t = 0; t < NX_REG_MAX_TOPICS; t++) {
-        nx_reg_topic_t *tp = &reg->topics[t];
+        nx_reg_topic_t *tp = &tb->topics[t];
         tp->used = t % 3 == 0 ? 1 : t % 3 == 1 ? 0 : 77;
         if (t % 2)
             memset(tp->name, 0x07, sizeof tp->name); /* BEL, unterminated */

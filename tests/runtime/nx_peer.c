@@ -450,6 +450,44 @@ static int run_echo(void)
     return 0;
 }
 
+/* Registry churn: subscribe and unsubscribe, advertise and leave topics,
+ * as fast as the registry allows, until told to stop; every change is a
+ * registry write, so a SIGSTOP lands inside one often. */
+static void on_nothing(const void *data, size_t size, const nx_msg_info_t *info, void *user)
+{
+    (void)data;
+    (void)size;
+    (void)info;
+    (void)user;
+}
+
+static int run_churn(void)
+{
+    catch_term();
+    nx_config_t c = make_config();
+    nx_node_t *node;
+    nx_err_t err = nx_node_create(opt.node, &c, &node);
+    if (err != NX_OK) {
+        printf("DONE fail create %s\n", nx_err_name(err));
+        return 1;
+    }
+    printf("READY\n");
+    uint64_t changes = 0, errors = 0;
+    char topic[32];
+    while (!atomic_load(&stop_requested)) {
+        snprintf(topic, sizeof topic, "churn%u", (unsigned)(changes % 8));
+        err = nx_subscribe(node, "g", (changes & 1) ? opt.topic : topic, on_nothing, NULL);
+        errors += err != NX_OK;
+        err = nx_unsubscribe(node, "g", (changes & 1) ? opt.topic : topic);
+        errors += err != NX_OK;
+        changes += 2;
+    }
+    nx_node_destroy(node);
+    printf("CHURN changes=%" PRIu64 " errors=%" PRIu64 "\n", changes, errors);
+    printf("DONE ok\n");
+    return errors ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -531,6 +569,8 @@ int main(int argc, char **argv)
         return run_pub();
     if (!strcmp(opt.mode, "echo"))
         return run_echo();
+    if (!strcmp(opt.mode, "churn"))
+        return run_churn();
     fprintf(stderr, "nx_peer: unknown mode %s\n", opt.mode);
     return 2;
 }

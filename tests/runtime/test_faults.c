@@ -201,6 +201,67 @@ static void faults_killed_while_holding_registry_lock(void **state)
     assert_everything(s1, 0, sent);
 }
 
+/* Attack 5: a writer stopped (SIGSTOP, a debugger, a frozen cgroup) in
+ * the middle of a registry change. Before, it held the registry mutex and
+ * the whole domain stalled: receive threads blocked in their tick,
+ * heartbeats stopped, nodes reaped each other. Now its lease is taken
+ * over once its lifetime passes; heartbeats never wait for it. */
+static void faults_stopped_while_holding_registry_lease(void **state)
+{
+    (void)state;
+    nx_proc_t *s1 = start_sub("s1", "1");
+    nx_proc_t *p = start_pub("p", "0", "5000");
+    nx_proc_t *f = start(FAULT("lock-registry"));
+    assert_true(nx_proc_wait_line(f, "LOCKED", 10000));
+    nx_proc_signal(f, SIGSTOP);
+    /* Reads never wait; a change waits at most the lease's lifetime. */
+    uint64_t t0 = now_ms();
+    NX_ASSERT_OK(nx_node_find(observer, "s1", NULL));
+    assert_true(now_ms() - t0 < 1000);
+    /* A node joins (a registry change) and gets messages. */
+    nx_proc_t *s2 = start(PEER("sub", "--node", "s2", "--count", "1000", "--contiguous"));
+    int rc = nx_proc_wait(s2, 30000);
+    if (rc != 0)
+        fail_msg("late subscriber while a writer is stopped:\n%s", s2->buf);
+    /* Longer than the hang timeout of the pair (2 s here): heartbeats went
+     * on, nobody was reaped. */
+    usleep(2500000);
+    NX_ASSERT_OK(nx_node_find(observer, "s1", NULL));
+    NX_ASSERT_OK(nx_node_find(observer, "p", NULL));
+    /* The stopped writer resumes: its change is never published. */
+    nx_proc_signal(f, SIGCONT);
+    usleep(100000);
+    nx_proc_signal(f, SIGKILL);
+    nx_proc_wait(f, 5000);
+    stop_ok(p, "publisher");
+    long long sent = nx_proc_field(p, "SENT", "count");
+    usleep(100000);
+    stop_ok(s1, "subscriber 1");
+    assert_everything(s1, 0, sent);
+    /* Nobody was taken for hung meanwhile. */
+    assert_int_equal(nx_proc_field(s1, "NODESTATS", "reaped"), 0);
+}
+
+/* Attack 5, second half: four bytes of garbage in the lease word. Before,
+ * a corrupt lock word hung nx_node_create for good. */
+static void faults_garbage_in_registry_lease_word(void **state)
+{
+    (void)state;
+    for (int half = 0; half < 2; half++) {
+        char arg[2] = {(char)('0' + half), 0};
+        nx_proc_t *f = start(FAULT("garbage-lease", arg));
+        assert_int_equal(nx_proc_wait(f, 10000), 0);
+        uint64_t t0 = now_ms();
+        char name[16];
+        snprintf(name, sizeof name, "after%d", half);
+        nx_proc_t *s = start(PEER("sub", "--node", name, "--count", "1"));
+        assert_true(nx_proc_wait_line(s, "READY", 10000));
+        assert_true(now_ms() - t0 < 5000);
+        nx_proc_signal(s, SIGTERM);
+        nx_proc_wait(s, 10000);
+    }
+}
+
 static void faults_killed_while_holding_doorbell_mutex(void **state)
 {
     (void)state;
@@ -732,6 +793,8 @@ int main(int argc, char **argv)
         T(faults_subscriber_killed_mid_stream),
         T(faults_publisher_killed_mid_stream),
         T(faults_killed_while_holding_registry_lock),
+        T(faults_stopped_while_holding_registry_lease),
+        T(faults_garbage_in_registry_lease_word),
         T(faults_killed_while_holding_doorbell_mutex),
         T(faults_held_doorbell_mutex_blocks_no_sender),
         T(faults_hung_subscriber_detected_then_resumes),

@@ -11,6 +11,7 @@
  * runs in a domain of its own and leaves no object behind.
  */
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
@@ -127,6 +128,23 @@ static bool bit(const uint64_t *bm, uint32_t i)
     return (bm[i / 64] >> (i % 64)) & 1u;
 }
 
+/* The current version of the tables (what readers see). */
+static nx_reg_tables_t *cur(nx_registry_t *r)
+{
+    uint64_t c = atomic_load(&r->shm->hdr.current);
+    assert_true(NX_REG_CUR_BUF(c) < NX_REG_TABLES);
+    return &r->shm->tables[NX_REG_CUR_BUF(c)];
+}
+
+#define TOPIC(r, ts) (&cur(r)->topics[ts])
+#define NODE(r, i)   (&cur(r)->nodes[i])
+
+/* Is topic slot ts in use in the current version? */
+static bool topic_used(nx_registry_t *r, uint32_t ts)
+{
+    return bit(cur(r)->topic_used, ts);
+}
+
 static bool bitmap_empty(const uint64_t *bm)
 {
     for (uint32_t i = 0; i < NX_REG_BITMAP_WORDS; i++)
@@ -139,8 +157,8 @@ static bool bitmap_empty(const uint64_t *bm)
 static uint32_t find_topic(nx_registry_t *r, const char *name)
 {
     for (uint32_t t = 0; t < NX_REG_MAX_TOPICS; t++) {
-        const nx_reg_topic_t *tp = &r->shm->topics[t];
-        if (tp->used && strcmp(tp->group, "g") == 0 && strcmp(tp->name, name) == 0)
+        const nx_reg_topic_t *tp = &cur(r)->topics[t];
+        if (topic_used(r, t) && strcmp(tp->group, "g") == 0 && strcmp(tp->name, name) == 0)
             return t;
     }
     return UINT32_MAX;
@@ -151,8 +169,8 @@ static unsigned count_nodes(nx_registry_t *r, const char *name)
 {
     unsigned n = 0;
     for (uint32_t i = 0; i < NX_REG_MAX_NODES; i++)
-        n += r->shm->nodes[i].state == NX_NODE_ALIVE &&
-             strcmp(r->shm->nodes[i].name, name) == 0;
+        n += cur(r)->nodes[i].state == NX_NODE_ALIVE &&
+             strcmp(cur(r)->nodes[i].name, name) == 0;
     return n;
 }
 
@@ -205,8 +223,9 @@ static void registry_open_creates_then_attaches(void **state)
     assert_int_equal(s->hdr.max_nodes, NX_REG_MAX_NODES);
     assert_int_equal(s->hdr.max_topics, NX_REG_MAX_TOPICS);
     assert_int_equal(s->hdr.creator_pid, (uint32_t)getpid());
-    assert_int_equal(s->hdr.closed, 0);
-    assert_int_equal(s->hdr.repairs, 0);
+    assert_int_equal(cur(t->r)->closed, 0);
+    assert_int_equal(s->hdr.takeovers, 0);
+    assert_int_equal(s->hdr.tables, NX_REG_TABLES);
 
     /* A second open maps the same object: a change through one handle is
      * seen through the other. */
@@ -214,8 +233,8 @@ static void registry_open_creates_then_attaches(void **state)
     NX_ASSERT_OK(nx__registry_open(t->domain, 0600, &r2));
     assert_ptr_not_equal(r2->shm, t->r->shm);
     uint32_t slot = add_node(t->r, "first");
-    assert_int_equal(r2->shm->nodes[slot].state, NX_NODE_ALIVE);
-    assert_string_equal(r2->shm->nodes[slot].name, "first");
+    assert_int_equal(cur(r2)->nodes[slot].state, NX_NODE_ALIVE);
+    assert_string_equal(cur(r2)->nodes[slot].name, "first");
     assert_int_equal(nx__registry_generation(r2), nx__registry_generation(t->r));
 
     /* Bad domain names never reach shared memory. */
@@ -233,18 +252,18 @@ static void registry_open_creates_then_attaches(void **state)
     size_t size;
     NX_ASSERT_OK(nx__plat_shm_open(reg, &fd, &size));
     close(fd);
-    assert_int_equal(t->r->shm->hdr.closed, 0);
+    assert_int_equal(cur(t->r)->closed, 0);
 
     /* ...and removes it once none does. */
-    nx__registry_node_remove(t->r, slot, t->r->shm->nodes[slot].incarnation);
+    nx__registry_node_remove(t->r, slot, cur(t->r)->nodes[slot].incarnation);
     nx__registry_close(t->r, true);
     t->r = NULL;
     NX_ASSERT_ERR(NX_ENOTFOUND, nx__plat_shm_open(reg, &fd, &size));
 
     /* The next open creates a fresh one. */
     NX_ASSERT_OK(nx__registry_open(t->domain, 0600, &t->r));
-    assert_int_equal(t->r->shm->nodes[slot].state, NX_NODE_FREE);
-    assert_int_equal(nx__registry_generation(t->r), 0);
+    assert_int_equal(cur(t->r)->nodes[slot].state, NX_NODE_FREE);
+    assert_int_equal(nx__registry_generation(t->r), 1); /* its first version */
 }
 
 /* ---- nodes ------------------------------------------------------------ */
@@ -257,7 +276,7 @@ static void registry_node_add_fills_entry_and_remove_frees_it(void **state)
     uint32_t slot, inc;
     NX_ASSERT_OK(nx__registry_node_add(t->r, &info, &slot, &inc));
     expect_bump(t->r, &gen);
-    const nx_reg_node_t *n = &t->r->shm->nodes[slot];
+    const nx_reg_node_t *n = &cur(t->r)->nodes[slot];
     assert_int_equal(n->state, NX_NODE_ALIVE);
     assert_int_equal(n->incarnation, inc);
     assert_int_equal(n->pid, (uint32_t)getpid());
@@ -269,7 +288,7 @@ static void registry_node_add_fills_entry_and_remove_frees_it(void **state)
     assert_int_equal(n->queue_capacity, 16);
     assert_int_equal(n->message_size, 256);
     assert_int_equal(n->heartbeat_timeout_ms, 1000);
-    assert_true(atomic_load(&n->heartbeat_ns) > 0);
+    assert_true(atomic_load(&t->r->shm->beat_ns[slot]) > 0);
 
     /* A second node gets another slot. */
     uint32_t other = add_node(t->r, "n2");
@@ -278,28 +297,28 @@ static void registry_node_add_fills_entry_and_remove_frees_it(void **state)
 
     /* Heartbeat: one store, not a table change. */
     nx__registry_node_beat(t->r, slot, 42);
-    assert_int_equal(atomic_load(&n->heartbeat_ns), 42);
+    assert_int_equal(atomic_load(&t->r->shm->beat_ns[slot]), 42);
     nx__registry_node_beat(t->r, NX_REG_MAX_NODES, 42); /* ignored */
 
     /* Large-data segment name: recorded only for the right incarnation. */
     nx__registry_node_set_large(t->r, slot, inc + 1, "/nexus.x.l.n1");
     expect_same_gen(t->r, gen);
-    assert_string_equal(n->large_segment, "");
+    assert_string_equal(NODE(t->r, slot)->large_segment, "");
     nx__registry_node_set_large(t->r, slot, inc, "/nexus.x.l.n1");
     expect_bump(t->r, &gen);
-    assert_string_equal(n->large_segment, "/nexus.x.l.n1");
-    assert_int_equal(atomic_load(&n->large_gen), 1);
+    assert_string_equal(NODE(t->r, slot)->large_segment, "/nexus.x.l.n1");
+    assert_int_equal(atomic_load(&NODE(t->r, slot)->large_gen), 1);
 
     /* Remove: a stale incarnation or a bad slot changes nothing. */
     nx__registry_node_remove(t->r, slot, inc + 1);
     nx__registry_node_remove(t->r, NX_REG_MAX_NODES, inc);
     expect_same_gen(t->r, gen);
-    assert_int_equal(n->state, NX_NODE_ALIVE);
+    assert_int_equal(NODE(t->r, slot)->state, NX_NODE_ALIVE);
     nx__registry_node_remove(t->r, slot, inc);
     expect_bump(t->r, &gen);
-    assert_int_equal(n->state, NX_NODE_FREE);
-    assert_int_equal(n->pid, 0);
-    assert_true(n->incarnation != inc);
+    assert_int_equal(NODE(t->r, slot)->state, NX_NODE_FREE);
+    assert_int_equal(NODE(t->r, slot)->pid, 0);
+    assert_true(NODE(t->r, slot)->incarnation != inc);
     nx__registry_node_remove(t->r, slot, inc); /* twice: nothing */
     expect_same_gen(t->r, gen);
     assert_int_equal(count_nodes(t->r, "n2"), 1);
@@ -331,7 +350,7 @@ static void registry_node_table_full_returns_elimit(void **state)
 
     /* One leaves: room for exactly one more. */
     uint32_t victim = slots[NX_REG_MAX_NODES / 2];
-    nx__registry_node_remove(t->r, victim, t->r->shm->nodes[victim].incarnation);
+    nx__registry_node_remove(t->r, victim, cur(t->r)->nodes[victim].incarnation);
     NX_ASSERT_OK(nx__registry_node_add(t->r, &info, &slot, &inc));
     assert_int_equal(slot, victim);
     info.name = "and-another";
@@ -349,7 +368,7 @@ static void registry_add_of_live_name_returns_eexist(void **state)
     assert_int_equal(s2, UINT32_MAX);
     expect_same_gen(t->r, gen);
     assert_int_equal(count_nodes(t->r, "dup"), 1);
-    assert_int_equal(t->r->shm->nodes[slot].state, NX_NODE_ALIVE);
+    assert_int_equal(cur(t->r)->nodes[slot].state, NX_NODE_ALIVE);
 }
 
 /* Child: register a node and subscribe it to "ghost-topic", then die. */
@@ -373,21 +392,21 @@ static void registry_add_reaps_dead_node_of_same_name(void **state)
     assert_int_equal(count_nodes(t->r, "ghost"), 1);
     uint32_t dead = UINT32_MAX;
     for (uint32_t i = 0; i < NX_REG_MAX_NODES; i++)
-        if (t->r->shm->nodes[i].state == NX_NODE_ALIVE)
+        if (cur(t->r)->nodes[i].state == NX_NODE_ALIVE)
             dead = i;
     assert_true(dead < NX_REG_MAX_NODES);
-    assert_int_not_equal(t->r->shm->nodes[dead].pid, (uint32_t)getpid());
-    uint32_t dead_inc = t->r->shm->nodes[dead].incarnation;
+    assert_int_not_equal(cur(t->r)->nodes[dead].pid, (uint32_t)getpid());
+    uint32_t dead_inc = cur(t->r)->nodes[dead].incarnation;
     uint32_t topic = find_topic(t->r, "ghost-topic");
     assert_true(topic < NX_REG_MAX_TOPICS);
-    assert_true(bit(t->r->shm->topics[topic].subs, dead));
+    assert_true(bit(cur(t->r)->topics[topic].subs, dead));
 
     uint64_t gen = nx__registry_generation(t->r);
     uint32_t slot = add_node(t->r, "ghost");
     expect_bump(t->r, &gen);
     assert_int_equal(count_nodes(t->r, "ghost"), 1);
-    assert_int_equal(t->r->shm->nodes[slot].pid, (uint32_t)getpid());
-    assert_true(t->r->shm->nodes[dead].incarnation != dead_inc);
+    assert_int_equal(cur(t->r)->nodes[slot].pid, (uint32_t)getpid());
+    assert_true(cur(t->r)->nodes[dead].incarnation != dead_inc);
     /* The dead node's subscription went with it, and so did its topic. */
     assert_int_equal(find_topic(t->r, "ghost-topic"), UINT32_MAX);
 }
@@ -402,22 +421,21 @@ static void registry_attach_sets_bits_and_detach_frees_topic(void **state)
 
     topic_ref_t pa = attach(t->r, "temp", NULL, a, true);
     expect_bump(t->r, &gen);
-    const nx_reg_topic_t *tp = &t->r->shm->topics[pa.slot];
-    assert_int_equal(tp->used, 1);
-    assert_int_equal(tp->incarnation, pa.inc);
-    assert_string_equal(tp->group, "g");
-    assert_string_equal(tp->name, "temp");
-    assert_true(tp->fingerprint == 0); /* raw so far */
-    assert_true(bit(tp->pubs, a));
-    assert_false(bit(tp->pubs, b));
-    assert_true(bitmap_empty(tp->subs));
+    assert_true(topic_used(t->r, pa.slot));
+    assert_int_equal(TOPIC(t->r, pa.slot)->incarnation, pa.inc);
+    assert_string_equal(TOPIC(t->r, pa.slot)->group, "g");
+    assert_string_equal(TOPIC(t->r, pa.slot)->name, "temp");
+    assert_true(TOPIC(t->r, pa.slot)->fingerprint == 0); /* raw so far */
+    assert_true(bit(TOPIC(t->r, pa.slot)->pubs, a));
+    assert_false(bit(TOPIC(t->r, pa.slot)->pubs, b));
+    assert_true(bitmap_empty(TOPIC(t->r, pa.slot)->subs));
 
     topic_ref_t sb = attach(t->r, "temp", NULL, b, false);
     expect_bump(t->r, &gen);
     assert_int_equal(sb.slot, pa.slot);
     assert_int_equal(sb.inc, pa.inc);
-    assert_true(bit(tp->subs, b));
-    assert_false(bit(tp->subs, a));
+    assert_true(bit(TOPIC(t->r, pa.slot)->subs, b));
+    assert_false(bit(TOPIC(t->r, pa.slot)->subs, a));
 
     /* Same name in another group is another topic. */
     uint32_t ts, ti;
@@ -435,14 +453,14 @@ static void registry_attach_sets_bits_and_detach_frees_topic(void **state)
     /* Detach the publisher: the subscriber keeps the topic alive. */
     nx__registry_topic_detach(t->r, pa.slot, pa.inc, a, true);
     expect_bump(t->r, &gen);
-    assert_int_equal(tp->used, 1);
-    assert_true(bitmap_empty(tp->pubs));
-    assert_true(bit(tp->subs, b));
+    assert_true(topic_used(t->r, pa.slot));
+    assert_true(bitmap_empty(TOPIC(t->r, pa.slot)->pubs));
+    assert_true(bit(TOPIC(t->r, pa.slot)->subs, b));
 
     /* The last one out frees it. */
     nx__registry_topic_detach(t->r, sb.slot, sb.inc, b, false);
     expect_bump(t->r, &gen);
-    assert_int_equal(tp->used, 0);
+    assert_false(topic_used(t->r, pa.slot));
 
     /* Reused slot, new incarnation: a stale detach does nothing. */
     topic_ref_t again = attach(t->r, "temp", NULL, a, true);
@@ -452,14 +470,14 @@ static void registry_attach_sets_bits_and_detach_frees_topic(void **state)
     nx__registry_topic_detach(t->r, NX_REG_MAX_TOPICS, again.inc, a, true);
     nx__registry_topic_detach(t->r, again.slot, again.inc, NX_REG_MAX_NODES, true);
     expect_same_gen(t->r, gen);
-    assert_true(bit(t->r->shm->topics[again.slot].pubs, a));
+    assert_true(bit(cur(t->r)->topics[again.slot].pubs, a));
 
     /* Removing a node drops its bits everywhere and frees what it alone
      * used; the other group's topic (b's) stays. */
-    nx__registry_node_remove(t->r, a, t->r->shm->nodes[a].incarnation);
-    assert_int_equal(t->r->shm->topics[again.slot].used, 0);
-    assert_int_equal(t->r->shm->topics[ts].used, 1);
-    assert_true(bit(t->r->shm->topics[ts].subs, b));
+    nx__registry_node_remove(t->r, a, cur(t->r)->nodes[a].incarnation);
+    assert_false(topic_used(t->r, again.slot));
+    assert_true(topic_used(t->r, ts));
+    assert_true(bit(cur(t->r)->topics[ts].subs, b));
 }
 
 static void registry_topic_table_full_returns_elimit(void **state)
@@ -497,10 +515,9 @@ static void registry_typed_attach_with_other_fingerprint_returns_etype(void **st
     treg_t *t = *state;
     uint32_t a = add_node(t->r, "a"), b = add_node(t->r, "b");
     topic_ref_t pa = attach(t->r, "pose", &type_a, a, true);
-    const nx_reg_topic_t *tp = &t->r->shm->topics[pa.slot];
-    assert_true(tp->fingerprint == type_a.fingerprint);
-    assert_int_equal(tp->type_size, type_a.size);
-    assert_string_equal(tp->type_name, "treg.A");
+    assert_true(TOPIC(t->r, pa.slot)->fingerprint == type_a.fingerprint);
+    assert_int_equal(TOPIC(t->r, pa.slot)->type_size, type_a.size);
+    assert_string_equal(TOPIC(t->r, pa.slot)->type_name, "treg.A");
 
     uint64_t gen = nx__registry_generation(t->r);
     char other[64] = "untouched";
@@ -510,8 +527,9 @@ static void registry_typed_attach_with_other_fingerprint_returns_etype(void **st
     assert_string_equal(other, "treg.A");
     assert_int_equal(ts, UINT32_MAX);
     expect_same_gen(t->r, gen);
-    assert_false(bit(tp->subs, b));
-    assert_true(tp->fingerprint == type_a.fingerprint); /* first type stays */
+    assert_false(bit(TOPIC(t->r, pa.slot)->subs, b));
+    assert_true(TOPIC(t->r, pa.slot)->fingerprint ==
+                type_a.fingerprint); /* first type stays */
 
     /* A short buffer gets a terminated prefix; no buffer is fine too. */
     char tiny[4] = "xxx";
@@ -526,14 +544,14 @@ static void registry_typed_attach_with_other_fingerprint_returns_etype(void **st
     assert_int_equal(sb.slot, pa.slot);
     topic_ref_t raw = attach(t->r, "pose", NULL, b, true);
     assert_int_equal(raw.slot, pa.slot);
-    assert_true(bit(tp->subs, b) && bit(tp->pubs, b));
+    assert_true(bit(TOPIC(t->r, pa.slot)->subs, b) && bit(TOPIC(t->r, pa.slot)->pubs, b));
 
     /* A raw topic takes the type of its first typed user. */
     topic_ref_t r0 = attach(t->r, "later", NULL, a, true);
-    assert_true(t->r->shm->topics[r0.slot].fingerprint == 0);
+    assert_true(cur(t->r)->topics[r0.slot].fingerprint == 0);
     attach(t->r, "later", &type_b, b, false);
-    assert_true(t->r->shm->topics[r0.slot].fingerprint == type_b.fingerprint);
-    assert_string_equal(t->r->shm->topics[r0.slot].type_name, "treg.B");
+    assert_true(cur(t->r)->topics[r0.slot].fingerprint == type_b.fingerprint);
+    assert_string_equal(cur(t->r)->topics[r0.slot].type_name, "treg.B");
 }
 
 /* ---- reaping ---------------------------------------------------------- */
@@ -595,7 +613,8 @@ static void registry_reap_removes_nodes_whose_process_is_gone(void **state)
     topic_ref_t mine = attach(t->r, "gone1", NULL, self, false); /* shares a topic */
 
     uint64_t gen = nx__registry_generation(t->r);
-    assert_int_equal(nx__registry_reap(t->r, nx__plat_now_ns(), 0, UINT32_MAX), 3);
+    assert_int_equal(nx__registry_reap(t->r, nx__plat_now_ns(), 0, UINT32_MAX, true, true),
+                     3);
     expect_bump(t->r, &gen);
     assert_int_equal(count_nodes(t->r, "gone1"), 0);
     assert_int_equal(count_nodes(t->r, "gone2"), 0);
@@ -607,13 +626,13 @@ static void registry_reap_removes_nodes_whose_process_is_gone(void **state)
     /* Their topics went, except the one a live node still uses. */
     assert_int_equal(find_topic(t->r, "gone2"), UINT32_MAX);
     assert_int_equal(find_topic(t->r, "gone3"), UINT32_MAX);
-    const nx_reg_topic_t *tp = &t->r->shm->topics[mine.slot];
-    assert_int_equal(tp->used, 1);
-    assert_true(bitmap_empty(tp->pubs));
-    assert_true(bit(tp->subs, self));
+    assert_true(topic_used(t->r, mine.slot));
+    assert_true(bitmap_empty(TOPIC(t->r, mine.slot)->pubs));
+    assert_true(bit(TOPIC(t->r, mine.slot)->subs, self));
 
     /* Nothing more to reap: nothing changes. */
-    assert_int_equal(nx__registry_reap(t->r, nx__plat_now_ns(), 0, UINT32_MAX), 0);
+    assert_int_equal(nx__registry_reap(t->r, nx__plat_now_ns(), 0, UINT32_MAX, true, true),
+                     0);
     expect_same_gen(t->r, gen);
 }
 
@@ -634,13 +653,14 @@ static void registry_reap_removes_hung_node_but_keeps_its_segment(void **state)
 
     /* Within the timeout nobody is reaped. */
     uint64_t now = nx__plat_now_ns();
-    assert_int_equal(nx__registry_reap(t->r, now, 10000000000u, UINT32_MAX), 0);
+    assert_int_equal(nx__registry_reap(t->r, now, 10000000000u, UINT32_MAX, true, true), 0);
 
     /* Ten seconds later both heartbeats are stale; `self` is exempt. */
     uint64_t gen = nx__registry_generation(t->r);
-    assert_int_equal(nx__registry_reap(t->r, now + 10000000000u, 1000000000u, self), 1);
+    assert_int_equal(
+        nx__registry_reap(t->r, now + 10000000000u, 1000000000u, self, true, true), 1);
     expect_bump(t->r, &gen);
-    assert_int_equal(t->r->shm->nodes[hung].state, NX_NODE_FREE);
+    assert_int_equal(cur(t->r)->nodes[hung].state, NX_NODE_FREE);
     assert_int_equal(count_nodes(t->r, "self"), 1);
     assert_true(object_exists(seg));
 
@@ -649,7 +669,7 @@ static void registry_reap_removes_hung_node_but_keeps_its_segment(void **state)
     NX_ASSERT_OK(nx__plat_shm_unlink(seg));
 }
 
-/* ---- repair after a dead lock holder ---------------------------------- */
+/* ---- hostile versions, dead and stopped writers ----------------------- */
 
 typedef struct half_change {
     uint32_t live_topic; /* a used topic: gets a bit for a free node slot */
@@ -658,26 +678,24 @@ typedef struct half_change {
     uint32_t half_topic; /* a free topic slot: made used, bits only for free slots */
 } half_change_t;
 
-/* Child: take the lock, leave a change half done, die holding the lock. */
-static int child_die_holding_lock(nx_registry_t *r, void *arg)
+/* Write garbage into the current version, as a hostile or buggy process
+ * mapping the registry could. */
+static void tamper_current(nx_registry_t *r, const half_change_t *h)
 {
-    const half_change_t *h = arg;
-    if (nx__registry_lock(r) != NX_OK)
-        return 1;
-    nx_registry_shm_t *s = r->shm;
+    nx_reg_tables_t *s = cur(r);
     s->topics[h->live_topic].subs[h->stray_node / 64] |= UINT64_C(1)
                                                          << (h->stray_node % 64);
     nx_reg_node_t *n = &s->nodes[h->bogus_node];
     n->state = 7;
     memset(n->name, 'x', sizeof n->name);
+    s->topic_used[h->half_topic / 64] |= UINT64_C(1) << (h->half_topic % 64);
     nx_reg_topic_t *tp = &s->topics[h->half_topic];
     tp->used = 3;
     memset(tp->name, 'y', sizeof tp->name);
     tp->pubs[h->stray_node / 64] |= UINT64_C(1) << (h->stray_node % 64);
-    return 0; /* _exit() with the lock held */
 }
 
-static void registry_lock_repairs_after_dead_holder(void **state)
+static void registry_change_over_a_tampered_version_publishes_a_consistent_one(void **state)
 {
     treg_t *t = *state;
     uint32_t live = add_node(t->r, "live");
@@ -686,45 +704,217 @@ static void registry_lock_repairs_after_dead_holder(void **state)
                        .stray_node = NX_REG_MAX_NODES - 1,
                        .bogus_node = NX_REG_MAX_NODES - 2,
                        .half_topic = NX_REG_MAX_TOPICS - 1};
-    assert_int_equal(t->r->shm->nodes[h.stray_node].state, NX_NODE_FREE);
-    assert_int_equal(t->r->shm->nodes[h.bogus_node].state, NX_NODE_FREE);
-    assert_int_equal(t->r->shm->topics[h.half_topic].used, 0);
-    uint32_t repairs = t->r->shm->hdr.repairs;
+    assert_int_equal(cur(t->r)->nodes[h.stray_node].state, NX_NODE_FREE);
+    assert_int_equal(cur(t->r)->nodes[h.bogus_node].state, NX_NODE_FREE);
+    assert_false(topic_used(t->r, h.half_topic));
+    tamper_current(t->r, &h);
 
-    run_in_child(child_die_holding_lock, t->r, &h);
+    /* Readers bound what they read: no crash, sane answers. */
+    size_t count = 99;
+    NX_ASSERT_OK(nx__registry_subscriber_count(t->r, "g", "kept", &count));
+    assert_int_equal(count, 0); /* the stray bit's slot holds no alive node */
 
+    /* The next change publishes a version that is consistent again: bits
+     * only for alive nodes, known states, terminated names, no used topic
+     * without users. */
     uint64_t gen = nx__registry_generation(t->r);
-    NX_ASSERT_OK(nx__registry_lock(t->r));
-    nx__registry_unlock(t->r);
-    assert_int_equal(t->r->shm->hdr.repairs, repairs + 1);
+    uint32_t other = add_node(t->r, "other");
     expect_bump(t->r, &gen);
-
-    /* The tables are consistent again: bits only for live nodes, known
-     * states, terminated names, no used topic without users. */
-    const nx_registry_shm_t *s = t->r->shm;
+    const nx_reg_tables_t *s = cur(t->r);
     assert_int_equal(s->nodes[h.bogus_node].state, NX_NODE_DEAD);
     assert_int_equal(s->nodes[h.bogus_node].name[sizeof s->nodes[0].name - 1], '\0');
     assert_false(bit(s->topics[tr.slot].subs, h.stray_node));
     assert_true(bit(s->topics[tr.slot].pubs, live));
-    assert_int_equal(s->topics[tr.slot].used, 1);
-    assert_int_equal(s->topics[h.half_topic].used, 0);
-    assert_int_equal(s->topics[h.half_topic].name[sizeof s->topics[0].name - 1], '\0');
+    assert_true(topic_used(t->r, tr.slot));
+    assert_false(topic_used(t->r, h.half_topic));
     assert_int_equal(s->nodes[live].state, NX_NODE_ALIVE);
-
-    /* One repair per death: the next lock is an ordinary one. */
-    NX_ASSERT_OK(nx__registry_lock(t->r));
-    nx__registry_unlock(t->r);
-    assert_int_equal(t->r->shm->hdr.repairs, repairs + 1);
-    expect_same_gen(t->r, gen);
+    assert_int_equal(s->nodes[other].state, NX_NODE_ALIVE);
 
     /* And the registry works: the repaired slots are usable. */
     char name[32];
-    for (uint32_t i = 0; i < NX_REG_MAX_NODES - 1; i++) {
+    for (uint32_t i = 0; i < NX_REG_MAX_NODES - 2; i++) {
         snprintf(name, sizeof name, "fill%u", i);
         add_node(t->r, name);
     }
-    assert_int_equal(s->nodes[h.bogus_node].state, NX_NODE_ALIVE);
-    assert_int_equal(s->nodes[h.stray_node].state, NX_NODE_ALIVE);
+    assert_int_equal(cur(t->r)->nodes[h.bogus_node].state, NX_NODE_ALIVE);
+    assert_int_equal(cur(t->r)->nodes[h.stray_node].state, NX_NODE_ALIVE);
+}
+
+/* Child: start a change and die in the middle of it (lease and a staging
+ * buffer held, half written). */
+static int child_die_mid_change(nx_registry_t *r, void *arg)
+{
+    (void)arg;
+    nx_reg_txn_t tx;
+    if (nx__registry_begin(r, true, &tx) != NX_OK)
+        return 1;
+    memset(tx.t->nodes, 0xa5, sizeof tx.t->nodes);
+    return 0; /* _exit() holding both */
+}
+
+static void registry_lease_and_buffer_of_a_dead_writer_are_taken_back(void **state)
+{
+    treg_t *t = *state;
+    uint32_t live = add_node(t->r, "live");
+    for (int i = 0; i < 3; i++) /* more dead claims than spare buffers */
+        run_in_child(child_die_mid_change, t->r, NULL);
+    assert_true(atomic_load(&t->r->shm->hdr.lease) != 0);
+    /* (The second and third child took the lease over from the first.) */
+    uint32_t takeovers = atomic_load(&t->r->shm->hdr.takeovers);
+
+    /* The next writer takes the lease over and a buffer back at once. */
+    uint64_t gen = nx__registry_generation(t->r);
+    uint64_t t0 = nx__plat_now_ns();
+    uint32_t other = add_node(t->r, "after");
+    assert_true(nx__plat_now_ns() - t0 < 5000000000u);
+    expect_bump(t->r, &gen);
+    assert_int_equal(atomic_load(&t->r->shm->hdr.takeovers), takeovers + 1);
+    assert_int_equal(cur(t->r)->nodes[live].state, NX_NODE_ALIVE);
+    assert_int_equal(cur(t->r)->nodes[other].state, NX_NODE_ALIVE);
+    assert_int_equal(atomic_load(&t->r->shm->hdr.lease), 0);
+    /* Every buffer is usable again: many changes in a row. */
+    for (int i = 0; i < 10; i++) {
+        topic_ref_t tr = attach(t->r, "spin", NULL, live, true);
+        nx__registry_topic_detach(t->r, tr.slot, tr.inc, live, true);
+    }
+    assert_int_equal(atomic_load(&t->r->shm->hdr.takeovers), takeovers + 1);
+}
+
+/*
+ * A writer stopped in the middle of a change (SIGSTOP, a debugger, a
+ * frozen cgroup) loses its lease to the next writer; when it resumes, its
+ * commit fails and the version it prepared is never published.
+ */
+static void registry_stopped_writer_is_overtaken_and_cannot_publish(void **state)
+{
+    treg_t *t = *state;
+    uint32_t live = add_node(t->r, "live");
+    int ready[2], verdict[2];
+    assert_int_equal(pipe(ready), 0);
+    assert_int_equal(pipe(verdict), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        nx_reg_txn_t tx;
+        if (nx__registry_begin(t->r, true, &tx) != NX_OK)
+            _exit(2);
+        uint32_t slot, inc;
+        nx_reg_node_info_t info = node_info("stale", "");
+        (void)info;
+        if (nx__registry_tx_topic_attach(&tx, "g", "stale-topic", NULL, live, true, &slot,
+                                         &inc, NULL, 0) != NX_OK)
+            _exit(3);
+        char c = 1;
+        if (write(ready[1], &c, 1) != 1)
+            _exit(4);
+        raise(SIGSTOP); /* stopped holding the lease, change half made */
+        bool published = nx__registry_commit(&tx);
+        c = published ? 'P' : 'F';
+        _exit(write(verdict[1], &c, 1) == 1 ? 0 : 5);
+    }
+    char c;
+    assert_int_equal(read(ready[0], &c, 1), 1);
+    int status;
+    assert_int_equal(waitpid(pid, &status, WUNTRACED), pid);
+    assert_true(WIFSTOPPED(status));
+
+    /* Others change the registry while it is stopped: after at most the
+     * lease's lifetime (plus the machine's noise). */
+    uint32_t takeovers = atomic_load(&t->r->shm->hdr.takeovers);
+    uint64_t t0 = nx__plat_now_ns();
+    uint32_t after = add_node(t->r, "after");
+    uint64_t waited = nx__plat_now_ns() - t0;
+    assert_true(waited < 5000000000u);
+    assert_int_equal(atomic_load(&t->r->shm->hdr.takeovers), takeovers + 1);
+    topic_ref_t tr = attach(t->r, "fresh", NULL, after, false);
+    uint64_t gen = nx__registry_generation(t->r);
+
+    /* Resumed, it cannot write over the newer version. */
+    kill(pid, SIGCONT);
+    assert_int_equal(read(verdict[0], &c, 1), 1);
+    assert_int_equal(c, 'F');
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+    expect_same_gen(t->r, gen);
+    assert_int_equal(find_topic(t->r, "stale-topic"), UINT32_MAX);
+    assert_true(topic_used(t->r, tr.slot));
+    assert_int_equal(cur(t->r)->nodes[after].state, NX_NODE_ALIVE);
+    /* It gave its buffer back: nothing is left claimed. */
+    for (uint32_t b = 0; b < NX_REG_TABLES; b++)
+        assert_int_equal(atomic_load(&t->r->shm->hdr.claim[b]), 0);
+    close(ready[0]);
+    close(ready[1]);
+    close(verdict[0]);
+    close(verdict[1]);
+}
+
+static void registry_garbage_in_the_lease_and_current_words_is_survived(void **state)
+{
+    treg_t *t = *state;
+    uint32_t live = add_node(t->r, "live");
+    nx_reg_header_t *h = &t->r->shm->hdr;
+
+    /* A token of no process: taken over at once. */
+    atomic_store(&h->lease, UINT64_C(0xffffffffffffffff));
+    add_node(t->r, "a");
+    assert_int_equal(atomic_load(&h->lease), 0);
+    /* A token naming a live process (us), taken just now: taken over once
+     * the lease's lifetime has passed. */
+    uint32_t ms = (uint32_t)(nx__plat_now_ns() / 1000000u);
+    atomic_store(&h->lease, NX_REG_TOKEN(getpid(), 7, ms));
+    add_node(t->r, "b");
+    assert_int_equal(atomic_load(&h->lease), 0);
+
+    /* Every spare buffer claimed by a live process: a writer that may not
+     * wait says busy; one that may waits, then says busy too. */
+    uint64_t saved[NX_REG_TABLES];
+    uint32_t cb = NX_REG_CUR_BUF(atomic_load(&h->current));
+    for (uint32_t b = 0; b < NX_REG_TABLES; b++) {
+        saved[b] = atomic_load(&h->claim[b]);
+        if (b != cb)
+            atomic_store(&h->claim[b], NX_REG_TOKEN(getpid(), 1, ms));
+    }
+    nx_reg_txn_t tx;
+    NX_ASSERT_ERR(NX_EBUSY, nx__registry_begin(t->r, false, &tx));
+    uint32_t s2, i2;
+    nx_reg_node_info_t info = node_info("c", "");
+    NX_ASSERT_ERR(NX_EBUSY, nx__registry_node_add(t->r, &info, &s2, &i2));
+    for (uint32_t b = 0; b < NX_REG_TABLES; b++)
+        atomic_store(&h->claim[b], saved[b]);
+
+    /* A current word naming no buffer: changes refuse, readers cannot
+     * tell, nobody crashes; put back, all works again. */
+    uint64_t good = atomic_load(&h->current);
+    atomic_store(&h->current, NX_REG_CUR(NX_REG_CUR_SEQ(good), 200));
+    NX_ASSERT_ERR(NX_ECORRUPT, nx__registry_begin(t->r, true, &tx));
+    size_t count;
+    NX_ASSERT_ERR(NX_ECORRUPT, nx__registry_subscriber_count(t->r, "g", "x", &count));
+    atomic_store(&h->current, good);
+    add_node(t->r, "d");
+    assert_int_equal(cur(t->r)->nodes[live].state, NX_NODE_ALIVE);
+}
+
+/* Only late nodes are probed: a node whose heartbeat is fresh is not
+ * reaped without `all`, even though its process is gone. */
+static void registry_reap_without_all_probes_only_late_nodes(void **state)
+{
+    treg_t *t = *state;
+    gone_args_t g = {"late", ""};
+    run_in_child(child_register_and_die, t->r, &g);
+    uint32_t self = add_node(t->r, "self");
+    uint32_t dead = UINT32_MAX;
+    for (uint32_t i = 0; i < NX_REG_MAX_NODES; i++)
+        if (cur(t->r)->nodes[i].state == NX_NODE_ALIVE && i != self)
+            dead = i;
+    assert_true(dead < NX_REG_MAX_NODES);
+    uint64_t now = nx__plat_now_ns();
+    nx__registry_node_beat(t->r, dead, now);
+    assert_int_equal(nx__registry_reap(t->r, now, 0, self, false, true), 0);
+    assert_int_equal(count_nodes(t->r, "late"), 1);
+    /* Two periods later it is late: probed, found gone, reaped. */
+    assert_int_equal(nx__registry_reap(t->r, now + 2100000000u, 0, self, false, true), 1);
+    assert_int_equal(count_nodes(t->r, "late"), 0);
 }
 
 /* ---- generation ------------------------------------------------------- */
@@ -756,7 +946,8 @@ static void registry_generation_moves_on_every_change_only(void **state)
     expect_bump(t->r, &gen);
     nx__registry_node_remove(t->r, slot, inc);
     expect_bump(t->r, &gen);
-    assert_int_equal(nx__registry_reap(t->r, nx__plat_now_ns(), 0, UINT32_MAX), 0);
+    assert_int_equal(nx__registry_reap(t->r, nx__plat_now_ns(), 0, UINT32_MAX, true, true),
+                     0);
     expect_same_gen(t->r, gen);
 }
 
@@ -785,8 +976,20 @@ int main(void)
         cmocka_unit_test_setup_teardown(
             registry_reap_removes_hung_node_but_keeps_its_segment, treg_setup,
             treg_teardown),
-        cmocka_unit_test_setup_teardown(registry_lock_repairs_after_dead_holder, treg_setup,
-                                        treg_teardown),
+        cmocka_unit_test_setup_teardown(
+            registry_change_over_a_tampered_version_publishes_a_consistent_one, treg_setup,
+            treg_teardown),
+        cmocka_unit_test_setup_teardown(
+            registry_lease_and_buffer_of_a_dead_writer_are_taken_back, treg_setup,
+            treg_teardown),
+        cmocka_unit_test_setup_teardown(
+            registry_stopped_writer_is_overtaken_and_cannot_publish, treg_setup,
+            treg_teardown),
+        cmocka_unit_test_setup_teardown(
+            registry_garbage_in_the_lease_and_current_words_is_survived, treg_setup,
+            treg_teardown),
+        cmocka_unit_test_setup_teardown(registry_reap_without_all_probes_only_late_nodes,
+                                        treg_setup, treg_teardown),
         cmocka_unit_test_setup_teardown(registry_generation_moves_on_every_change_only,
                                         treg_setup, treg_teardown),
     };

@@ -6,7 +6,10 @@
  * hung) and resumed, restarted under the same name; another publisher and
  * subscriber pair on another topic killed and restarted. Every message the
  * stable publisher's publish call reported as sent must reach the stable
- * subscriber exactly once, in order. The test prints the totals.
+ * subscriber exactly once, in order. A churner subscribes and unsubscribes
+ * without pause (every call a registry change) and is stopped with SIGSTOP
+ * at random points, often in the middle of a change, for up to a second:
+ * nothing it holds may stall the others. The test prints the totals.
  *
  * usage: test_soak PATH-TO-nx_peer [DURATION-S]
  */
@@ -66,8 +69,12 @@ static void soak_block_mode_with_churn(void **state)
                               "100", "--block-ms", "10000"));
     assert_true(nx_proc_wait_line(p, "READY", 10000));
 
+    nx_proc_t *churn = start(PEER("churn", "--node", "churner"));
+    assert_true(nx_proc_wait_line(churn, "READY", 10000));
+
     unsigned seed = 12345;
     int kills = 0, restarts = 0, short_hangs = 0, long_hangs = 0, other_kills = 0;
+    int churn_stops = 0;
     nx_proc_t *other_pub = NULL, *other_sub = NULL;
     uint64_t end = now_ms() + (uint64_t)duration_s * 1000;
     for (int round = 0; now_ms() < end; round++) {
@@ -79,7 +86,14 @@ static void soak_block_mode_with_churn(void **state)
         if (!nx_proc_wait_line(v, "READY", 10000))
             fail_msg("transient subscriber did not start:\n%s", v->buf);
         restarts++;
-        usleep(200000 + (seed >> 8) % 300000);
+        /* Stop the churner at a random point, for a random time (up to a
+         * second: several lease lifetimes, less than the hang timeout). */
+        usleep((seed >> 4) % 100000);
+        nx_proc_signal(churn, SIGSTOP);
+        usleep(100000 + (seed >> 8) % 900000);
+        nx_proc_signal(churn, SIGCONT);
+        churn_stops++;
+        usleep(100000 + (seed >> 8) % 200000);
         if (what == 0) {
             nx_proc_signal(v, SIGKILL);
             nx_proc_wait(v, 5000);
@@ -120,6 +134,10 @@ static void soak_block_mode_with_churn(void **state)
     nx_proc_wait(other_sub, 5000);
     other_kills += 2;
 
+    stop(churn, "churner");
+    long long churned = nx_proc_field(churn, "CHURN", "changes");
+    assert_true(churned > 100);
+
     stop(p, "stable publisher");
     long long sent = nx_proc_field(p, "SENT", "count");
     long long timeouts = nx_proc_field(p, "SENT", "timeouts");
@@ -135,8 +153,9 @@ static void soak_block_mode_with_churn(void **state)
         nx_proc_field(s, "RESULT id=0 ", "disorder"));
     printf(
         "# churn: %d transient subscribers (%d killed, %d short stalls, %d reaped as hung "
-        "and resumed), %d kills of the other pair\n",
-        restarts, kills, short_hangs, long_hangs, other_kills);
+        "and resumed), %d kills of the other pair; churner made %lld registry changes "
+        "and was stopped %d times\n",
+        restarts, kills, short_hangs, long_hangs, other_kills, churned, churn_stops);
     assert_true(sent > 1000);
     assert_int_equal(timeouts, 0);
     assert_int_equal(got, sent);

@@ -5,8 +5,8 @@
  * A snapshot is a validated, private copy of what a domain's shared
  * memory says: its nodes (with their state by the same rule the runtime
  * uses), topics, inbound queues and large-data rings. It is taken without
- * the registry lock, so a hung node holding the lock cannot hang the
- * inspector, and it reads shared memory with pread(), so an object that a
+ * waiting for anyone (readers of the registry never lock), so a stopped
+ * or hung process cannot hang the inspector, and it reads shared memory with pread(), so an object that a
  * dying process truncates cannot raise SIGBUS in the caller. Everything
  * in it has been checked: strings are terminated and hold only printable
  * ASCII ('?' replaces the rest), counts and indices are bounded, and a
@@ -160,8 +160,9 @@ typedef struct nx_inspect_domain {
     char problem[NX_PROBLEM_MAX]; /**< why the registry is not OK */
     uint64_t generation;          /**< registry generation copied */
     bool consistent;              /**< the copy settled (no change during it) */
-    uint32_t repairs;             /**< times its lock was recovered */
-    size_t object_count;          /**< shared-memory objects of the domain */
+    uint32_t
+        repairs; /**< times its writers' lease was taken over (holder gone or stopped) */
+    size_t object_count; /**< shared-memory objects of the domain */
 } nx_inspect_domain_t;
 
 /** A snapshot of one domain. Opaque; see nx_snapshot_take(). */
@@ -306,8 +307,9 @@ typedef struct nx_clean_report {
  * once no live node remains. A living process's objects are kept, a hung
  * one's too, and no process is ever signalled. With opts->force every
  * object of the domain goes (report->live_users says how many running
- * processes lose it). A real run takes the registry lock to drop entries:
- * it waits while a stopped (not dead) process holds it.
+ * processes lose it). A real run changes the registry to drop entries: it
+ * waits at most about a second for the writers' lease (a stopped holder's
+ * lease is taken over after 200 ms), then reports NX_EBUSY.
  *
  * @param[in]  domain  The domain; NULL: $NEXUS_DOMAIN, else "default".
  * @param[in]  opts    Options; NULL for the defaults. Borrowed.
