@@ -611,8 +611,8 @@ int tool_cmd_pub(tool_ctx_t *ctx, tool_args_t *a)
             break;
         }
         err = nx_publish(node, group, topic, data, size);
-        if (err == NX_ETIMEOUT) {
-            dropped++;
+        if (err == NX_ETIMEOUT || err == NX_EPARTIAL) {
+            dropped++; /* queued for the others */
         } else if (err != NX_OK) {
             tool_err(a->cmd, "publish of %zu bytes to '%s' failed: %s (%s)", size, topic,
                      nx_strerror(err), nx_err_name(err));
@@ -624,8 +624,8 @@ int tool_cmd_pub(tool_ctx_t *ctx, tool_args_t *a)
     }
     if (dropped) {
         tool_err(a->cmd,
-                 "%" PRIu64 " message%s not queued by every subscriber (queue "
-                 "full for 1 s)",
+                 "%" PRIu64 " message%s not queued by every subscriber (a queue "
+                 "full for 1 s, or a subscriber that could not be reached)",
                  dropped, dropped == 1 ? "" : "s");
         rc = TOOL_ERR;
     }

@@ -391,17 +391,21 @@ nx_err_t nx__large_send(nx_node_t *node, nx_pub_t *pub, nx_route_t *r, nx_large_
      * ring, so this is belt and braces). */
     atomic_store_explicit(&c->holders, mask, memory_order_release);
 
-    nx_err_t result = NX_OK;
+    bool full = false, unreached = r->unreached != 0;
+    nx_err_t other = NX_OK;
     for (uint32_t i = 0; i < r->count; i++) {
         const nx_target_t *t = &r->targets[i];
         if (t->peer && bits[i] < 0) {
+            /* More readers than the ring has slots: it misses this one. */
             NX_STAT_INC(node, dropped_no_queue);
-            continue; /* more readers than the ring has slots */
+            atomic_fetch_add_explicit(&t->peer->missed, 1, memory_order_relaxed);
+            unreached = true;
+            continue;
         }
         nx_err_t err = nx__send(&s, t);
         if (!t->peer) {
             if (err != NX_OK)
-                result = err; /* in-process: could not be queued */
+                other = err; /* in-process: could not be queued */
             continue;
         }
         nx_large_reader_t *rd = &lg->hdr->readers[bits[i]];
@@ -414,9 +418,13 @@ nx_err_t nx__large_send(nx_node_t *node, nx_pub_t *pub, nx_route_t *r, nx_large_
                                   memory_order_release);
         atomic_fetch_add_explicit(&rd->dropped, 1, memory_order_relaxed);
         if (err == NX_ETIMEOUT)
-            result = NX_ETIMEOUT;
+            full = true;
+        else if (err == NX_EPARTIAL)
+            unreached = true;
     }
-    return result;
+    if (unreached)
+        nx__route_retry(pub, s.now);
+    return nx__publish_status(full, unreached, other);
 }
 
 nx_err_t nx__large_publish(nx_node_t *node, nx_pub_t *pub, const void *data, size_t size)
@@ -444,6 +452,8 @@ nx_err_t nx__large_publish(nx_node_t *node, nx_pub_t *pub, const void *data, siz
                 result = e;
         }
         nx__route_put(pub);
+        if (r->unreached)
+            result = nx__publish_status(false, true, result);
         return result;
     }
     nx_large_t *lg;

@@ -122,10 +122,14 @@ static void peer_close_queue(nx_node_t *node, nx_peer_t *p);
 nx_peer_t *nx__peer_get_locked(nx_node_t *node, uint32_t slot, const nx_reg_node_t *n)
 {
     nx_peer_t *p = node->peers[slot];
+    uint64_t missed = 0;
     if (p && (p->incarnation != n->incarnation ||
               atomic_load_explicit(&p->broken, memory_order_relaxed))) {
         /* Restarted, or unusable last time (no free queue, a queue taken
-         * from us, a bad segment): try afresh. */
+         * from us, a bad segment): try afresh. The same node keeps its
+         * count of missed messages. */
+        if (p->incarnation == n->incarnation)
+            missed = atomic_load_explicit(&p->missed, memory_order_relaxed);
         peer_close_queue(node, p);
         node->peers[slot] = NULL;
         nx__peer_put(p);
@@ -135,6 +139,7 @@ nx_peer_t *nx__peer_get_locked(nx_node_t *node, uint32_t slot, const nx_reg_node
         p = peer_open(node, slot, n);
         if (!p)
             return NULL;
+        atomic_store_explicit(&p->missed, missed, memory_order_relaxed);
         node->peers[slot] = p;
     }
     atomic_fetch_add_explicit(&p->refs, 1, memory_order_relaxed);
@@ -196,6 +201,18 @@ bool nx__peer_alive(const nx_peer_t *p)
      * blocked on a full ring. */
     return atomic_load_explicit(&p->seg->state, memory_order_relaxed) == NX_SEG_RUNNING &&
            nx__plat_proc_alive(p->pid, p->seg->start_time);
+}
+
+bool nx__peer_gone(nx_node_t *node, nx_peer_t *p)
+{
+    uint64_t now = nx__plat_now_ns();
+    if (now < atomic_load_explicit(&p->gone_checked_ns, memory_order_relaxed))
+        return atomic_load_explicit(&p->gone, memory_order_relaxed);
+    bool alive = p->seg ? nx__peer_alive(p) : nx__plat_proc_alive(p->pid, 0);
+    bool gone = !alive || !nx__peer_registered(node, p);
+    atomic_store_explicit(&p->gone, gone, memory_order_relaxed);
+    atomic_store_explicit(&p->gone_checked_ns, now + 10000000u, memory_order_relaxed);
+    return gone;
 }
 
 bool nx__peer_registered(nx_node_t *node, const nx_peer_t *p)

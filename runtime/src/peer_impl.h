@@ -28,13 +28,16 @@ typedef struct nx_peer {
     int fd;
     nx_seg_header_t *seg;
     size_t seg_size;
-    uint32_t queue;               /* our queue in its segment; UINT32_MAX: none */
-    nx_spin_t lock;               /* serialises our threads on the SPSC ring (rule 6) */
-    nx_ring_prod_t prod;          /* guarded by lock */
-    _Atomic uint64_t sent;        /* messages we queued to it (guarded by lock) */
-    _Atomic uint64_t *sent_total; /* the node's sent_remote_gone, added to when freed */
-    _Atomic bool broken;          /* queue lost or segment invalid: skip */
-    uint64_t next_live_check_ns;  /* guarded by lock */
+    uint32_t queue;                   /* our queue in its segment; UINT32_MAX: none */
+    nx_spin_t lock;                   /* serialises our threads on the SPSC ring (rule 6) */
+    nx_ring_prod_t prod;              /* guarded by lock */
+    _Atomic uint64_t sent;            /* messages we queued to it (guarded by lock) */
+    _Atomic uint64_t *sent_total;     /* the node's sent_remote_gone, added to when freed */
+    _Atomic bool broken;              /* queue lost or segment invalid: skip */
+    uint64_t next_live_check_ns;      /* guarded by lock */
+    _Atomic uint64_t missed;          /* messages it did not get: unreachable */
+    _Atomic bool gone;                /* cache of nx__peer_gone() ... */
+    _Atomic uint64_t gone_checked_ns; /* ... and when it was checked */
 } nx_peer_t;
 
 /*
@@ -54,6 +57,11 @@ bool nx__peer_alive(const nx_peer_t *p);
 /* Is it still in the registry as the node we attached to? Not if it was
  * reaped as hung: then waiting for room is pointless. */
 bool nx__peer_registered(nx_node_t *node, const nx_peer_t *p);
+
+/* Has it gone for good (its process dead, or no longer in the registry as
+ * the node we attached to)? Then what it misses is no loss. Answered from
+ * a cache at most 10 ms old: cheap enough for every failed send. */
+bool nx__peer_gone(nx_node_t *node, nx_peer_t *p);
 
 /* Mark our queue closed in every peer and drop them (node destroy, rejoin). */
 void nx__peers_close(nx_node_t *node);

@@ -192,16 +192,21 @@ static nx_err_t publish_route(nx_node_t *node, nx_pub_t *pub, const void *data, 
     c.data = c.local_data = data;
     c.size = c.local_size = size;
     c.kind = NX_MSGK_DATA;
-    nx_err_t result = NX_OK;
+    bool full = false, unreached = r->unreached != 0;
+    nx_err_t other = NX_OK;
     for (uint32_t i = 0; i < r->count; i++) {
-        /* NX_ENOTFOUND (a subscriber that cannot be reached) is no loss
-         * here: see nx__shm_send(). */
         nx_err_t e = nx__send(&c, &r->targets[i]);
-        if (e != NX_OK && e != NX_ENOTFOUND)
-            result = e;
+        if (e == NX_ETIMEOUT)
+            full = true;
+        else if (e == NX_EPARTIAL)
+            unreached = true;
+        else if (e != NX_OK && e != NX_ENOTFOUND) /* gone: no loss */
+            other = e;
     }
     nx__route_put(pub);
-    return result;
+    if (unreached)
+        nx__route_retry(pub, c.now);
+    return nx__publish_status(full, unreached, other);
 }
 
 nx_err_t nx__publish(nx_node_t *node, const char *group, const char *topic,

@@ -33,6 +33,11 @@ typedef struct nx_pub {
      * freed once no reader is counted (see nx__route_get). */
     _Atomic(nx_route_t *) route;
     _Atomic uint32_t readers;
+    /* Set when a subscriber could not be reached: the next publish builds
+     * the route again (and so retries the connection), at most every
+     * NX_ROUTE_RETRY_NS. */
+    _Atomic bool route_stale;
+    _Atomic uint64_t route_retry_ns;
     pthread_mutex_t route_lock; /* serialises rebuilds; guards retired */
     nx_route_t *retired;
 } nx_pub_t;
@@ -51,6 +56,14 @@ nx_err_t nx__pub_get(nx_node_t *node, const char *group, const char *topic,
 nx_err_t nx__publish(nx_node_t *node, const char *group, const char *topic,
                      const nx_topic_desc_t *desc, const void *data, size_t size,
                      bool large_only);
+
+/* What a publish returns after trying every subscriber: a full queue
+ * first (NX_ETIMEOUT), then one that could not be reached (NX_EPARTIAL),
+ * then any other failure; NX_OK only if none. */
+static inline nx_err_t nx__publish_status(bool full, bool unreached, nx_err_t other)
+{
+    return full ? NX_ETIMEOUT : unreached ? NX_EPARTIAL : other;
+}
 
 /* Detach and free every publisher (node destroy). */
 void nx__pubs_free(nx_node_t *node);

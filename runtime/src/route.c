@@ -73,6 +73,8 @@ static nx_route_t *route_build(nx_node_t *node, nx_pub_t *pub)
             t->peer = nx__peer_get_locked(node, slots[k], &entries[k]);
             if (t->peer)
                 r->count++;
+            else
+                r->unreached++;
         }
     }
     pthread_mutex_unlock(&node->peers_lock);
@@ -87,14 +89,16 @@ nx_route_t *nx__route_get(nx_node_t *node, nx_pub_t *pub)
         atomic_fetch_add_explicit(&pub->readers, 1, memory_order_seq_cst);
         nx_route_t *r = atomic_load_explicit(&pub->route, memory_order_seq_cst);
         uint64_t gen = nx__registry_generation(node->reg);
-        if (r && r->gen == gen)
+        if (r && r->gen == gen &&
+            !atomic_load_explicit(&pub->route_stale, memory_order_relaxed))
             return r;
         /* Stale: rebuild under the lock, without counting ourselves (so
          * that retired routes can be freed), then look again. */
         atomic_fetch_sub_explicit(&pub->readers, 1, memory_order_release);
         pthread_mutex_lock(&pub->route_lock);
         nx_route_t *cur = atomic_load_explicit(&pub->route, memory_order_relaxed);
-        if (!cur || cur->gen != nx__registry_generation(node->reg)) {
+        if (!cur || cur->gen != nx__registry_generation(node->reg) ||
+            atomic_exchange_explicit(&pub->route_stale, false, memory_order_relaxed)) {
             nx_route_t *fresh = route_build(node, pub);
             if (!fresh) {
                 pthread_mutex_unlock(&pub->route_lock);
@@ -113,6 +117,15 @@ nx_route_t *nx__route_get(nx_node_t *node, nx_pub_t *pub)
         routes_collect_locked(pub);
         pthread_mutex_unlock(&pub->route_lock);
     }
+}
+
+void nx__route_retry(nx_pub_t *pub, uint64_t now_ns)
+{
+    if (now_ns < atomic_load_explicit(&pub->route_retry_ns, memory_order_relaxed))
+        return;
+    atomic_store_explicit(&pub->route_retry_ns, now_ns + NX_ROUTE_RETRY_NS,
+                          memory_order_relaxed);
+    atomic_store_explicit(&pub->route_stale, true, memory_order_relaxed);
 }
 
 void nx__route_put(nx_pub_t *pub)

@@ -20,6 +20,7 @@ typedef struct nx_route {
     struct nx_route *next; /* on the publisher's retired list */
     uint64_t gen;          /* registry generation it was built at */
     uint32_t count;
+    uint32_t unreached; /* listed subscribers without a target (out of memory) */
     nx_target_t targets[];
 } nx_route_t;
 
@@ -27,6 +28,12 @@ typedef struct nx_route {
  * it until nx__route_put(pub). NULL only when out of memory. */
 nx_route_t *nx__route_get(nx_node_t *node, struct nx_pub *pub);
 void nx__route_put(struct nx_pub *pub);
+
+/* A subscriber of pub could not be reached: build the route again at the
+ * next publish (which retries the connection), at most every
+ * NX_ROUTE_RETRY_NS. */
+#define NX_ROUTE_RETRY_NS 100000000u
+void nx__route_retry(struct nx_pub *pub, uint64_t now_ns);
 
 /* Free a route and drop its peer references. Accepts NULL. */
 void nx__route_free(nx_route_t *r);

@@ -47,8 +47,10 @@ void nx__send_init(nx_send_t *s, nx_node_t *node, struct nx_pub *pub);
 /*
  * shm.c: queue s in the peer's ring and ring its doorbell, honouring the
  * publisher's on_full policy.
- * NX_OK queued; NX_ENOTFOUND the subscriber cannot be reached (gone, no
- * queue: not a loss); NX_ETIMEOUT full (counted as a drop).
+ * NX_OK queued; NX_ENOTFOUND the subscriber is gone (not a loss);
+ * NX_EPARTIAL it lives but cannot be reached (no queue, its queue taken,
+ * a bad segment: counted against it); NX_ETIMEOUT full (counted as a
+ * drop).
  */
 nx_err_t nx__shm_send(const nx_send_t *s, struct nx_peer *p);
 

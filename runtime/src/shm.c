@@ -18,12 +18,23 @@
 
 #include <sched.h>
 
+/* The message cannot be queued for p at all. A subscriber that is gone
+ * is no loss (NX_ENOTFOUND); one that lives but cannot be reached (no
+ * free queue, its queue taken from us, a segment that failed validation)
+ * misses it: NX_EPARTIAL, counted against it. */
+static nx_err_t shm_unreached(const nx_send_t *c, nx_peer_t *p)
+{
+    NX_STAT_INC(c->node, dropped_no_queue);
+    if (nx__peer_gone(c->node, p))
+        return NX_ENOTFOUND;
+    atomic_fetch_add_explicit(&p->missed, 1, memory_order_relaxed);
+    return NX_EPARTIAL;
+}
+
 nx_err_t nx__shm_send(const nx_send_t *c, nx_peer_t *p)
 {
-    if (atomic_load_explicit(&p->broken, memory_order_relaxed)) {
-        NX_STAT_INC(c->node, dropped_no_queue);
-        return NX_ENOTFOUND;
-    }
+    if (atomic_load_explicit(&p->broken, memory_order_relaxed))
+        return shm_unreached(c, p);
     nx_on_full_t on_full = atomic_load_explicit(&c->pub->on_full, memory_order_relaxed);
     uint64_t deadline = 0;
     uint64_t backoff_ns = 1000;
@@ -36,8 +47,7 @@ nx_err_t nx__shm_send(const nx_send_t *c, nx_peer_t *p)
             q->owner_incarnation != c->node->incarnation) {
             atomic_store(&p->broken, true);
             nx__spin_unlock(&p->lock);
-            NX_STAT_INC(c->node, dropped_no_queue);
-            return NX_ENOTFOUND;
+            return shm_unreached(c, p);
         }
         void *slot;
         nx_err_t err = nx__ring_reserve(&p->prod, &slot);

@@ -88,12 +88,15 @@ nx_err_t nx_node_outbound_stats(nx_node_t *node, nx_queue_stats_t *out, size_t m
     pthread_mutex_lock(&node->peers_lock);
     for (uint32_t i = 0; i < NX_REG_MAX_NODES; i++) {
         nx_peer_t *p = node->peers[i];
-        if (!p || p->queue == UINT32_MAX)
+        if (!p)
             continue;
         if (n < max) {
-            nx__queue_stats_fill(p->prod.q, p->prod.capacity, &out[n]);
+            memset(&out[n], 0, sizeof out[n]);
+            if (p->queue != UINT32_MAX)
+                nx__queue_stats_fill(p->prod.q, p->prod.capacity, &out[n]);
             memcpy(out[n].peer, p->name, sizeof out[n].peer);
             out[n].peer_pid = (uint32_t)p->pid;
+            out[n].unreached = atomic_load_explicit(&p->missed, memory_order_relaxed);
         }
         n++;
     }

@@ -323,7 +323,7 @@ static int run_sub(void)
 
 static nx_node_t *pub_node;
 static atomic_int pub_failed;
-static atomic_uint_fast64_t pub_sent, pub_timeouts;
+static atomic_uint_fast64_t pub_sent, pub_timeouts, pub_partial;
 
 static void *pub_thread(void *arg)
 {
@@ -345,6 +345,12 @@ static void *pub_thread(void *arg)
                                      : nx_publish(pub_node, "g", opt.topic, buf, size);
             if (err == NX_OK) {
                 atomic_fetch_add(&pub_sent, 1);
+                break;
+            }
+            if (err == NX_EPARTIAL) {
+                /* Queued for every subscriber that could be reached. */
+                atomic_fetch_add(&pub_sent, 1);
+                atomic_fetch_add(&pub_partial, 1);
                 break;
             }
             if (err == NX_ETIMEOUT)
@@ -404,9 +410,16 @@ static int run_pub(void)
         pthread_create(&th[i], NULL, pub_thread, (void *)(uintptr_t)(opt.id + i));
     for (uint32_t i = 0; i < k; i++)
         pthread_join(th[i], NULL);
+    nx_queue_stats_t out[16];
+    size_t nout = 0;
+    if (nx_node_outbound_stats(pub_node, out, 16, &nout) == NX_OK)
+        for (size_t i = 0; i < nout && i < 16; i++)
+            printf("OUTBOUND peer=%s sent=%" PRIu64 " unreached=%" PRIu64 "\n", out[i].peer,
+                   out[i].sent, out[i].unreached);
     nx_node_destroy(pub_node);
-    printf("SENT count=%" PRIu64 " timeouts=%" PRIu64 "\n",
-           (uint64_t)atomic_load(&pub_sent), (uint64_t)atomic_load(&pub_timeouts));
+    printf("SENT count=%" PRIu64 " timeouts=%" PRIu64 " partial=%" PRIu64 "\n",
+           (uint64_t)atomic_load(&pub_sent), (uint64_t)atomic_load(&pub_timeouts),
+           (uint64_t)atomic_load(&pub_partial));
     printf("DONE %s\n", atomic_load(&pub_failed) ? "fail" : "ok");
     return atomic_load(&pub_failed);
 }

@@ -18,6 +18,7 @@ static void err_keeps_librpc_numbers(void **state)
     assert_int_equal(NX_ENETWORK, 5);
     assert_int_equal(NX_ETIMEOUT, 6);
     assert_int_equal(NX_EFORK, 18);
+    assert_int_equal(NX_EPARTIAL, 19);
     assert_int_equal(NX_EUNEXPECTED, 99);
 }
 
@@ -34,7 +35,7 @@ static void err_every_code_has_distinct_text_and_name(void **state)
 #undef ROW_
     };
     size_t n = sizeof codes / sizeof codes[0];
-    assert_true(n >= 18);
+    assert_true(n >= 19);
     for (size_t i = 0; i < n; i++) {
         assert_string_equal(nx_strerror(codes[i].code), codes[i].text);
         assert_string_equal(nx_err_name(codes[i].code), codes[i].name);
@@ -54,7 +55,7 @@ static void err_every_code_has_distinct_text_and_name(void **state)
 static void err_unknown_codes_are_handled(void **state)
 {
     (void)state;
-    const int unknown[] = {-1, 19, 42, 98, 100, 1000000};
+    const int unknown[] = {-1, 20, 42, 98, 100, 1000000};
     for (size_t i = 0; i < sizeof unknown / sizeof unknown[0]; i++) {
         assert_string_equal(nx_strerror((nx_err_t)unknown[i]), "unknown error");
         assert_string_equal(nx_err_name((nx_err_t)unknown[i]), "NX_E?");

@@ -262,6 +262,43 @@ static void faults_garbage_in_registry_lease_word(void **state)
     }
 }
 
+/* Row X: a subscriber that the registry lists, alive, but that cannot be
+ * reached (here: its one inbound queue belongs to another publisher; the
+ * same path covers a queue taken from us, a segment that fails
+ * validation, and running out of file descriptors). Before, publish said
+ * NX_OK for every message it never got. Now every publish says
+ * NX_EPARTIAL, the other subscriber still gets everything, and the misses
+ * are counted against the unreachable one. */
+static void faults_unreachable_subscriber_makes_publish_partial(void **state)
+{
+    (void)state;
+    nx_proc_t *narrow = start(PEER("sub", "--node", "narrow", "--forever", "--queues", "1",
+                                   "--pubs", "2", "--allow-gaps"));
+    assert_true(nx_proc_wait_line(narrow, "READY", 10000));
+    nx_proc_t *wide = start_sub("wide", "2");
+    nx_proc_t *a = start_pub("a", "0", "5000"); /* takes narrow's one queue */
+    usleep(300000);
+    nx_proc_t *b = start(PEER("pub", "--node", "b", "--id", "1", "--count", "300",
+                              "--interval-us", "200", "--wait-subs", "2"));
+    int rc = nx_proc_wait(b, 30000);
+    if (rc != 0)
+        fail_msg("publisher b exited %d:\n%s", rc, b->buf);
+    assert_int_equal(nx_proc_field(b, "SENT", "count"), 300);
+    assert_int_equal(nx_proc_field(b, "SENT", "partial"), 300);
+    assert_int_equal(nx_proc_field(b, "OUTBOUND peer=narrow", "unreached"), 300);
+    assert_int_equal(nx_proc_field(b, "OUTBOUND peer=wide", "unreached"), 0);
+    stop_ok(a, "publisher a");
+    long long sent_a = nx_proc_field(a, "SENT", "count");
+    assert_int_equal(nx_proc_field(a, "SENT", "partial"), 0);
+    usleep(100000);
+    stop_ok(wide, "wide subscriber");
+    assert_everything(wide, 1, 300);
+    assert_everything(wide, 0, sent_a);
+    stop_ok(narrow, "narrow subscriber");
+    assert_everything(narrow, 0, sent_a);
+    assert_int_equal(nx_proc_field(narrow, "RESULT id=1 ", "count"), 0);
+}
+
 static void faults_killed_while_holding_doorbell_mutex(void **state)
 {
     (void)state;
@@ -795,6 +832,7 @@ int main(int argc, char **argv)
         T(faults_killed_while_holding_registry_lock),
         T(faults_stopped_while_holding_registry_lease),
         T(faults_garbage_in_registry_lease_word),
+        T(faults_unreachable_subscriber_makes_publish_partial),
         T(faults_killed_while_holding_doorbell_mutex),
         T(faults_held_doorbell_mutex_blocks_no_sender),
         T(faults_hung_subscriber_detected_then_resumes),

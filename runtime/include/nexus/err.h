@@ -48,6 +48,7 @@ extern "C" {
     X(ECONFIG, 16, "invalid configuration")                                                \
     X(EVERSION, 17, "incompatible layout version")                                         \
     X(EFORK, 18, "node inherited across fork(): it belongs to the parent")                 \
+    X(EPARTIAL, 19, "not every subscriber was reached")                                    \
     X(EUNEXPECTED, 99, "unexpected error")
 
 /** Result of every fallible runtime function; NX_OK (0) is success. */

@@ -102,13 +102,24 @@ NX_API const char *nx_node_domain(const nx_node_t *node);
  * @param[in] topic  Topic name, 1..NX_TOPIC_NAME_MAX characters of
  *                   [A-Za-z0-9_/.-].
  * @param[in] data   Payload, borrowed for the call; may be NULL if size is 0.
- * @retval NX_OK       Delivered to (or queued for) every subscriber.
+ * @retval NX_OK       Delivered to (or queued for) every subscriber the
+ *                     registry lists. (A subscriber whose process is gone
+ *                     or that left meanwhile is not one.)
  * @retval NX_EINVAL   Bad node, name, or data.
  * @retval NX_ETYPE    The topic is typed and size differs from its type.
  * @retval NX_ETOOBIG  Too large for a slot and no large-data channel.
  * @retval NX_ETIMEOUT A subscriber's queue was full (on_full=fail: at once;
  *                     block: after block_ms); the others still got it and
  *                     the drop is counted in that queue's statistics.
+ * @retval NX_EPARTIAL No queue was full, but a live subscriber could not be
+ *                     reached at all: it has no free inbound queue
+ *                     (max_inbound_queues), its queue was taken from us
+ *                     (it believed us gone), its segment failed validation,
+ *                     or this process is out of file descriptors. The
+ *                     others still got it; the miss is counted against that
+ *                     subscriber (nx_node_outbound_stats(), `unreached`),
+ *                     and the next publish, at most every 100 ms, tries to
+ *                     connect to it again.
  */
 NX_API nx_err_t nx_publish(nx_node_t *node, const char *group, const char *topic,
                            const void *data, size_t size);

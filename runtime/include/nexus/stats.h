@@ -25,6 +25,10 @@ typedef struct nx_queue_stats {
     uint64_t rejected;   /**< messages the receiver refused (failed validation) */
     uint64_t high_water; /**< most slots ever in use, as the sender saw it */
     uint64_t pending;    /**< slots in use now */
+    /** Outbound only: messages this subscriber did not get because it could
+     *  not be reached at all (no free queue, its queue taken from us, its
+     *  segment unusable); each made the publish return NX_EPARTIAL. */
+    uint64_t unreached;
 } nx_queue_stats_t;
 
 /** Totals of a node. (The struct tag differs from nx_node_stats() so that
@@ -94,8 +98,9 @@ NX_API nx_err_t nx_node_inbound_stats(nx_node_t *node, nx_queue_stats_t *out, si
                                       size_t *count);
 
 /**
- * Read this node's queues in the nodes it sends to (one per peer).
- * Same conventions as nx_node_inbound_stats().
+ * Read this node's queues in the nodes it sends to (one per peer), and
+ * the peers it could not get a queue in (capacity 0, counts in
+ * `unreached`). Same conventions as nx_node_inbound_stats().
  */
 NX_API nx_err_t nx_node_outbound_stats(nx_node_t *node, nx_queue_stats_t *out, size_t max,
                                        size_t *count);
