@@ -5,6 +5,9 @@
  *   nx_peer pub [opts]   publish numbered messages
  *   nx_peer echo [opts]  republish everything from --topic to --out, from
  *                        inside the callback, until SIGTERM
+ *   nx_peer churn [opts] subscribe and unsubscribe without pause until SIGTERM
+ *   nx_peer idle --nodes N [opts]  N nodes (NAME-0 ...) that only live,
+ *                        until SIGTERM; prints IDLE nodes=N reaped=R
  *
  * Options:
  *   --node NAME        node name (required)
@@ -73,6 +76,7 @@ static struct {
     uint64_t ring; /* large-data ring bytes; 0: none */
     uint64_t unsub_after;
     uint32_t restarts;
+    uint32_t nodes;
     uint64_t fingerprint;
     uint32_t hb_ms, hb_timeout_ms;
     bool forever, contiguous, typed, block, allow_gaps, tolerant;
@@ -501,6 +505,41 @@ static int run_churn(void)
     return errors ? 1 : 0;
 }
 
+/* Many nodes that only live: they beat and reap, nothing else. The test
+ * checks that none of them ever removed another (all stay alive). */
+static int run_idle(void)
+{
+    catch_term();
+    nx_config_t c = make_config();
+    uint32_t n = opt.nodes ? opt.nodes : 1;
+    nx_node_t **nodes = calloc(n, sizeof *nodes);
+    if (!nodes)
+        return 1;
+    for (uint32_t i = 0; i < n; i++) {
+        char name[64];
+        snprintf(name, sizeof name, "%s-%u", opt.node, i);
+        nx_err_t err = nx_node_create(name, &c, &nodes[i]);
+        if (err != NX_OK) {
+            printf("DONE fail create %s: %s\n", name, nx_err_name(err));
+            return 1;
+        }
+    }
+    printf("READY\n");
+    while (!atomic_load(&stop_requested))
+        usleep(10000);
+    uint64_t reaped = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        nx_node_stats_t st;
+        if (nx_node_stats(nodes[i], &st) == NX_OK)
+            reaped += st.peers_reaped;
+        nx_node_destroy(nodes[i]);
+    }
+    free(nodes);
+    printf("IDLE nodes=%u reaped=%" PRIu64 "\n", n, reaped);
+    printf("DONE ok\n");
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -545,6 +584,7 @@ int main(int argc, char **argv)
         OPT_U("--ring", ring)
         OPT_U("--unsub-after", unsub_after)
         OPT_U("--restarts", restarts)
+        OPT_U("--nodes", nodes)
         OPT_U("--fingerprint", fingerprint)
         OPT_U("--hb-ms", hb_ms)
         OPT_U("--hb-timeout-ms", hb_timeout_ms)
@@ -584,6 +624,8 @@ int main(int argc, char **argv)
         return run_echo();
     if (!strcmp(opt.mode, "churn"))
         return run_churn();
+    if (!strcmp(opt.mode, "idle"))
+        return run_idle();
     fprintf(stderr, "nx_peer: unknown mode %s\n", opt.mode);
     return 2;
 }
