@@ -447,6 +447,83 @@ static void bad_registry_refused(void **state)
     assert_int_equal(object_count(), 0);
 }
 
+/* Truncate shared-memory object `name` (with its leading '/') to size. */
+static void truncate_object(const char *name, off_t size)
+{
+    int fd = shm_open(name, O_RDWR, 0);
+    assert_true(fd >= 0);
+    assert_int_equal(ftruncate(fd, size), 0);
+    close(fd);
+}
+
+/*
+ * Row 7 of the reliability issue: a same-user process truncates a node's
+ * segment, then the registry (ftruncate). The processes that map them
+ * fault (outside the threat model: that process could kill them too),
+ * but inspection and clean-up, which never map what they read, report it
+ * and go on.
+ */
+static void truncated_objects_survived(void **state)
+{
+    (void)state;
+    pid_t kid = fork_subscriber();
+    char seg_prefix[64];
+    snprintf(seg_prefix, sizeof seg_prefix, "nexus.%s.n.insp_kid.", domain);
+    char **names;
+    size_t count;
+    NX_ASSERT_OK(nx_domain_objects(domain, &names, &count));
+    char seg[128] = "";
+    for (size_t i = 0; i < count; i++)
+        if (strncmp(names[i], seg_prefix, strlen(seg_prefix)) == 0)
+            snprintf(seg, sizeof seg, "/%s", names[i]);
+    nx_domain_objects_free(names, count);
+    assert_true(seg[0]);
+
+    /* The segment first: the node is listed, its segment refused. */
+    truncate_object(seg, 100);
+    nx_snapshot_t *snap;
+    NX_ASSERT_OK(nx_snapshot_take(domain, NULL, &snap));
+    assert_int_equal(nx_snapshot_domain(snap)->registry, NX_REGISTRY_OK);
+    const nx_inspect_node_t *k = nx_snapshot_find_node(snap, "insp_kid");
+    assert_non_null(k);
+    assert_int_equal(k->segment_err, NX_ECORRUPT);
+    nx_snapshot_free(snap);
+    assert_int_equal(print_nodes(domain), 0);
+    uint32_t removed = 99;
+    NX_ASSERT_OK(nx_domain_clean(domain, &removed));
+
+    /* Then the registry: refused with the reason, nobody crashes. */
+    char reg[64];
+    snprintf(reg, sizeof reg, "/nexus.%s.registry", domain);
+    truncate_object(reg, 100);
+    NX_ASSERT_OK(nx_snapshot_take(domain, NULL, &snap));
+    const nx_inspect_domain_t *d = nx_snapshot_domain(snap);
+    assert_int_equal(d->registry, NX_REGISTRY_BAD);
+    assert_non_null(strstr(d->problem, "100 bytes"));
+    nx_snapshot_free(snap);
+    assert_int_equal(print_nodes(domain), 0);
+    assert_int_equal(nx_domain_clean(domain, &removed), NX_ECORRUPT);
+    nx_clean_report_t *rep;
+    assert_int_equal(nx_domain_cleanup(domain, NULL, &rep), NX_ECORRUPT);
+    assert_int_equal(rep->registry, NX_CLEAN_REG_BAD);
+    nx_clean_report_free(rep);
+    /* Zero bytes: the same. */
+    truncate_object(reg, 0);
+    assert_int_equal(nx_domain_clean(domain, &removed), NX_ECORRUPT);
+    NX_ASSERT_OK(nx_snapshot_take(domain, NULL, &snap));
+    assert_int_equal(nx_snapshot_domain(snap)->registry, NX_REGISTRY_BAD);
+    nx_snapshot_free(snap);
+
+    kill(kid, SIGKILL);
+    waitpid(kid, NULL, 0);
+    child = -1;
+    nx_clean_opts_t o;
+    nx_clean_opts_init(&o);
+    o.force = true;
+    NX_ASSERT_OK(nx_domain_cleanup(domain, &o, NULL));
+    assert_int_equal(object_count(), 0);
+}
+
 /* The validator on its own: a header that passes, then one fault each. */
 static void segment_check_refuses_wrapping_bounds(void **state)
 {
@@ -499,6 +576,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(forked_node_dead_and_cleanup, setup, teardown),
         cmocka_unit_test_setup_teardown(hostile_domain_refused_clearly, setup, teardown),
         cmocka_unit_test_setup_teardown(bad_registry_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(truncated_objects_survived, setup, teardown),
         cmocka_unit_test_setup_teardown(segment_check_refuses_wrapping_bounds, setup,
                                         teardown),
     };

@@ -83,9 +83,9 @@ static void scale_full_domain_at_100ms_heartbeat_is_stable(void **state)
         if (!nx_proc_wait_line(idle[i], "READY", 60000))
             fail_msg("idle nodes did not start:\n%s", idle[i]->buf);
     }
-    nx_proc_t *p = start(PEER("pub", "--node", "pair-pub", "--forever", "--interval-us",
-                              "200", "--block-ms", "10000", "--hb-ms", "100",
-                              "--hb-timeout-ms", "1000"));
+    nx_proc_t *p =
+        start(PEER("pub", "--node", "pair-pub", "--forever", "--interval-us", "200",
+                   "--block-ms", "10000", "--hb-ms", "100", "--hb-timeout-ms", "1000"));
     assert_true(nx_proc_wait_line(p, "READY", 10000));
 
     nx_snapshot_t *snap = NULL;
@@ -138,7 +138,7 @@ int main(int argc, char **argv)
     peer = argv[1];
     if (argc > 2)
         duration_s = atoi(argv[2]);
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test_teardown(scale_full_domain_at_100ms_heartbeat_is_stable, teardown)};
+    const struct CMUnitTest tests[] = {cmocka_unit_test_teardown(
+        scale_full_domain_at_100ms_heartbeat_is_stable, teardown)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
