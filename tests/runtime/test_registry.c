@@ -917,6 +917,26 @@ static void registry_reap_without_all_probes_only_late_nodes(void **state)
     assert_int_equal(count_nodes(t->r, "late"), 0);
 }
 
+/* A process that exited but was not collected (a zombie) is gone: the
+ * reaper removes it, and the tool never says it "runs". */
+static void registry_zombie_counts_as_gone(void **state)
+{
+    (void)state;
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0)
+        _exit(0);
+    /* Not collected yet: wait until the kernel shows it as a zombie. */
+    uint64_t start = 0;
+    for (int i = 0; i < 2000 && nx__plat_proc_alive(pid, 0); i++)
+        nx__plat_sleep_ns(1000000);
+    assert_false(nx__plat_proc_alive(pid, 0));
+    assert_false(nx__plat_proc_alive(pid, start));
+    assert_true(kill(pid, 0) == 0); /* it still exists, as a zombie */
+    assert_true(nx__plat_proc_alive(getpid(), nx__plat_proc_start_time(getpid())));
+    assert_int_equal(waitpid(pid, NULL, 0), pid);
+}
+
 /* ---- generation ------------------------------------------------------- */
 
 static void registry_generation_moves_on_every_change_only(void **state)
@@ -990,6 +1010,7 @@ int main(void)
             treg_teardown),
         cmocka_unit_test_setup_teardown(registry_reap_without_all_probes_only_late_nodes,
                                         treg_setup, treg_teardown),
+        cmocka_unit_test(registry_zombie_counts_as_gone),
         cmocka_unit_test_setup_teardown(registry_generation_moves_on_every_change_only,
                                         treg_setup, treg_teardown),
     };

@@ -44,39 +44,54 @@ void nx__plat_cpu_relax(void)
 #endif
 }
 
-uint64_t nx__plat_proc_start_time(pid_t pid)
+/* Read /proc/PID/stat: the process's state letter and start time. False
+ * if there is no such entry (or it cannot be parsed). */
+static bool proc_stat(pid_t pid, char *state, uint64_t *start)
 {
     char path[64], buf[1024];
     snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
-        return 0;
+        return false;
     ssize_t n = read(fd, buf, sizeof buf - 1);
     close(fd);
     if (n <= 0)
-        return 0;
+        return false;
     buf[n] = '\0';
     /* The command name (field 2) may hold spaces and ')': start after the
-     * last ')'. Field 22 is starttime; after ')' come fields 3.. */
+     * last ')'. Field 3 is the state, field 22 starttime. */
     char *p = strrchr(buf, ')');
-    if (!p)
-        return 0;
+    if (!p || p[1] != ' ' || !p[2])
+        return false;
+    *state = p[2];
     p++;
     for (int field = 3; field < 22 && *p; field++) {
         p = strchr(p + 1, ' ');
         if (!p)
-            return 0;
+            return false;
     }
-    return strtoull(p, NULL, 10);
+    *start = strtoull(p, NULL, 10);
+    return true;
+}
+
+uint64_t nx__plat_proc_start_time(pid_t pid)
+{
+    char state;
+    uint64_t start;
+    return proc_stat(pid, &state, &start) ? start : 0;
 }
 
 bool nx__plat_proc_alive(pid_t pid, uint64_t start_time)
 {
     if (pid <= 0)
         return false;
-    uint64_t st = nx__plat_proc_start_time(pid);
-    if (st == 0) /* no /proc entry: exists only if kill(0) says so */
+    char state = 0;
+    uint64_t st = 0;
+    if (!proc_stat(pid, &state, &st)) /* no /proc entry: exists only if kill(0) says so */
         return kill(pid, 0) == 0 || errno == EPERM;
+    /* A zombie has exited: only its parent has not collected it yet. */
+    if (state == 'Z' || state == 'X')
+        return false;
     return start_time == 0 || st == start_time;
 }
 

@@ -37,7 +37,8 @@ void nx__plat_cpu_relax(void);
  *  (clock ticks since boot on Linux). 0 if the process does not exist. */
 uint64_t nx__plat_proc_start_time(pid_t pid);
 
-/** True if process pid exists and started at start_time (0: any). */
+/** True if process pid exists, runs (a zombie has exited: false) and
+ *  started at start_time (0: any). */
 bool nx__plat_proc_alive(pid_t pid, uint64_t start_time);
 
 /**
