@@ -8,6 +8,10 @@
  * thousands of messages reported as sent (issue 11, row 8). Now liveness
  * reads the heartbeats (memory) and probes only the late.
  *
+ * The hang timeout is 2 s (20 periods): short enough that a node starved
+ * of its tick by the registry would be reaped, long enough for a loaded
+ * 2-core machine running the sanitizer builds.
+ *
  * Asserts: no node was ever removed by another (each process reports how
  * many its nodes reaped: 0), all 128 are alive at the end as a snapshot
  * sees them, and a pair publishing under on_full = block the whole time
@@ -64,28 +68,28 @@ static void scale_full_domain_at_100ms_heartbeat_is_stable(void **state)
     nx_config_default(&c);
     snprintf(c.domain, sizeof c.domain, "%s", domain);
     c.node.heartbeat_ms = 100;
-    c.node.heartbeat_timeout_ms = 1000;
+    c.node.heartbeat_timeout_ms = 2000;
     c.node.max_inbound_queues = 4;
     c.node.queue_capacity = 16;
     nx_node_t *observer;
     NX_ASSERT_OK(nx_node_create("observer", &c, &observer));
 
     nx_proc_t *s = start(PEER("sub", "--node", "pair-sub", "--forever", "--hb-ms", "100",
-                              "--hb-timeout-ms", "1000"));
+                              "--hb-timeout-ms", "2000"));
     assert_true(nx_proc_wait_line(s, "READY", 10000));
     nx_proc_t *idle[IDLE_PROCS];
     for (int i = 0; i < IDLE_PROCS; i++) {
         char prefix[16];
         snprintf(prefix, sizeof prefix, "idle%d", i);
         idle[i] = start(PEER("idle", "--node", prefix, "--nodes", (char *)idle_counts[i],
-                             "--hb-ms", "100", "--hb-timeout-ms", "1000", "--queues", "4",
+                             "--hb-ms", "100", "--hb-timeout-ms", "2000", "--queues", "4",
                              "--queue-capacity", "16"));
         if (!nx_proc_wait_line(idle[i], "READY", 60000))
             fail_msg("idle nodes did not start:\n%s", idle[i]->buf);
     }
     nx_proc_t *p =
         start(PEER("pub", "--node", "pair-pub", "--forever", "--interval-us", "200",
-                   "--block-ms", "10000", "--hb-ms", "100", "--hb-timeout-ms", "1000"));
+                   "--block-ms", "10000", "--hb-ms", "100", "--hb-timeout-ms", "2000"));
     assert_true(nx_proc_wait_line(p, "READY", 10000));
 
     nx_snapshot_t *snap = NULL;
