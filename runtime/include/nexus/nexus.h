@@ -8,6 +8,8 @@
  *   nexus/types.h   message info, type and topic descriptors
  *   nexus/node.h    nodes, publish, subscribe, loans
  *   nexus/stats.h   node and queue statistics
+ *   nexus/inspect.h looking inside a domain, clean-up
+ *   nexus/service.h request/response (services)
  */
 #ifndef NEXUS_NEXUS_H
 #define NEXUS_NEXUS_H
@@ -20,5 +22,6 @@
 #include <nexus/node.h>
 #include <nexus/stats.h>
 #include <nexus/inspect.h>
+#include <nexus/service.h>
 
 #endif /* NEXUS_NEXUS_H */
