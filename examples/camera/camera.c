@@ -41,7 +41,8 @@ int main(int argc, char **argv)
     const char *topic = vehicle_sensors_front_camera_topic.name;
     size_t subs = 0;
     for (int i = 0; i < 1000 && subs < (size_t)want_subs; i++) {
-        if (nx_subscriber_count(node, "", topic, &subs) != NX_OK || subs < (size_t)want_subs)
+        if (nx_subscriber_count(node, "", topic, &subs) != NX_OK ||
+            subs < (size_t)want_subs)
             sleep_ms(10);
     }
     if (subs < (size_t)want_subs) {
@@ -69,7 +70,7 @@ int main(int argc, char **argv)
         frame->height = 1024;
         frame->pixels.len = (uint32_t)sizeof frame->pixels.data; /* 2048 x 1024 x 4 B */
         memset(frame->pixels.data, (int)(sent & 0xff), sizeof frame->pixels.data);
-        memcpy(frame->pixels.data, &sent, sizeof sent); /* the frame number */
+        memcpy(frame->pixels.data, &sent, sizeof sent);               /* the frame number */
         err = vehicle_sensors_front_camera_publish_loan(node, frame); /* the loan ends */
         if (err != NX_OK) {
             fprintf(stderr, "camera-pub: publish: %s\n", nx_strerror(err));
@@ -77,8 +78,8 @@ int main(int argc, char **argv)
         }
         sent++;
     }
-    printf("camera-pub: sent %ld frames of %zu bytes through loans (%ld waits for room)\n", sent,
-           sizeof(vehicle_sensors_CameraFrame), busy);
+    printf("camera-pub: sent %ld frames of %zu bytes through loans (%ld waits for room)\n",
+           sent, sizeof(vehicle_sensors_CameraFrame), busy);
     /* Stay until the subscribers have read the frames still in the ring. */
     for (int i = 0; i < 1000; i++) {
         if (nx_subscriber_count(node, "", topic, &subs) != NX_OK || subs == 0)

@@ -42,8 +42,8 @@ static void on_frame(const vehicle_sensors_CameraFrame *frame, const nx_msg_info
     memcpy(&number, frame->pixels.data, sizeof number);
     /* Look at a pixel of the last row: the whole frame is there. */
     uint8_t last = frame->pixels.data[frame->pixels.len - 1];
-    if (frame->pixels.len != sizeof frame->pixels.data || last != (uint8_t)(number & 0xff) ||
-        !(info->flags & NX_MSG_LARGE))
+    if (frame->pixels.len != sizeof frame->pixels.data ||
+        last != (uint8_t)(number & 0xff) || !(info->flags & NX_MSG_LARGE))
         atomic_fetch_add(&damaged, 1);
     if (atomic_load(&received) == 0)
         first_ns = info->send_time_ns;
@@ -79,8 +79,9 @@ int main(int argc, char **argv)
     long n = atomic_load(&received);
     double s = (double)(last_ns - first_ns) / 1e9;
     double bytes = (double)n * (double)sizeof(vehicle_sensors_CameraFrame);
-    printf("camera-view: %ld frames of 8 MiB in %.3f s: %.0f frames/s, %.0f MB/s, %ld damaged\n",
-           n, s, s > 0 ? (double)n / s : 0.0, s > 0 ? bytes / s / 1e6 : 0.0,
-           atomic_load(&damaged));
+    printf(
+        "camera-view: %ld frames of 8 MiB in %.3f s: %.0f frames/s, %.0f MB/s, %ld damaged\n",
+        n, s, s > 0 ? (double)n / s : 0.0, s > 0 ? bytes / s / 1e6 : 0.0,
+        atomic_load(&damaged));
     return n == want && atomic_load(&damaged) == 0 ? 0 : 1;
 }

@@ -92,7 +92,8 @@ static int measure(const nx_config_t *cfg, int pings, long pause_us)
 
     nx_node_t *node;
     nx_err_t err = nx_node_create("measure", cfg, &node);
-    if (err == NX_OK && (err = nx_subscribe(node, "", "example/pong", on_pong, NULL)) != NX_OK)
+    if (err == NX_OK &&
+        (err = nx_subscribe(node, "", "example/pong", on_pong, NULL)) != NX_OK)
         nx_node_destroy(node);
     if (err != NX_OK) {
         fprintf(stderr, "config: %s\n", nx_strerror(err));
@@ -163,7 +164,8 @@ int main(int argc, char **argv)
     printf("config: %s: domain '%s', %u slots of %u bytes per queue\n", path, cfg.domain,
            cfg.node.queue_capacity, cfg.node.message_size);
     fflush(stdout);
-    const nx_notify_mode_t modes[] = {NX_NOTIFY_SEMAPHORE, NX_NOTIFY_CONDVAR, NX_NOTIFY_SPIN};
+    const nx_notify_mode_t modes[] = {NX_NOTIFY_SEMAPHORE, NX_NOTIFY_CONDVAR,
+                                      NX_NOTIFY_SPIN};
     for (size_t i = 0; i < sizeof modes / sizeof modes[0]; i++) {
         cfg.node.notify = modes[i];
         if (measure(&cfg, pings, pause_us) != 0)

@@ -12,11 +12,13 @@
 
 static int delivered;
 
-static void on_temp(const vehicle_sensors_Temperature *t, const nx_msg_info_t *info, void *user)
+static void on_temp(const vehicle_sensors_Temperature *t, const nx_msg_info_t *info,
+                    void *user)
 {
     pthread_t *publisher_thread = user;
-    printf("consumer: %.1f C from %s, %s, on the %s thread\n", (double)t->zones.items[0].value,
-           info->sender, (info->flags & NX_MSG_INPROC) ? "direct call" : "through shared memory",
+    printf("consumer: %.1f C from %s, %s, on the %s thread\n",
+           (double)t->zones.items[0].value, info->sender,
+           (info->flags & NX_MSG_INPROC) ? "direct call" : "through shared memory",
            pthread_equal(pthread_self(), *publisher_thread) ? "publisher's" : "receive");
     delivered++;
 }

@@ -25,14 +25,14 @@ static void on_status(const void *data, size_t size, const nx_msg_info_t *info, 
     (void)user;
     struct status s;
     if (size != sizeof s) {
-        fprintf(stderr, "raw-sub: %s/%s: %zu bytes, expected %zu\n", info->group, info->topic,
-                size, sizeof s);
+        fprintf(stderr, "raw-sub: %s/%s: %zu bytes, expected %zu\n", info->group,
+                info->topic, size, sizeof s);
         return;
     }
     memcpy(&s, data, sizeof s); /* data may not be aligned for struct status */
     s.text[sizeof s.text - 1] = '\0';
-    printf("raw-sub: %s/%s from %s: code %u, \"%s\" (%zu bytes)\n", info->group, info->topic,
-           info->sender, s.code, s.text, size);
+    printf("raw-sub: %s/%s from %s: code %u, \"%s\" (%zu bytes)\n", info->group,
+           info->topic, info->sender, s.code, s.text, size);
     fflush(stdout);
     atomic_fetch_add(&statuses, 1);
 }
@@ -41,8 +41,9 @@ static void on_dump(const void *data, size_t size, const nx_msg_info_t *info, vo
 {
     (void)user;
     const unsigned char *b = data;
-    printf("raw-sub: %s/%s from %s: %zu bytes%s, first byte 0x%02x\n", info->group, info->topic,
-           info->sender, size, (info->flags & NX_MSG_LARGE) ? " on the large-data channel" : "",
+    printf("raw-sub: %s/%s from %s: %zu bytes%s, first byte 0x%02x\n", info->group,
+           info->topic, info->sender, size,
+           (info->flags & NX_MSG_LARGE) ? " on the large-data channel" : "",
            size ? b[0] : 0);
     fflush(stdout);
     atomic_fetch_add(&dumps, 1);
@@ -64,7 +65,8 @@ int main(int argc, char **argv)
         nx_node_destroy(node);
         return 1;
     }
-    for (int i = 0; i < 1000 && (atomic_load(&statuses) < want || atomic_load(&dumps) < 1); i++) {
+    for (int i = 0; i < 1000 && (atomic_load(&statuses) < want || atomic_load(&dumps) < 1);
+         i++) {
         struct timespec ts = {0, 10000000};
         nanosleep(&ts, NULL);
     }

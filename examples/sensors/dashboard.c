@@ -17,14 +17,15 @@
 static atomic_long cabin_count, engine_count;
 
 /* Runs on the node's receive thread, one message at a time. */
-static void on_temp(const vehicle_sensors_Temperature *t, const nx_msg_info_t *info, void *user)
+static void on_temp(const vehicle_sensors_Temperature *t, const nx_msg_info_t *info,
+                    void *user)
 {
     atomic_long *counter = user;
     atomic_fetch_add(counter, 1);
     for (uint32_t i = 0; i < t->zones.count; i++)
-        printf("dashboard: %-6s %5.1f C  (%s, seq %llu, topic %s)\n", t->zones.items[i].name,
-               (double)t->zones.items[i].value, info->sender, (unsigned long long)info->seq,
-               info->topic);
+        printf("dashboard: %-6s %5.1f C  (%s, seq %llu, topic %s)\n",
+               t->zones.items[i].name, (double)t->zones.items[i].value, info->sender,
+               (unsigned long long)info->seq, info->topic);
     fflush(stdout);
 }
 
@@ -39,8 +40,10 @@ int main(int argc, char **argv)
         fprintf(stderr, "dashboard: cannot join: %s\n", nx_strerror(err));
         return 1;
     }
-    if ((err = vehicle_sensors_cabin_temp_subscribe(node, on_temp, &cabin_count)) != NX_OK ||
-        (err = vehicle_sensors_engine_temp_subscribe(node, on_temp, &engine_count)) != NX_OK) {
+    if ((err = vehicle_sensors_cabin_temp_subscribe(node, on_temp, &cabin_count)) !=
+            NX_OK ||
+        (err = vehicle_sensors_engine_temp_subscribe(node, on_temp, &engine_count)) !=
+            NX_OK) {
         fprintf(stderr, "dashboard: cannot subscribe: %s\n", nx_strerror(err));
         nx_node_destroy(node);
         return 1;
@@ -48,7 +51,8 @@ int main(int argc, char **argv)
     printf("dashboard: ready in domain '%s'\n", nx_node_domain(node));
     fflush(stdout);
     while (!atomic_load(&stop_requested) &&
-           (want == 0 || atomic_load(&cabin_count) < want || atomic_load(&engine_count) < want))
+           (want == 0 || atomic_load(&cabin_count) < want ||
+            atomic_load(&engine_count) < want))
         sleep_ms(10);
     nx_node_destroy(node); /* no callback runs once this returns */
     printf("dashboard: %ld cabin and %ld engine readings\n", atomic_load(&cabin_count),

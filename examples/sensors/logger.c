@@ -15,7 +15,8 @@
 
 static atomic_long logged;
 
-static void on_cabin(const vehicle_sensors_Temperature *t, const nx_msg_info_t *info, void *user)
+static void on_cabin(const vehicle_sensors_Temperature *t, const nx_msg_info_t *info,
+                     void *user)
 {
     (void)user;
     double us = (double)(info->recv_time_ns - info->send_time_ns) / 1000.0;

@@ -46,7 +46,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "sensors-temp: cannot join: %s\n", nx_strerror(err));
         return 1;
     }
-    if (subscribers > 0 && !wait_subscribers(node, topic->name, (size_t)subscribers, 10000)) {
+    if (subscribers > 0 &&
+        !wait_subscribers(node, topic->name, (size_t)subscribers, 10000)) {
         fprintf(stderr, "%s: fewer than %ld subscribers on %s\n", name, subscribers,
                 topic->name);
         nx_node_destroy(node);
