@@ -15,6 +15,10 @@
 #
 # Generate a schema once per project: put the generated code in a static
 # library and link it from every program that uses it.
+#
+# It calls target_link_libraries(<target> PUBLIC ...): link <target> with
+# the keyword forms (PRIVATE, PUBLIC, INTERFACE) too, as CMake refuses to
+# mix them with the plain form on one target.
 function(nexus_generate)
   cmake_parse_arguments(PARSE_ARGV 0 _ng "" "TARGET" "FILES;INCLUDE_DIRS")
   if(NOT _ng_TARGET)
