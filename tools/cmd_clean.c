@@ -26,7 +26,8 @@ static const char clean_help[] =
     "kept (a hung node too). No process is ever signalled.\n"
     "\n"
     "      --all-domains  clean every domain found in shared memory\n"
-    "  -n, --dry-run      only say what would be removed\n"
+    "      --dry-run      only say what would be removed (no short form: -n is\n"
+    "                     --count in echo and pub)\n"
     "      --force        remove EVERY object of the domain, even those of running\n"
     "                     nodes (they lose the domain), and a registry that fails\n"
     "                     validation. A warning names the running owners.\n";
@@ -149,14 +150,24 @@ int tool_cmd_clean(tool_ctx_t *ctx, tool_args_t *a)
 {
     static const tool_opt_t opts[] = {
         {"all-domains", 0, false, OPT_ALL},
-        {"dry-run", 'n', false, OPT_DRY},
+        {"dry-run", 0, false, OPT_DRY},
         {"force", 0, false, OPT_FORCE},
         {NULL, 0, false, 0},
     };
     clean_opts_t o = {false, false, false, true};
     bool all = false;
     const char *val;
-    for (int id; (id = tool_args_next(a, opts, &val)) != TOOL_ARG_END;) {
+    for (;;) {
+        /* -n was --dry-run here once; it is --count in echo and pub. Refuse
+         * it with the long name rather than guess which one was meant. */
+        if (!a->only_pos && a->i < a->argc && !strcmp(a->argv[a->i], "-n"))
+            return tool_usage_err(a->cmd,
+                                  "'-n' is not an option of clean (it is --count in echo "
+                                  "and pub); write --dry-run to only see what would be "
+                                  "removed");
+        int id = tool_args_next(a, opts, &val);
+        if (id == TOOL_ARG_END)
+            break;
         switch (id) {
         case TOOL_ARG_ERROR:
             return TOOL_USAGE;

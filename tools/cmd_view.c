@@ -97,7 +97,8 @@ static int report_missing(const tool_ctx_t *ctx, const char *cmd, const char *li
 /* Take the domain's snapshot; returns -1 when its registry is usable,
  * else an exit status (the snapshot is freed then). */
 static int load_snapshot(const tool_ctx_t *ctx, const char *cmd, const char *list,
-                         uint32_t hung_ms, bool segments, nx_snapshot_t **snap)
+                         uint32_t hung_ms, bool segments, const char *only,
+                         nx_snapshot_t **snap)
 {
     nx_snapshot_opts_t o;
     nx_snapshot_opts_init(&o);
@@ -111,8 +112,20 @@ static int load_snapshot(const tool_ctx_t *ctx, const char *cmd, const char *lis
     const nx_inspect_domain_t *d = nx_snapshot_domain(*snap);
     if (d->registry == NX_REGISTRY_OK)
         return -1;
-    int rc = d->registry == NX_REGISTRY_MISSING ? report_missing(ctx, cmd, list)
+    int rc;
+    if (d->registry == NX_REGISTRY_MISSING && only && !ctx->json) {
+        /* One error for one problem: the node asked for is not there. */
+        char shown[NX_NODE_NAME_MAX + 1];
+        tool_sanitize(shown, sizeof shown, only);
+        tool_err(
+            cmd,
+            "no node named '%s' in domain '%s' (it has no registry: no node runs in it)",
+            shown, ctx->domain);
+        rc = TOOL_ERR;
+    } else {
+        rc = d->registry == NX_REGISTRY_MISSING ? report_missing(ctx, cmd, list)
                                                 : tool_report_reg_problem(cmd, d);
+    }
     nx_snapshot_free(*snap);
     *snap = NULL;
     return rc;
@@ -241,7 +254,7 @@ int tool_cmd_nodes(tool_ctx_t *ctx, tool_args_t *a)
     if (rc != -1)
         return rc;
     nx_snapshot_t *snap;
-    rc = load_snapshot(ctx, a->cmd, "nodes", (uint32_t)hung_ms, true, &snap);
+    rc = load_snapshot(ctx, a->cmd, "nodes", (uint32_t)hung_ms, true, NULL, &snap);
     if (rc != -1)
         return rc;
 
@@ -391,7 +404,7 @@ int tool_cmd_topics(tool_ctx_t *ctx, tool_args_t *a)
     if (rc != -1)
         return rc;
     nx_snapshot_t *snap;
-    rc = load_snapshot(ctx, a->cmd, "topics", 0, false, &snap);
+    rc = load_snapshot(ctx, a->cmd, "topics", 0, false, NULL, &snap);
     if (rc != -1)
         return rc;
     tool_table_t t;
@@ -613,7 +626,7 @@ int tool_cmd_stats(tool_ctx_t *ctx, tool_args_t *a)
         return rc;
     const char *only = npos ? pos[0] : NULL;
     nx_snapshot_t *snap;
-    rc = load_snapshot(ctx, a->cmd, "nodes", 0, true, &snap);
+    rc = load_snapshot(ctx, a->cmd, "nodes", 0, true, only, &snap);
     if (rc != -1) {
         if (rc == TOOL_OK && only) {
             char shown[NX_NODE_NAME_MAX + 1];

@@ -57,14 +57,6 @@ static void usage(FILE *f)
           f);
 }
 
-/* Runtime log lines, in the tool's own format. */
-static void log_hook(nx_log_level_t level, const char *module, const char *line, void *user)
-{
-    (void)user;
-    fprintf(stderr, "nexus: %s: %s: %s\n", nx_log_level_name(level),
-            module ? module : "runtime", line);
-}
-
 static int cmd_version(tool_ctx_t *ctx, tool_args_t *a)
 {
     const char *val;
@@ -112,6 +104,63 @@ static const tool_cmd_t *find_command(const char *name)
     return NULL;
 }
 
+/* Edit distance (insert, delete, substitute, swap two neighbours) between
+ * two short words, capped: for "did you mean". */
+static size_t edit_distance(const char *x, const char *y)
+{
+    size_t n = strlen(x), m = strlen(y);
+    if (n > 31 || m > 31)
+        return 99;
+    size_t d[32][32];
+    for (size_t i = 0; i <= n; i++)
+        d[i][0] = i;
+    for (size_t j = 0; j <= m; j++)
+        d[0][j] = j;
+    for (size_t i = 1; i <= n; i++) {
+        for (size_t j = 1; j <= m; j++) {
+            size_t best = d[i - 1][j - 1] + (x[i - 1] != y[j - 1]);
+            if (d[i - 1][j] + 1 < best)
+                best = d[i - 1][j] + 1;
+            if (d[i][j - 1] + 1 < best)
+                best = d[i][j - 1] + 1;
+            if (i > 1 && j > 1 && x[i - 1] == y[j - 2] && x[i - 2] == y[j - 1] &&
+                d[i - 2][j - 2] + 1 < best)
+                best = d[i - 2][j - 2] + 1;
+            d[i][j] = best;
+        }
+    }
+    return d[n][m];
+}
+
+/* The command closest to name (a prefix of it, or at most two edits
+ * away), or NULL. */
+static const tool_cmd_t *suggest_command(const char *name)
+{
+    const tool_cmd_t *best = NULL;
+    size_t best_d = 3, len = strlen(name);
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+        size_t d = len >= 2 && strncmp(commands[i].name, name, len) == 0
+                       ? 0
+                       : edit_distance(name, commands[i].name);
+        if (d < best_d && d < strlen(commands[i].name)) {
+            best = &commands[i];
+            best_d = d;
+        }
+    }
+    return best;
+}
+
+static int unknown_command(const char *cmd, const char *name)
+{
+    char shown[64];
+    tool_sanitize(shown, sizeof shown, name);
+    const tool_cmd_t *c = suggest_command(name);
+    if (c)
+        return tool_usage_err(cmd, "unknown command '%s'; did you mean '%s'?", shown,
+                              c->name);
+    return tool_usage_err(cmd, "unknown command '%s'", shown);
+}
+
 static int cmd_help(tool_ctx_t *ctx, tool_args_t *a)
 {
     const char *val;
@@ -134,11 +183,11 @@ static int cmd_help(tool_ctx_t *ctx, tool_args_t *a)
     }
     const tool_cmd_t *c = find_command(topic);
     if (!c || c->run == cmd_help)
-        return tool_usage_err("nexus help", "unknown command '%s'", topic);
+        return unknown_command("nexus help", topic);
     char *argv[] = {(char *)"--help", NULL};
     char name[64];
     snprintf(name, sizeof name, "nexus %s", c->name);
-    tool_args_t sub = {1, argv, 0, false, name};
+    tool_args_t sub = {1, argv, 0, false, name, NULL};
     return c->run(ctx, &sub);
 }
 
@@ -146,10 +195,10 @@ int main(int argc, char **argv)
 {
     tool_ctx_t ctx;
     memset(&ctx, 0, sizeof ctx);
-    nx_log_set_hook(log_hook, NULL);
+    nx_log_set_hook(tool_log_hook, NULL);
     tool_apply_log_level(&ctx);
 
-    tool_args_t a = {argc - 1, argv + 1, 0, false, "nexus"};
+    tool_args_t a = {argc - 1, argv + 1, 0, false, "nexus", NULL};
     const tool_cmd_t *cmd = NULL;
     const char *val;
     static const tool_opt_t global_opts[] = {
@@ -163,14 +212,14 @@ int main(int argc, char **argv)
         case TOOL_ARG_POSITIONAL:
             cmd = find_command(val);
             if (!cmd)
-                return tool_usage_err("nexus", "unknown command '%s'", val);
+                return unknown_command("nexus", val);
             break;
         case TOOL_OPT_HELP:
             usage(stdout);
             return TOOL_OK;
         case 1: {
             char *vargv[] = {NULL};
-            tool_args_t none = {0, vargv, 0, false, "nexus version"};
+            tool_args_t none = {0, vargv, 0, false, "nexus version", NULL};
             return cmd_version(&ctx, &none);
         }
         default:
@@ -185,7 +234,7 @@ int main(int argc, char **argv)
     }
     char name[64];
     snprintf(name, sizeof name, "nexus %s", cmd->name);
-    tool_args_t sub = {a.argc, a.argv, a.i, false, name};
+    tool_args_t sub = {a.argc, a.argv, a.i, false, name, NULL};
     int rc = cmd->run(&ctx, &sub);
     if (fflush(stdout) != 0 && rc == TOOL_OK) {
         tool_err(name, "cannot write the output");

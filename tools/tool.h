@@ -68,9 +68,10 @@ enum {
 typedef struct tool_args {
     int argc;
     char **argv;
-    int i;           /* next argument */
-    bool only_pos;   /* after "--" */
-    const char *cmd; /* for messages: "nexus nodes" */
+    int i;               /* next argument */
+    bool only_pos;       /* after "--" */
+    const char *cmd;     /* for messages: "nexus nodes" */
+    const char *cluster; /* the rest of a cluster of short flags ("-vv"), or NULL */
 } tool_args_t;
 
 /*
@@ -94,6 +95,11 @@ int tool_apply_common(tool_ctx_t *ctx, int id, const char *val);
  * if $NEXUS_DOMAIN is not a valid name.
  */
 int tool_resolve_domain(tool_ctx_t *ctx, const char *cmd);
+
+/* The runtime's log lines, in the tool's format, on stderr; none while
+ * tool_log_quiet is set (around a call whose error the tool reports). */
+void tool_log_hook(nx_log_level_t level, const char *module, const char *line, void *user);
+extern bool tool_log_quiet;
 
 /* Set the log level the runtime uses for its own lines (verbose). */
 void tool_apply_log_level(tool_ctx_t *ctx);

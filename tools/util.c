@@ -71,6 +71,11 @@ static const tool_opt_t *opt_find_short(const tool_opt_t *specs, char c)
 int tool_args_next(tool_args_t *a, const tool_opt_t *specs, const char **val)
 {
     *val = NULL;
+    if (a->cluster && *a->cluster) {
+        /* The next flag of "-vv": checked whole when the cluster was read. */
+        return opt_find_short(specs, *a->cluster++)->id;
+    }
+    a->cluster = NULL;
     if (a->i >= a->argc)
         return TOOL_ARG_END;
     const char *arg = a->argv[a->i++];
@@ -96,17 +101,30 @@ int tool_args_next(tool_args_t *a, const tool_opt_t *specs, const char **val)
         if (eq)
             inline_val = eq + 1;
     } else {
-        if (arg[2] != '\0') {
-            tool_usage_err(a->cmd,
-                           "unknown option '%s' (short options take no "
-                           "attached value; write '-%c VALUE')",
-                           arg, arg[1]);
-            return TOOL_ARG_ERROR;
-        }
         o = opt_find_short(specs, arg[1]);
         if (!o) {
-            tool_usage_err(a->cmd, "unknown option '%s'", arg);
+            tool_usage_err(a->cmd, "unknown option '-%c'", arg[1]);
             return TOOL_ARG_ERROR;
+        }
+        if (arg[2] != '\0') {
+            /* "-vv": a cluster of flags that take no value, as in getopt. */
+            if (o->has_arg) {
+                tool_usage_err(a->cmd,
+                               "option '-%c' takes its value as the next argument: "
+                               "write '-%c %s'",
+                               arg[1], arg[1], arg + 2);
+                return TOOL_ARG_ERROR;
+            }
+            for (const char *c = arg + 2; *c; c++) {
+                const tool_opt_t *f = opt_find_short(specs, *c);
+                if (!f || f->has_arg) {
+                    tool_usage_err(a->cmd, "unknown option '%s' ('-%c' %s)", arg, *c,
+                                   f ? "takes a value and cannot be grouped"
+                                     : "is not an option");
+                    return TOOL_ARG_ERROR;
+                }
+            }
+            a->cluster = arg + 2;
         }
     }
     if (o->has_arg) {
@@ -156,6 +174,16 @@ void tool_apply_log_level(tool_ctx_t *ctx)
     nx_log_set_level(ctx->log_level);
 }
 
+bool tool_log_quiet;
+
+void tool_log_hook(nx_log_level_t level, const char *module, const char *line, void *user)
+{
+    (void)user;
+    if (!tool_log_quiet)
+        fprintf(stderr, "nexus: %s: %s: %s\n", nx_log_level_name(level),
+                module ? module : "runtime", line);
+}
+
 int tool_resolve_domain(tool_ctx_t *ctx, const char *cmd)
 {
     if (ctx->domain[0])
@@ -175,14 +203,24 @@ int tool_resolve_domain(tool_ctx_t *ctx, const char *cmd)
     }
     const char *path = getenv("NEXUS_CONFIG");
     if (path && path[0]) {
+        /* A file that does not load is an error, as it is for every node
+         * of the system: guessing another domain would show the wrong one. */
         nx_config_t cfg;
-        if (nx_config_load(path, &cfg) == NX_OK) {
+        char msg[256];
+        tool_log_quiet = true; /* the message below says it once */
+        nx_err_t err = nx_config_load_msg(path, &cfg, msg, sizeof msg);
+        tool_log_quiet = false;
+        if (err == NX_OK) {
             snprintf(ctx->domain, sizeof ctx->domain, "%s", cfg.domain);
             return TOOL_OK;
         }
-        tool_sanitize(shown, sizeof shown, path);
-        tool_err(cmd, "warning: NEXUS_CONFIG=%s does not load; using domain 'default'",
-                 shown);
+        char shown_msg[256];
+        tool_sanitize(shown_msg, sizeof shown_msg, msg);
+        tool_err(cmd,
+                 "NEXUS_CONFIG does not load: %s\n"
+                 "(fix the file, unset NEXUS_CONFIG, or name the domain with --domain)",
+                 shown_msg);
+        return TOOL_USAGE;
     }
     snprintf(ctx->domain, sizeof ctx->domain, "default");
     return TOOL_OK;

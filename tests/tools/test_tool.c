@@ -1313,6 +1313,76 @@ static void domains_lists_live_domain(void **state)
     node_free(node);
 }
 
+/* The rough edges a new user hit (issue 17), each fixed. */
+static void rough_edges_fixed(void **state)
+{
+    (void)state;
+    /* -vv is a cluster of two -v (debug), before or after the command. */
+    run_t *r = NEXUS("-vv", "nodes");
+    assert_exit(r, 0);
+    assert_lacks(r->err, "unknown option", r);
+    r = NEXUS("nodes", "-vv");
+    assert_exit(r, 0);
+    r = NEXUS("-vx", "nodes");
+    assert_exit(r, 2);
+    assert_contains(r->err, "'-x' is not an option", r);
+    r = NEXUS("-dfoo", "nodes");
+    assert_exit(r, 2);
+    assert_contains(r->err, "write '-d foo'", r);
+
+    /* One problem, one error line. */
+    r = NEXUS("stats", "nosuchnode");
+    assert_exit(r, 1);
+    assert_contains(r->err, "no node named 'nosuchnode'", r);
+    assert_contains(r->err, "has no registry", r);
+    assert_int_equal(strchr(r->err, '\n') - r->err + 1, (long)strlen(r->err));
+
+    /* -n is --count (echo, pub); clean refuses it and names --dry-run. */
+    r = NEXUS("clean", "-n");
+    assert_exit(r, 2);
+    assert_contains(r->err, "write --dry-run", r);
+    assert_exit(NEXUS("echo", "t", "-n", "0"), 2); /* a count, and 0 is not one */
+
+    /* An unknown command gets the closest one. */
+    r = NEXUS("nods");
+    assert_exit(r, 2);
+    assert_contains(r->err, "unknown command 'nods'; did you mean 'nodes'?", r);
+    r = NEXUS("stat");
+    assert_contains(r->err, "did you mean 'stats'?", r);
+    r = NEXUS("help", "ehco");
+    assert_exit(r, 2);
+    assert_contains(r->err, "did you mean 'echo'?", r);
+    r = NEXUS("xyzzy");
+    assert_exit(r, 2);
+    assert_lacks(r->err, "did you mean", r);
+
+    /* A NEXUS_CONFIG that does not load is an error, not a fallback to
+     * the domain 'default'. */
+    unsetenv("NEXUS_DOMAIN");
+    char path[64];
+    snprintf(path, sizeof path, "/tmp/nexus-tool-%d.yaml", (int)getpid());
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("domain: fine\nnode:\n  queue_capacity: 100\n", f);
+    fclose(f);
+    setenv("NEXUS_CONFIG", path, 1);
+    r = NEXUS("nodes");
+    run_t *missing = NULL;
+    setenv("NEXUS_CONFIG", "/nonexistent/nexus.yaml", 1);
+    missing = NEXUS("nodes");
+    unsetenv("NEXUS_CONFIG");
+    setenv("NEXUS_DOMAIN", domain, 1);
+    unlink(path);
+    assert_exit(r, 2);
+    assert_contains(r->err, "NEXUS_CONFIG does not load", r);
+    assert_contains(r->err, ":3: node.queue_capacity", r);
+    assert_lacks(r->err, "default", r);
+    assert_int_equal(r->out_len, 0);
+    assert_exit(missing, 2);
+    assert_contains(missing->err, "/nonexistent/nexus.yaml", missing);
+    assert_int_equal(shm_count(NULL), 0);
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 3) {
@@ -1345,6 +1415,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(hostile_registry_and_segments_never_crash, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(domains_lists_live_domain, setup, teardown),
+        cmocka_unit_test_setup_teardown(rough_edges_fixed, setup, teardown),
     };
     if (argc > 3) {
         /* Meson's group names are the first word of the test names. */

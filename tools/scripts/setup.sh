@@ -7,7 +7,7 @@
 
 nx_setup() {
     local pkgs=(gcc clang libclang-rt-dev meson ninja-build pkg-config flex bison
-                libcyaml-dev libyaml-dev libcmocka-dev python3 clang-format "$@")
+                libcyaml-dev libyaml-dev libcmocka-dev python3 clang-format cmake make "$@")
     local missing=()
     local p
     for p in "${pkgs[@]}"; do
