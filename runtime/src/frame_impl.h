@@ -40,8 +40,8 @@ static inline void nx__frame_write(void *slot, const nx_send_t *s)
  */
 static inline bool nx__frame_check(const nx_msg_hdr_t *h, size_t max_payload)
 {
-    return h->magic == NX_MSG_MAGIC && h->size <= max_payload &&
-           (h->kind == NX_MSGK_DATA || h->kind == NX_MSGK_LARGE);
+    return h->magic == NX_MSG_MAGIC && h->size <= max_payload && h->kind >= NX_MSGK_DATA &&
+           h->kind <= NX_MSGK_REPLY;
 }
 
 /* The receiver's view of one delivered message. ref is the runtime's

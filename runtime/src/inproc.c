@@ -63,7 +63,7 @@ void nx__inproc_remove(nx_node_t *node)
     nx_local_t *l = &locals[node->local];
     pthread_mutex_lock(&locals_lock);
     /* seq_cst store, then seq_cst loads of inflight: pairs with the
-     * fetch_add then load of gen in nx__inproc_with(). */
+     * fetch_add then load of gen in nx__nx__inproc_run(). */
     atomic_store_explicit(&l->gen, node->local_gen + 1, memory_order_seq_cst);
     pthread_mutex_unlock(&locals_lock);
     while (atomic_load_explicit(&l->inflight, memory_order_seq_cst) != 0)
@@ -100,9 +100,8 @@ bool nx__inproc_find(const char *domain, uint32_t slot, uint32_t inc, uint32_t *
     return found;
 }
 
-/* Run fn(node, arg) on local node `local` if it still has generation gen. */
-static bool inproc_with(uint32_t local, uint64_t gen,
-                        void (*fn)(nx_node_t *node, const void *arg), const void *arg)
+bool nx__inproc_run(uint32_t local, uint64_t gen,
+                    void (*fn)(nx_node_t *node, const void *arg), const void *arg)
 {
     if (local >= NX_MAX_LOCAL_NODES)
         return false;
@@ -168,13 +167,13 @@ nx_err_t nx__inproc_send(const nx_send_t *s, const nx_target_t *t)
         return NX_OK;
     }
     tl_depth++;
-    inproc_with(t->local, t->local_gen, inproc_deliver, s);
+    nx__inproc_run(t->local, t->local_gen, inproc_deliver, s);
     while (tl_head) {
         inproc_deferred_t *d = tl_head;
         tl_head = d->next;
         if (!tl_head)
             tl_tail = NULL;
-        inproc_with(d->t.local, d->t.local_gen, inproc_deliver, &d->s);
+        nx__inproc_run(d->t.local, d->t.local_gen, inproc_deliver, &d->s);
         free(d);
     }
     tl_depth--;

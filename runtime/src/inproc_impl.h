@@ -28,4 +28,9 @@ void nx__inproc_rekey(nx_node_t *node);
 bool nx__inproc_find(const char *domain, uint32_t slot, uint32_t inc, uint32_t *local,
                      uint64_t *gen);
 
+/* Run fn(node, arg) on local node `local` if it still has generation gen
+ * (the node cannot go away meanwhile); false if it is gone. */
+bool nx__inproc_run(uint32_t local, uint64_t gen,
+                    void (*fn)(nx_node_t *node, const void *arg), const void *arg);
+
 #endif /* NX_INPROC_IMPL_H */

@@ -5,6 +5,7 @@
  * undoes that in the reverse order. A node removed from the registry
  * while it hung rejoins here under a new identity.
  */
+#include "svc_impl.h"
 #include "node_impl.h"
 
 #include "domain_impl.h"
@@ -111,6 +112,7 @@ static void node_rejoin(nx_node_t *node)
     nx__inproc_rekey(node);
     nx__large_rejoin(node);
     nx__subs_rejoin(node);
+    nx__svc_rejoin(node);
     nx__pubs_rejoin(node);
 }
 
@@ -193,6 +195,8 @@ nx_err_t nx_node_create(const char *name, const nx_config_t *cfg, nx_node_t **ou
         err = NX_ENOMEM;
         goto fail;
     }
+    if ((err = nx__svc_init(node)) != NX_OK)
+        goto fail;
 
     nx__orphans_remove(node->domain);
     err = nx__registry_open(node->domain, node->cfg.shm.mode, &node->reg);
@@ -242,6 +246,8 @@ void nx_node_destroy(nx_node_t *node)
     if (nx__node_forked(node))
         return;
     nx__rx_stop(node);
+    /* Stop serving and end pending calls before we leave the registry. */
+    nx__svc_fini(node);
     /* No in-process delivery reaches us after this. */
     nx__inproc_remove(node);
     if (node->reg && node->slot != UINT32_MAX && node->seg) {

@@ -19,6 +19,7 @@
 #include <pthread.h>
 
 typedef struct nx_large nx_large_t;
+struct nx_svc;
 
 /* Bumped in a child process after fork() (pthread_atfork, node.c). A node
  * remembers the value it was created under: a node whose value is old
@@ -81,6 +82,9 @@ struct nx_node {
     nx_peer_t *peers[NX_REG_MAX_NODES];
     pthread_mutex_t peers_lock;
 
+    /* Services served and calls pending (service.c). */
+    struct nx_svc *svc;
+
     /* Large-data channel and loans (large.c). */
     nx_large_t *large;
     pthread_mutex_t large_lock;
@@ -91,7 +95,7 @@ struct nx_node {
     struct {
         _Atomic uint64_t published, publish_failed, delivered_inproc, received, dispatched,
             dropped_full, dropped_no_queue, rejected_corrupt, rejected_type, unrouted,
-            wakeups, timeouts, peers_reaped;
+            wakeups, timeouts, peers_reaped, calls, served, late_replies;
     } st;
 };
 

@@ -180,6 +180,8 @@ void nx__send_init(nx_send_t *s, nx_node_t *node, nx_pub_t *pub)
     s->topic_inc = (uint32_t)(id >> 32);
     s->now = nx__plat_now_ns();
     s->fingerprint = pub->fingerprint;
+    s->on_full = atomic_load_explicit(&pub->on_full, memory_order_relaxed);
+    s->block_ms = atomic_load_explicit(&pub->block_ms, memory_order_relaxed);
 }
 
 static nx_err_t publish_route(nx_node_t *node, nx_pub_t *pub, const void *data, size_t size)

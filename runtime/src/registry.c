@@ -815,6 +815,122 @@ nx_err_t nx__registry_topic_attach(nx_registry_t *r, const char *group, const ch
     return err;
 }
 
+typedef struct svc_ctx {
+    const char *name;
+    const nx_type_desc_t *request, *reply;
+    uint32_t node_slot, topic_slot, topic_inc;
+    nx_reg_service_t *out;
+    bool found;
+} svc_ctx_t;
+
+/* The slot of topic (group, name) in t, or UINT32_MAX. */
+static uint32_t topic_find(const nx_reg_tables_t *t, const char *group, const char *name)
+{
+    for (uint32_t ts = 0; ts < NX_REG_MAX_TOPICS; ts++) {
+        if (!topic_in_use(t, ts))
+            continue;
+        const nx_reg_topic_t *tp = &t->topics[ts];
+        if (field_eq(tp->group, sizeof tp->group, group) &&
+            field_eq(tp->name, sizeof tp->name, name))
+            return ts;
+    }
+    return UINT32_MAX;
+}
+
+static nx_err_t change_service_serve(nx_reg_txn_t *tx, void *ctx)
+{
+    svc_ctx_t *c = ctx;
+    nx_reg_tables_t *t = tx->t;
+    uint32_t ts = topic_find(t, NX_SVC_GROUP, c->name);
+    if (ts != UINT32_MAX) {
+        /* The copy keeps bits of alive entries only: any bit is a server. */
+        if (!bitmap_empty(t->topics[ts].subs))
+            return NX_EEXIST;
+    } else {
+        for (ts = 0; ts < NX_REG_MAX_TOPICS && topic_in_use(t, ts); ts++)
+            ;
+        if (ts == NX_REG_MAX_TOPICS)
+            return NX_ELIMIT;
+        nx_reg_topic_t *tp = &t->topics[ts];
+        memset(tp, 0, sizeof *tp);
+        copy_name(tp->group, sizeof tp->group, NX_SVC_GROUP);
+        copy_name(tp->name, sizeof tp->name, c->name);
+        tp->incarnation = ++t->topic_inc[ts];
+        tp->used = 1;
+        bitmap_set(t->topic_used, ts);
+    }
+    nx_reg_topic_t *tp = &t->topics[ts];
+    tp->fingerprint = c->request->fingerprint;
+    tp->reply_fingerprint = c->reply->fingerprint;
+    tp->type_size = c->request->size;
+    snprintf(tp->type_name, sizeof tp->type_name, "%.60s -> %.60s",
+             c->request->name ? c->request->name : "?",
+             c->reply->name ? c->reply->name : "?");
+    bitmap_set(tp->subs, c->node_slot);
+    c->topic_slot = ts;
+    c->topic_inc = tp->incarnation;
+    tx->changed = true;
+    return NX_OK;
+}
+
+nx_err_t nx__registry_service_serve(nx_registry_t *r, const char *name,
+                                    const nx_type_desc_t *request,
+                                    const nx_type_desc_t *reply, uint32_t node_slot,
+                                    uint32_t *topic_slot, uint32_t *topic_inc)
+{
+    if (node_slot >= NX_REG_MAX_NODES)
+        return NX_EINVAL;
+    svc_ctx_t c = {
+        .name = name, .request = request, .reply = reply, .node_slot = node_slot};
+    nx_err_t err = registry_update(r, true, change_service_serve, &c);
+    if (err == NX_OK) {
+        *topic_slot = c.topic_slot;
+        *topic_inc = c.topic_inc;
+    }
+    return err;
+}
+
+static void read_service(const nx_reg_tables_t *t, nx_registry_t *r, void *ctx)
+{
+    (void)r;
+    svc_ctx_t *c = ctx;
+    c->found = false;
+    uint32_t ts = topic_find(t, NX_SVC_GROUP, c->name);
+    if (ts == UINT32_MAX)
+        return;
+    const nx_reg_topic_t *tp = &t->topics[ts];
+    for (uint32_t i = 0; i < NX_REG_MAX_NODES; i++) {
+        if (!bitmap_test(tp->subs, i) || t->nodes[i].state != NX_NODE_ALIVE)
+            continue;
+        nx_reg_service_t *o = c->out;
+        o->topic_slot = ts;
+        o->topic_inc = tp->incarnation;
+        o->request_fp = tp->fingerprint;
+        o->reply_fp = tp->reply_fingerprint;
+        memcpy(o->type_name, tp->type_name, sizeof o->type_name);
+        o->server_slot = i;
+        memcpy(&o->server, &t->nodes[i], sizeof o->server);
+        c->found = true;
+        return;
+    }
+}
+
+nx_err_t nx__registry_service_find(nx_registry_t *r, const char *name,
+                                   nx_reg_service_t *out)
+{
+    svc_ctx_t c = {.name = name, .out = out};
+    nx_err_t err = registry_read(r, read_service, &c);
+    if (err != NX_OK)
+        return err;
+    if (!c.found)
+        return NX_ENOTFOUND;
+    out->type_name[sizeof out->type_name - 1] = '\0';
+    out->server.name[sizeof out->server.name - 1] = '\0';
+    out->server.segment[sizeof out->server.segment - 1] = '\0';
+    out->server.large_segment[sizeof out->server.large_segment - 1] = '\0';
+    return NX_OK;
+}
+
 typedef struct topic_ref {
     uint32_t topic_slot, topic_inc, node_slot;
     bool publisher;

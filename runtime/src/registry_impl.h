@@ -137,6 +137,30 @@ nx_err_t nx__registry_tx_topic_attach(nx_reg_txn_t *tx, const char *group,
                                       uint32_t *topic_slot, uint32_t *topic_inc,
                                       char *other_type, size_t other_size);
 
+/* A service as a caller sees it (nx__registry_service_find). */
+typedef struct nx_reg_service {
+    uint32_t topic_slot, topic_inc;
+    uint64_t request_fp, reply_fp;
+    char type_name[NX_TYPE_NAME_MAX + 1]; /* "Request -> Reply" */
+    uint32_t server_slot;                 /* its server's node slot */
+    nx_reg_node_t server;                 /* ... and entry, strings terminated */
+} nx_reg_service_t;
+
+/*
+ * Serve service `name` (the topic (NX_SVC_GROUP, name)) from node_slot.
+ * NX_EEXIST if an alive node serves it already (node_slot too). The topic
+ * records both fingerprints and "Request -> Reply" as its type name.
+ */
+nx_err_t nx__registry_service_serve(nx_registry_t *r, const char *name,
+                                    const nx_type_desc_t *request,
+                                    const nx_type_desc_t *reply, uint32_t node_slot,
+                                    uint32_t *topic_slot, uint32_t *topic_inc);
+
+/* Find the server of service `name`: NX_ENOTFOUND if no alive node
+ * serves it. */
+nx_err_t nx__registry_service_find(nx_registry_t *r, const char *name,
+                                   nx_reg_service_t *out);
+
 /* Detach; frees the topic when nobody uses it. */
 void nx__registry_topic_detach(nx_registry_t *r, uint32_t topic_slot, uint32_t topic_inc,
                                uint32_t node_slot, bool publisher);

@@ -19,6 +19,7 @@
 #include "notify_impl.h"
 #include "platform/platform.h"
 #include "route_impl.h"
+#include "svc_impl.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -80,12 +81,30 @@ static void rx_free_queue(nx_node_t *node, uint32_t i)
     atomic_fetch_add_explicit(&node->seg->queues_gen, 1, memory_order_release);
 }
 
+/* A backlog entry that nx__rx_pump() already handled (never on the wire:
+ * the frame check refuses it). */
+#define NX_MSGK_HANDLED 0xdeadu
+
+static void rx_service(nx_node_t *node, nx_rxq_t *q, const nx_msg_hdr_t *h,
+                       const uint8_t *payload)
+{
+    nx_svc_peer_t from = {q->owner_slot, q->owner_inc, q->owner_pid, q->owner_name};
+    if (h->kind == NX_MSGK_REQUEST)
+        nx__svc_request(node, &from, h, payload);
+    else
+        nx__svc_reply(node, &from, h, payload);
+}
+
 /* Deliver one message whose header and payload are private copies. */
 static void rx_deliver(nx_node_t *node, nx_rxq_t *q, const nx_msg_hdr_t *h,
                        const uint8_t *payload)
 {
     if (h->kind == NX_MSGK_LARGE) {
         nx__large_receive(node, q, h, payload);
+        return;
+    }
+    if (h->kind == NX_MSGK_REQUEST || h->kind == NX_MSGK_REPLY) {
+        rx_service(node, q, h, payload);
         return;
     }
     nx_delivery_t d = {.data = payload, .size = h->size};
@@ -141,6 +160,11 @@ static uint32_t rx_backlog(nx_node_t *node)
         nx_rxq_t *q = &node->rxq[node->backlog.queue[i]];
         nx_msg_hdr_t h;
         memcpy(&h, slot, sizeof h);
+        if (h.kind == NX_MSGK_HANDLED) {
+            node->backlog.head = (i + 1) % node->backlog.cap;
+            node->backlog.count--;
+            continue;
+        }
         bool ok = rx_header_ok(node, q, &h);
         if (ok)
             memcpy(node->rx_buf, slot + sizeof h, h.size);
@@ -324,6 +348,76 @@ uint32_t nx__rx_help(void)
     return moved;
 }
 
+bool nx__rx_on_thread(const nx_node_t *node)
+{
+    return tl_rx_node == node;
+}
+
+uint32_t nx__rx_pump(nx_node_t *node)
+{
+    /* A sender that connected while we wait (the server of our call,
+     * answering for the first time) must be read too. */
+    if (atomic_load_explicit(&node->seg->queues_gen, memory_order_acquire) !=
+        node->seen_queues_gen)
+        rx_refresh(node);
+    nx__rx_help();
+    uint32_t handled = 0, ms = node->cfg.node.message_size;
+    /* By position from the head: a handler's own pump may grow (and so
+     * move) the backlog, but keeps the order and marks what it handled. */
+    for (uint32_t j = 0; j < node->backlog.count; j++) {
+        uint32_t i = (node->backlog.head + j) % node->backlog.cap;
+        uint8_t *slot = node->backlog.slots + (size_t)i * ms;
+        nx_msg_hdr_t h;
+        memcpy(&h, slot, sizeof h);
+        if (h.kind != NX_MSGK_REQUEST && h.kind != NX_MSGK_REPLY)
+            continue;
+        nx_rxq_t *q = &node->rxq[node->backlog.queue[i]];
+        ((nx_msg_hdr_t *)slot)->kind = NX_MSGK_HANDLED;
+        if (!rx_header_ok(node, q, &h))
+            continue;
+        uint8_t *payload = malloc(h.size ? h.size : 1);
+        if (!payload)
+            continue; /* lost: the caller times out */
+        memcpy(payload, slot + sizeof h, h.size);
+        rx_service(node, q, &h, payload);
+        free(payload);
+        handled++;
+    }
+    return handled;
+}
+
+/* Is anything new in the rings (the backlog does not count: what is left
+ * there waits for the callback to return)? */
+static bool rx_rings_pending(void *ctx)
+{
+    nx_node_t *node = ctx;
+    if (atomic_load_explicit(&node->stop, memory_order_relaxed))
+        return true;
+    if (atomic_load_explicit(&node->seg->queues_gen, memory_order_acquire) !=
+        node->seen_queues_gen)
+        return true;
+    for (uint32_t k = 0; k < node->n_active; k++) {
+        nx_rxq_t *r = &node->rxq[node->active[k]];
+        if (r->active && nx__ring_pending(&r->cons))
+            return true;
+    }
+    return false;
+}
+
+void nx__rx_wait(nx_node_t *node, uint64_t until_ns)
+{
+    /* The thread is busy for its node, not hung: keep beating. */
+    uint64_t now = nx__plat_now_ns();
+    if (now >= node->next_tick_ns) {
+        atomic_store_explicit(&node->seg->heartbeat_ns, now, memory_order_relaxed);
+        nx__registry_node_beat(node->reg, node->slot, now);
+        node->next_tick_ns = now + (uint64_t)node->cfg.node.heartbeat_ms * 1000000u;
+    }
+    if (until_ns > node->next_tick_ns)
+        until_ns = node->next_tick_ns;
+    nx__bell_wait(&node->seg->bell, until_ns, rx_rings_pending, node);
+}
+
 static void *rx_thread(void *arg)
 {
     nx_node_t *node = arg;
@@ -360,6 +454,8 @@ static void *rx_thread(void *arg)
                     rx_tick(node, now);
                     node->next_tick_ns = now + heartbeat_ns;
                 }
+                if (nx__svc_deadline(node) <= now)
+                    nx__svc_tick(node, now);
             }
             continue;
         }
@@ -385,6 +481,14 @@ static void *rx_thread(void *arg)
         uint64_t deadline = now + wait_ms * 1000000u;
         if (deadline > node->next_tick_ns)
             deadline = node->next_tick_ns;
+        /* Asynchronous service calls end on time. */
+        uint64_t svc_due = nx__svc_deadline(node);
+        if (svc_due <= now) {
+            nx__svc_tick(node, now);
+            continue;
+        }
+        if (deadline > svc_due)
+            deadline = svc_due;
         if (nx__bell_wait(&node->seg->bell, deadline, rx_has_work, node))
             NX_STAT_INC(node, wakeups);
         else

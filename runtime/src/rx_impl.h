@@ -48,4 +48,20 @@ uint64_t nx__rx_time(nx_node_t *node, uint64_t send_time_ns);
  * full queues thus cannot block each other. Returns how many it moved. */
 uint32_t nx__rx_help(void);
 
+/* Is this thread node's receive thread? */
+bool nx__rx_on_thread(const nx_node_t *node);
+
+/*
+ * For a service call waiting on its node's own receive thread (from a
+ * callback or a handler): take what the rings hold into the backlog
+ * (nx__rx_help) and handle the requests and replies there at once; other
+ * messages keep their place and are delivered later. Returns how many it
+ * handled. Receive thread of node only.
+ */
+uint32_t nx__rx_pump(nx_node_t *node);
+
+/* Sleep on the node's doorbell until a frame arrives or until_ns.
+ * Receive thread of node only (the doorbell has one waiter). */
+void nx__rx_wait(nx_node_t *node, uint64_t until_ns);
+
 #endif /* NX_RX_IMPL_H */

@@ -29,8 +29,10 @@ typedef struct nx_send {
     uint32_t topic_slot, topic_inc; /* the publisher's topic at send time */
     uint64_t seq, now;
     uint64_t fingerprint; /* the publisher's type, 0 if raw */
-    uint32_t kind;        /* NX_MSGK_DATA or NX_MSGK_LARGE */
+    uint32_t kind;        /* NX_MSGK_* */
     uint32_t flags;       /* NX_MSG_* */
+    uint32_t on_full;     /* nx_on_full_t, when a peer's ring is full */
+    uint32_t block_ms;    /* ... and how long block waits */
 } nx_send_t;
 
 /* Where a route sends (route.c builds them): a peer in another process,

@@ -35,7 +35,7 @@ nx_err_t nx__shm_send(const nx_send_t *c, nx_peer_t *p)
 {
     if (atomic_load_explicit(&p->broken, memory_order_relaxed))
         return shm_unreached(c, p);
-    nx_on_full_t on_full = atomic_load_explicit(&c->pub->on_full, memory_order_relaxed);
+    nx_on_full_t on_full = (nx_on_full_t)c->on_full;
     uint64_t deadline = 0;
     uint64_t backoff_ns = 1000;
     nx__spin_lock(&p->lock);
@@ -64,7 +64,7 @@ nx_err_t nx__shm_send(const nx_send_t *c, nx_peer_t *p)
         if (on_full == NX_ON_FULL_BLOCK) {
             uint64_t now = nx__plat_now_ns();
             if (!deadline)
-                deadline = now + (uint64_t)atomic_load(&c->pub->block_ms) * 1000000u;
+                deadline = now + (uint64_t)c->block_ms * 1000000u;
             if (now < deadline) {
                 if (now >= p->next_live_check_ns) {
                     p->next_live_check_ns = now + 10000000u;

@@ -77,10 +77,11 @@ typedef struct nx_reg_node {
 NX_STATIC_ASSERT(sizeof(nx_reg_node_t) == 384, "registry node entry layout");
 
 typedef struct nx_reg_topic {
-    uint32_t used;        /* 0 free, 1 used */
-    uint32_t incarnation; /* bumped every time the slot is (re)used */
-    uint64_t fingerprint; /* 0: untyped so far */
-    uint32_t type_size;   /* size of the type if typed */
+    uint32_t used;              /* 0 free, 1 used */
+    uint32_t incarnation;       /* bumped every time the slot is (re)used */
+    uint64_t fingerprint;       /* 0: untyped so far; a service: its request type's */
+    uint64_t reply_fingerprint; /* a service (group NX_SVC_GROUP): its reply type's */
+    uint32_t type_size;         /* size of the type if typed */
     uint32_t reserved0;
     char group[NX_TOPIC_NAME_MAX + 1];
     char name[NX_TOPIC_NAME_MAX + 1];
@@ -93,7 +94,12 @@ typedef struct nx_reg_topic {
     uint32_t pub_policy[NX_REG_MAX_NODES];
 } nx_reg_topic_t;
 
-NX_STATIC_ASSERT(sizeof(nx_reg_topic_t) == 952, "registry topic entry layout");
+NX_STATIC_ASSERT(sizeof(nx_reg_topic_t) == 960, "registry topic entry layout");
+
+/* Services live in the topic table under this group (not a valid group
+ * name for topics, so they never meet): the server is the one subscriber,
+ * type_name is "Request -> Reply". */
+#define NX_SVC_GROUP "@svc"
 
 /* nx_reg_topic_t.pub_policy: bit 31 on_full = block, bits 0..30 block_ms. */
 #define NX_REG_POLICY_BLOCK   (UINT32_C(1) << 31)
@@ -255,8 +261,10 @@ typedef struct nx_seg_header {
 
 /* The header of every message in a slot: 64 bytes, payload follows. */
 enum {
-    NX_MSGK_DATA = 1,  /* payload inline */
-    NX_MSGK_LARGE = 2, /* payload is an nx_large_desc_t */
+    NX_MSGK_DATA = 1,    /* payload inline */
+    NX_MSGK_LARGE = 2,   /* payload is an nx_large_desc_t */
+    NX_MSGK_REQUEST = 3, /* a service call: nx_svc_req_t + request; seq: call id */
+    NX_MSGK_REPLY = 4,   /* its answer: nx_svc_rep_t + reply; seq: call id */
 };
 
 typedef struct nx_msg_hdr {
@@ -273,6 +281,24 @@ typedef struct nx_msg_hdr {
 } nx_msg_hdr_t;
 
 NX_STATIC_ASSERT(sizeof(nx_msg_hdr_t) == 64, "message header is 64 bytes");
+
+/* In front of a request's bytes: the reply type the caller expects.
+ * 16 bytes, so the request stays 16-byte aligned in the receiver's copy. */
+typedef struct nx_svc_req {
+    uint64_t reply_fingerprint;
+    uint64_t reserved;
+} nx_svc_req_t;
+
+/* In front of a reply's bytes: the handler's result (an nx_err_t; the
+ * reply follows only when it is NX_OK). */
+typedef struct nx_svc_rep {
+    int32_t status;
+    uint32_t reserved0;
+    uint64_t reserved1;
+} nx_svc_rep_t;
+
+NX_STATIC_ASSERT(sizeof(nx_svc_req_t) == 16 && sizeof(nx_svc_rep_t) == 16,
+                 "service headers keep payloads 16-byte aligned");
 
 /* ---- large-data ring (one per publishing node that needs it) ---------- */
 

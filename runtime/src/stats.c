@@ -33,6 +33,9 @@ nx_err_t nx_node_stats(nx_node_t *node, nx_node_stats_t *out)
     ST_(wakeups);
     ST_(timeouts);
     ST_(peers_reaped);
+    ST_(calls);
+    ST_(served);
+    ST_(late_replies);
 #undef ST_
     return NX_OK;
 }

@@ -35,7 +35,7 @@ extern "C" {
 
 /** A service declared in a schema (or filled in by hand). */
 typedef struct nx_service_desc {
-    const char *name;              /**< "pkg/path/add", 1..NX_SERVICE_NAME_MAX of [A-Za-z0-9_/.-] */
+    const char *name; /**< "pkg/path/add", 1..NX_SERVICE_NAME_MAX of [A-Za-z0-9_/.-] */
     const nx_type_desc_t *request; /**< the request message type */
     const nx_type_desc_t *reply;   /**< the reply message type */
     uint32_t timeout_ms;           /**< default call timeout; 0: NX_SERVICE_TIMEOUT_MS */

@@ -49,6 +49,10 @@ typedef struct nx_node_totals {
     uint64_t wakeups;  /**< times the receive thread was woken by the doorbell */
     uint64_t timeouts; /**< times it woke by the safety-net timeout */
     uint64_t peers_reaped; /**< dead or hung nodes this node removed */
+    uint64_t calls;        /**< service calls made (that found a server) */
+    uint64_t served;       /**< service requests its handlers answered */
+    uint64_t late_replies; /**< replies that came after their call ended (or
+                                from a node the call was not sent to): dropped */
 } nx_node_stats_t;
 
 /** One subscriber of the node's large-data ring. */
