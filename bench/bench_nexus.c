@@ -283,6 +283,142 @@ static int cmd_latency(sh_t *s)
     return 0;
 }
 
+/* ---- services: call round trip and calls per second ---------------------- */
+
+/* A request and its reply of s->size bytes each (a sequence number first). */
+static nx_type_desc_t call_type = {
+    .name = "bench.CallMsg", .align = 8, .fingerprint = UINT64_C(0x63616c6c)};
+static nx_service_desc_t call_svc = {
+    .name = "bench/echo", .request = &call_type, .reply = &call_type, .timeout_ms = 10000};
+
+typedef nx_err_t (*call_handler_fn)(const void *req, void *rep);
+
+static nx_err_t call_dispatch(const void *req, void *rep, const nx_msg_info_t *info,
+                              nx_generic_fn fn, void *user)
+{
+    (void)info;
+    (void)user;
+    return ((call_handler_fn)(void (*)(void))fn)(req, rep);
+}
+
+static nx_err_t call_echo(const void *req, void *rep)
+{
+    memcpy(rep, req, call_type.size);
+    return NX_OK;
+}
+
+static nx_err_t call_serve(nx_node_t *n)
+{
+    return nx_service_serve(n, &call_svc, call_dispatch,
+                            (nx_generic_fn)(void (*)(void))call_echo, NULL);
+}
+
+/* Calls from n: a histogram of count round trips (after warmup), then as
+ * many calls as fit in s->seconds. */
+static int call_loop(nx_node_t *n, sh_t *s)
+{
+    static _Alignas(64) uint8_t req[MAX_MSG], rep[MAX_MSG];
+    fill(req, s->size);
+    for (uint64_t i = 0; i < s->warmup + s->count; i++) {
+        ((bn_msg_t *)req)->seq = i;
+        uint64_t t0 = bn_now_ns();
+        nx_err_t err = nx_service_call(n, &call_svc, req, rep, 0);
+        uint64_t t1 = bn_now_ns();
+        if (err != NX_OK || ((bn_msg_t *)rep)->seq != i) {
+            fprintf(stderr, "bench_nexus: call %" PRIu64 ": %s\n", i, nx_err_name(err));
+            return 1;
+        }
+        if (i >= s->warmup)
+            bn_hist_add(&s->hist, t1 - t0);
+    }
+    uint64_t end = bn_now_ns() + bn_seconds_ns(s->seconds), t0 = bn_now_ns(), calls = 0;
+    while (bn_now_ns() < end) {
+        ((bn_msg_t *)req)->seq = calls;
+        if (nx_service_call(n, &call_svc, req, rep, 0) != NX_OK)
+            return 1;
+        calls++;
+    }
+    s->sent = calls;
+    s->wall_a = bn_now_ns() - t0;
+    return 0;
+}
+
+static int role_call_server(void *arg, int idx)
+{
+    (void)idx;
+    sh_t *s = arg;
+    nx_node_t *n = node_new("server", s);
+    if (!n)
+        return 1;
+    if (call_serve(n) != NX_OK) {
+        nx_node_destroy(n);
+        return 1;
+    }
+    atomic_store(&s->ready, 1);
+    /* Until the client says it is done. */
+    while (atomic_load(&s->ready) != 2 && !bn_interrupted())
+        bn_sleep_ns(1000000);
+    nx_node_destroy(n);
+    return 0;
+}
+
+static int role_call_client(void *arg, int idx)
+{
+    (void)idx;
+    sh_t *s = arg;
+    uint64_t t0 = bn_now_ns();
+    while (atomic_load(&s->ready) != 1) {
+        if (bn_now_ns() - t0 > (uint64_t)READY_TIMEOUT_MS * 1000000u)
+            return 1;
+        bn_sleep_ns(1000000);
+    }
+    nx_node_t *n = node_new("client", s);
+    int rc = n ? call_loop(n, s) : 1;
+    atomic_store(&s->ready, 2);
+    nx_node_destroy(n);
+    return rc;
+}
+
+/* Both nodes in this process: the call is a direct call of the handler. */
+static int role_call_inproc(void *arg, int idx)
+{
+    (void)idx;
+    sh_t *s = arg;
+    nx_node_t *server = node_new("server", s), *client = node_new("client", s);
+    int rc = 1;
+    if (server && client && call_serve(server) == NX_OK)
+        rc = call_loop(client, s);
+    nx_node_destroy(client);
+    nx_node_destroy(server);
+    return rc;
+}
+
+static int cmd_call(sh_t *s)
+{
+    call_type.size = s->size;
+    const char *where = s->nsubs ? "inproc" : "cross";
+    const bn_role_fn cross[2] = {role_call_client, role_call_server};
+    const bn_role_fn inproc[1] = {role_call_inproc};
+    int rc = s->nsubs ? run(1, inproc, s, 120) : run(2, cross, s, 120);
+    char prefix[64];
+    snprintf(prefix, sizeof prefix, "calls.%s", where);
+    if (rc != 0 || s->hist.count != s->count) {
+        printf("call %-8s FAILED\n", where);
+        bn_result_latency_null(prefix);
+        bn_result_null("%s.calls_per_s", prefix);
+        return 1;
+    }
+    double per_s = s->wall_a ? (double)s->sent * 1e9 / (double)s->wall_a : 0;
+    printf("call %-8s round trip: p50 %.2f us  p99 %.2f us  max %.2f us  (%" PRIu64
+           " calls);  %.0f calls/s\n",
+           where, (double)bn_hist_quantile(&s->hist, 0.5) / 1e3,
+           (double)bn_hist_quantile(&s->hist, 0.99) / 1e3, (double)s->hist.max / 1e3,
+           s->hist.count, per_s);
+    bn_result_latency(prefix, &s->hist, 1.0);
+    bn_result(per_s, "%s.calls_per_s", prefix);
+    return 0;
+}
+
 /* ---- publisher / subscribers: throughput, paced, fan-out ------------------ */
 
 static struct {
@@ -969,6 +1105,9 @@ static const char nexus_usage[] =
     "  fanout      one publisher, N subscribers  --subs N (1.." STR(
         MAX_SUBS) ")\n"
                   "                --rate R (2000) --lat-seconds S (1) --seconds S (1.5)\n"
+                  "  call        service call round trip (P50/P99) and calls/s\n"
+                  "                --size B (256) --count N (50000) --warmup W (5000)\n"
+                  "                --seconds S (1.5) --inproc 1 (both nodes in one process)\n"
                   "  --hist FILE  latency: also append the raw histogram to FILE\n"
                   "Each test runs in a private domain (NEXUS_DOMAIN=b<tag>_<pid>_<n>), removed\n"
                   "afterwards. Prints '@ key value' result lines (read by tools/scripts/bench.sh).\n";
@@ -1083,11 +1222,28 @@ static int run_fanout(int argc, char **argv)
     return sh_run(s, cmd_fanout);
 }
 
+static int run_call(int argc, char **argv)
+{
+    sh_t *s = sh_from_args(argc, argv, false);
+    if (!s)
+        return 2;
+    s->count = bn_opt_uint(argc, argv, "--count", 50000, 1, BN_MAX_COUNT);
+    s->warmup = bn_opt_uint(argc, argv, "--warmup", 5000, 0, BN_MAX_COUNT);
+    s->seconds = bn_opt_num(argc, argv, "--seconds", 1.5, 0, BN_MAX_SECONDS);
+    s->nsubs = bn_opt_uint(argc, argv, "--inproc", 0, 0, 1) ? 1 : 0;
+    return sh_run(s, cmd_call);
+}
+
 static const bn_command_t nexus_commands[] = {
-    {"latency", run_latency}, {"throughput", run_throughput},
-    {"cpu", run_cpu},         {"sbs", run_sbs},
-    {"idle", run_idle},       {"large", run_large},
-    {"fanout", run_fanout},   {NULL, NULL},
+    {"latency", run_latency},
+    {"throughput", run_throughput},
+    {"cpu", run_cpu},
+    {"sbs", run_sbs},
+    {"idle", run_idle},
+    {"large", run_large},
+    {"fanout", run_fanout},
+    {"call", run_call},
+    {NULL, NULL},
 };
 
 const bn_program_t bn_program = {

@@ -28,6 +28,7 @@
 #include "send_impl.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -35,6 +36,7 @@
 #define NX_SVC_MAX      32u       /* services one node serves */
 #define NX_SVC_CHECK_NS 10000000u /* how often a waiting call looks at its server */
 #define NX_SVC_REPLY_MS 1000u     /* how long a reply waits for room in a full queue */
+#define NX_SVC_SPIN_NS  50000u    /* a caller yields this long before it sleeps */
 
 typedef struct nx_served {
     const nx_service_desc_t *desc;
@@ -56,7 +58,7 @@ typedef struct nx_call {
     uint64_t deadline_ns, next_check_ns, gen;
     /* Synchronous: the caller's buffer, and the outcome. */
     void *rep;
-    bool done;
+    _Atomic bool done; /* set (release) with the lock held, status first */
     nx_err_t status;
     /* Asynchronous. */
     nx_reply_dispatch_fn dispatch;
@@ -590,6 +592,12 @@ static nx_err_t call_start(nx_node_t *node, const nx_service_desc_t *svc, const 
         free(msg);
         return NX_ENOMEM;
     }
+    /* Once pending, an asynchronous call may end (and be freed) on the
+     * receive thread at any time: keep what the send needs, and a
+     * reference of our own to the peer. */
+    uint64_t id = c->id;
+    nx_peer_t *peer = c->peer;
+    atomic_fetch_add_explicit(&peer->refs, 1, memory_order_relaxed);
     /* Pending before it is sent: a quick reply must find it. */
     pthread_mutex_lock(&s->lock);
     c->next = s->calls;
@@ -610,15 +618,16 @@ static nx_err_t call_start(nx_node_t *node, const nx_service_desc_t *svc, const 
         .local_size = sizeof rh + svc->request->size,
         .topic_slot = found.topic_slot,
         .topic_inc = found.topic_inc,
-        .seq = c->id,
+        .seq = id,
         .now = now,
         .fingerprint = svc->request->fingerprint,
         .kind = NX_MSGK_REQUEST,
         .on_full = NX_ON_FULL_BLOCK,
         .block_ms = (uint32_t)(left_ms > UINT32_MAX ? UINT32_MAX : left_ms),
     };
-    err = nx__shm_send(&m, c->peer);
+    err = nx__shm_send(&m, peer);
     free(msg);
+    nx__peer_put(peer);
     if (err != NX_OK) {
         pthread_mutex_lock(&s->lock);
         bool mine = call_unlink(s, c);
@@ -651,6 +660,14 @@ nx_err_t nx_service_call(nx_node_t *node, const nx_service_desc_t *svc, const vo
 
     struct nx_svc *s = node->svc;
     bool pump = nx__rx_on_thread(node);
+    if (!pump) {
+        /* A reply usually comes within tens of microseconds: yield to the
+         * receive thread that brings it rather than sleep and be woken. */
+        uint64_t spin_until = nx__plat_now_ns() + NX_SVC_SPIN_NS;
+        while (!atomic_load_explicit(&c->done, memory_order_acquire) &&
+               nx__plat_now_ns() < spin_until)
+            sched_yield();
+    }
     pthread_mutex_lock(&s->lock);
     while (!c->done) {
         uint64_t now = nx__plat_now_ns();
@@ -741,8 +758,8 @@ void nx__svc_reply(nx_node_t *node, const nx_svc_peer_t *from, const nx_msg_hdr_
                 NX_STAT_INC(node, rejected_corrupt);
                 status = NX_ECORRUPT;
             }
-        } else if (status == NX_OK || h->size != sizeof rh) {
-            status = NX_ECORRUPT;
+        } else if (h->size != sizeof rh) {
+            status = NX_ECORRUPT; /* an error carries no reply */
         }
     }
     if (!c->dispatch) {

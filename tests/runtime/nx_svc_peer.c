@@ -84,7 +84,8 @@ static nx_service_desc_t desc_of(const char *name)
     return d;
 }
 
-static nx_err_t on_double(const msg_t *req, msg_t *rep, const nx_msg_info_t *info, void *user)
+static nx_err_t on_double(const msg_t *req, msg_t *rep, const nx_msg_info_t *info,
+                          void *user)
 {
     (void)info;
     (void)user;

@@ -156,7 +156,8 @@ static void service_in_process(void **state)
     /* Nobody serves it yet. */
     NX_ASSERT_ERR(NX_ENOTFOUND, nx_service_call(client, &d, &req, &rep, 100));
     int handled = 0;
-    NX_ASSERT_OK(nx_service_serve(server, &d, serve_dispatch, GENERIC(on_double), &handled));
+    NX_ASSERT_OK(
+        nx_service_serve(server, &d, serve_dispatch, GENERIC(on_double), &handled));
     /* One server per service, this node included. */
     NX_ASSERT_ERR(NX_EEXIST,
                   nx_service_serve(client, &d, serve_dispatch, GENERIC(on_double), NULL));
@@ -194,8 +195,8 @@ static void service_in_process(void **state)
     /* Asynchronous, in process: the callback runs before the call returns. */
     async_result_t r = {0};
     req.v = 4;
-    NX_ASSERT_OK(nx_service_call_async(client, &d, &req, reply_dispatch, GENERIC(on_reply),
-                                       &r, 0));
+    NX_ASSERT_OK(
+        nx_service_call_async(client, &d, &req, reply_dispatch, GENERIC(on_reply), &r, 0));
     assert_int_equal(r.runs, 1);
     NX_ASSERT_OK(r.status);
     assert_int_equal(r.v, 9);
@@ -206,8 +207,8 @@ static void service_in_process(void **state)
     nx_service_desc_t bad = d;
     bad.name = "no spaces";
     NX_ASSERT_ERR(NX_EINVAL, nx_service_call(client, &bad, &req, &rep, 0));
-    NX_ASSERT_ERR(NX_EINVAL, nx_service_serve(server, &bad, serve_dispatch,
-                                              GENERIC(on_double), NULL));
+    NX_ASSERT_ERR(NX_EINVAL,
+                  nx_service_serve(server, &bad, serve_dispatch, GENERIC(on_double), NULL));
 
     /* Unserved: gone for callers; a second unserve finds nothing. */
     NX_ASSERT_OK(nx_service_unserve(server, &d));
@@ -275,8 +276,8 @@ static void service_killed_server_ends_calls_then_a_new_one_serves(void **state)
 {
     (void)state;
     nx_proc_t *s = start_server("server", "3000"); /* every call takes 3 s */
-    nx_proc_t *c = start(PEER("call", "--node", "client", "--service", "t/double", "--count",
-                              "2", "--timeout-ms", "20000", "--until-ok"));
+    nx_proc_t *c = start(PEER("call", "--node", "client", "--service", "t/double",
+                              "--count", "2", "--timeout-ms", "20000", "--until-ok"));
     assert_true(nx_proc_wait_line(c, "READY", 10000));
     usleep(500000); /* the first call is pending now */
     uint64_t killed = now_ms();
@@ -307,8 +308,8 @@ static void service_stopped_server_times_out(void **state)
     (void)state;
     nx_proc_t *s = start_server("server", "0");
     nx_proc_signal(s, SIGSTOP);
-    nx_proc_t *c = start(PEER("call", "--node", "client", "--service", "t/double", "--count",
-                              "1", "--timeout-ms", "300"));
+    nx_proc_t *c = start(PEER("call", "--node", "client", "--service", "t/double",
+                              "--count", "1", "--timeout-ms", "300"));
     int rc = nx_proc_wait(c, 30000);
     assert_int_equal(rc, 0);
     assert_non_null(strstr(c->buf, "RET status=NX_ETIMEOUT"));
@@ -327,8 +328,8 @@ static void service_second_server_and_other_types_refused(void **state)
     assert_int_equal(rc, 1);
     assert_non_null(strstr(s2->buf, "SERVE NX_EEXIST"));
     /* A caller whose request type differs: refused. */
-    nx_proc_t *c = start(PEER("call", "--node", "client", "--service", "t/double", "--count",
-                              "1", "--fingerprint", "0x1234"));
+    nx_proc_t *c = start(PEER("call", "--node", "client", "--service", "t/double",
+                              "--count", "1", "--fingerprint", "0x1234"));
     assert_int_equal(nx_proc_wait(c, 10000), 0);
     assert_int_equal(nx_proc_field(c, "CALLS", "type"), 1);
     stop_ok(s, "server");
@@ -420,15 +421,15 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(service_in_process, setup, teardown),
         cmocka_unit_test_setup_teardown(service_four_clients_every_reply_matches, setup,
                                         teardown),
-        cmocka_unit_test_setup_teardown(service_killed_server_ends_calls_then_a_new_one_serves,
-                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            service_killed_server_ends_calls_then_a_new_one_serves, setup, teardown),
         cmocka_unit_test_setup_teardown(service_stopped_server_times_out, setup, teardown),
-        cmocka_unit_test_setup_teardown(service_second_server_and_other_types_refused, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(service_second_server_and_other_types_refused,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(service_late_reply_dropped_and_counted, setup,
                                         teardown),
-        cmocka_unit_test_setup_teardown(service_nodes_calling_each_other_from_handlers, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(service_nodes_calling_each_other_from_handlers,
+                                        setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
