@@ -34,6 +34,12 @@ static const char topics_help[] =
     "name, type name and fingerprint (\"-\" for raw topics), and the nodes that\n"
     "publish and subscribe.\n";
 
+static const char services_help[] =
+    "Usage: nexus services [--domain D] [--json]\n"
+    "\n"
+    "List the services of the domain: name, request and reply types with their\n"
+    "fingerprints, and the node that serves each (at most one per service).\n";
+
 static const char stats_help[] =
     "Usage: nexus stats [--domain D] [--json] [NODE]\n"
     "\n"
@@ -427,13 +433,16 @@ int tool_cmd_topics(tool_ctx_t *ctx, tool_args_t *a)
     /* Big enough for every node's name of 63 characters and their commas. */
     static char pubs[TOOL_MAX_NODES * (NX_NODE_NAME_MAX + 8) + 1];
     static char subs[sizeof pubs];
+    size_t shown = 0;
     for (size_t i = 0; i < count; i++) {
         const nx_inspect_topic_t *tp = nx_snapshot_topic(snap, i);
+        if (strcmp(tp->group, NX_SERVICE_GROUP) == 0)
+            continue; /* `nexus services` lists them */
         char fp[24];
         snprintf(fp, sizeof fp, "0x%016" PRIx64, tp->fingerprint);
         if (ctx->json) {
             bool first = true;
-            fputs(i ? ",{" : "{", stdout);
+            fputs(shown++ ? ",{" : "{", stdout);
             tool_json_kv_u64(stdout, &first, "slot", tp->slot);
             tool_json_kv_str(stdout, &first, "group", tp->group);
             tool_json_kv_str(stdout, &first, "name", tp->name);
@@ -459,13 +468,86 @@ int tool_cmd_topics(tool_ctx_t *ctx, tool_args_t *a)
             tool_table_cell(&t, "%s", tp->fingerprint ? fp : "-");
             tool_table_cell(&t, "%s", pubs);
             tool_table_cell(&t, "%s", subs);
+            shown++;
         }
     }
     if (ctx->json) {
         fputs("]}\n", stdout);
     } else {
-        printf("domain '%s': %zu topic%s\n", ctx->domain, count, count == 1 ? "" : "s");
-        if (count)
+        printf("domain '%s': %zu topic%s\n", ctx->domain, shown, shown == 1 ? "" : "s");
+        if (shown)
+            tool_table_print(&t, stdout, "");
+    }
+    tool_table_free(&t);
+    nx_snapshot_free(snap);
+    return TOOL_OK;
+}
+
+/* ---- services ------------------------------------------------------------------- */
+
+int tool_cmd_services(tool_ctx_t *ctx, tool_args_t *a)
+{
+    int npos;
+    int rc = parse_simple(ctx, a, NULL, services_help, NULL, 0, &npos, NULL, NULL);
+    if (rc != -1)
+        return rc;
+    nx_snapshot_t *snap;
+    rc = load_snapshot(ctx, a->cmd, "services", 0, false, NULL, &snap);
+    if (rc != -1)
+        return rc;
+    tool_table_t t;
+    tool_table_init(&t, 4);
+    const char *head[] = {"SERVICE", "TYPES", "FINGERPRINTS", "SERVER"};
+    for (size_t i = 0; i < 4; i++)
+        tool_table_cell(&t, "%s", head[i]);
+    if (ctx->json) {
+        bool first = true;
+        fputc('{', stdout);
+        tool_json_kv_str(stdout, &first, "domain", ctx->domain);
+        tool_json_kv_u64(stdout, &first, "generation",
+                         nx_snapshot_domain(snap)->generation);
+        tool_json_key(stdout, &first, "services");
+        fputc('[', stdout);
+    }
+    size_t count = nx_snapshot_topic_count(snap), shown = 0;
+    for (size_t i = 0; i < count; i++) {
+        const nx_inspect_topic_t *tp = nx_snapshot_topic(snap, i);
+        if (strcmp(tp->group, NX_SERVICE_GROUP) != 0)
+            continue;
+        char fps[48], server[NX_NODE_NAME_MAX + 24] = "-";
+        snprintf(fps, sizeof fps, "0x%016" PRIx64 " -> 0x%016" PRIx64, tp->fingerprint,
+                 tp->reply_fingerprint);
+        const nx_inspect_endpoint_t *srv =
+            tp->subscriber_count ? &tp->subscribers[0] : NULL;
+        if (srv && srv->node)
+            snprintf(server, sizeof server, "%s (pid %" PRIu32 ")", srv->node->name,
+                     srv->node->pid);
+        if (ctx->json) {
+            bool first = true;
+            fputs(shown ? ",{" : "{", stdout);
+            tool_json_kv_str(stdout, &first, "name", tp->name);
+            tool_json_kv_str(stdout, &first, "types", tp->type_name);
+            char fp[24];
+            snprintf(fp, sizeof fp, "0x%016" PRIx64, tp->fingerprint);
+            tool_json_kv_str(stdout, &first, "request_fingerprint", fp);
+            snprintf(fp, sizeof fp, "0x%016" PRIx64, tp->reply_fingerprint);
+            tool_json_kv_str(stdout, &first, "reply_fingerprint", fp);
+            tool_json_key(stdout, &first, "server");
+            json_node_list(tp->subscribers, tp->subscriber_count, false);
+            fputc('}', stdout);
+        } else {
+            tool_table_cell(&t, "%s", tp->name);
+            tool_table_cell(&t, "%s", tp->type_name);
+            tool_table_cell(&t, "%s", fps);
+            tool_table_cell(&t, "%s", server);
+        }
+        shown++;
+    }
+    if (ctx->json) {
+        fputs("]}\n", stdout);
+    } else {
+        printf("domain '%s': %zu service%s\n", ctx->domain, shown, shown == 1 ? "" : "s");
+        if (shown)
             tool_table_print(&t, stdout, "");
     }
     tool_table_free(&t);

@@ -26,6 +26,7 @@ static const tool_cmd_t commands[] = {
     {"domains", tool_cmd_domains, "list the domains that have a registry"},
     {"nodes", tool_cmd_nodes, "list the nodes of a domain and whether they live"},
     {"topics", tool_cmd_topics, "list the topics with their publishers and subscribers"},
+    {"services", tool_cmd_services, "list the services with their types and servers"},
     {"stats", tool_cmd_stats, "show the inbound queues of nodes and their counters"},
     {"echo", tool_cmd_echo, "subscribe to a topic and print every message"},
     {"pub", tool_cmd_pub, "publish raw bytes to a topic"},

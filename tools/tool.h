@@ -165,6 +165,7 @@ int tool_report_reg_problem(const char *cmd, const nx_inspect_domain_t *d);
 int tool_cmd_domains(tool_ctx_t *ctx, tool_args_t *a);
 int tool_cmd_nodes(tool_ctx_t *ctx, tool_args_t *a);
 int tool_cmd_topics(tool_ctx_t *ctx, tool_args_t *a);
+int tool_cmd_services(tool_ctx_t *ctx, tool_args_t *a);
 int tool_cmd_stats(tool_ctx_t *ctx, tool_args_t *a);
 int tool_cmd_echo(tool_ctx_t *ctx, tool_args_t *a);
 int tool_cmd_pub(tool_ctx_t *ctx, tool_args_t *a);

@@ -380,6 +380,7 @@ nx_err_t nx_snapshot_take(const char *domain, const nx_snapshot_opts_t *opts,
             nx__text_sanitize(x->type_name, sizeof x->type_name, tp->type_name,
                               sizeof tp->type_name);
         x->fingerprint = tp->fingerprint;
+        x->reply_fingerprint = tp->reply_fingerprint;
         x->type_size = tp->fingerprint ? tp->type_size : 0;
         x->publishers = ep;
         x->publisher_count = endpoints_fill(s, index_of_slot, tp->pubs, tp->pub_policy, ep);

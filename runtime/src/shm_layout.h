@@ -16,6 +16,7 @@
 #define NX_SHM_LAYOUT_H
 
 #include <nexus/node.h>
+#include <nexus/service.h>
 
 #include <pthread.h>
 #include <semaphore.h>
@@ -99,7 +100,7 @@ NX_STATIC_ASSERT(sizeof(nx_reg_topic_t) == 960, "registry topic entry layout");
 /* Services live in the topic table under this group (not a valid group
  * name for topics, so they never meet): the server is the one subscriber,
  * type_name is "Request -> Reply". */
-#define NX_SVC_GROUP "@svc"
+#define NX_SVC_GROUP NX_SERVICE_GROUP
 
 /* nx_reg_topic_t.pub_policy: bit 31 on_full = block, bits 0..30 block_ms. */
 #define NX_REG_POLICY_BLOCK   (UINT32_C(1) << 31)

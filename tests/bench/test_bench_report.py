@@ -55,7 +55,7 @@ def main():
     # The document's shape (docs/bench-latest.json).
     check("top-level keys", list(doc),
           ["machine", "run", "latency", "throughput", "cpu", "memory", "spin_before_sleep",
-           "large", "fanout", "ratios", "targets"])
+           "large", "fanout", "calls", "ratios", "targets"])
     check("run", doc["run"], {"quick": True, "seconds": 42, "failed_programs": 1})
     check("machine.load_before", doc["machine"]["load_before"], 0.5)
     check("machine.load_after", doc["machine"]["load_after"], 1.25)
@@ -95,6 +95,11 @@ def main():
     check("fanout 2 p50", dig(doc, "fanout.2.p50_ns"), 55000)
     check("spin_before_sleep 50/1000 sub", dig(doc, "spin_before_sleep.50.1000.sub_pct"), 5.9)
     check("memory rss", dig(doc, "memory.nexus_idle.rss_bytes"), 5242880)
+    check("calls in process per s", dig(doc, "calls.inproc.calls_per_s"), 2000000)
+    # The ping-pong round trip next to which calls are judged: the merged
+    # histogram's P50 itself (1000), not twice the halved figure.
+    check("latency.nexus_semaphore.rtt_p50_ns", dig(doc, "latency.nexus_semaphore.rtt_p50_ns"),
+          1000)
 
     ratios, targets = doc["ratios"], doc["targets"]
     want_ratios = {
@@ -109,6 +114,7 @@ def main():
         "cpu_sub_semaphore_vs_floor": 1.5,       # 1.5 / 1.0
         "large_copy_8m_vs_memcpy": 0.419,        # 838.8608 / 2000
         "large_loan_8m_vs_copy": 10.0,           # 1000 / 100
+        "call_rtt_p50_vs_pingpong_rtt": 1.1,     # 1100 / 1000
         "large_copy_1m_vs_memcpy": None,         # copy failed
         "latency_p50_semaphore_vs_iceoryx": None,  # no iceoryx figures
         "cpu_idle_node_pct": 0.1,
@@ -135,6 +141,7 @@ def main():
         "large_copy_1m_vs_memcpy": None,
         "large_copy_8m_vs_memcpy": False,          # 0.419 >= 0.5
         "large_loan_8m_vs_copy": True,             # 10.0 >= 10.0
+        "call_rtt_p50_vs_pingpong_rtt": True,      # 1.1 <= 1.2
         "cpu_idle_node": True,                     # 0.1 <= 0.2
         "memory_idle_rss_under_4mib": False,       # 5 MiB < 4 MiB
         "memory_idle_shm_at_most_33mib": True,     # 16.49 MiB <= 33 MiB
@@ -156,6 +163,7 @@ def main():
           ["nexus_semaphore", "0.50", "1.50", "4.50", "4.55"])
     check("table target p99 vs floor", row("latency_p99_semaphore_vs_floor"),
           ["latency_p99_semaphore_vs_floor", "3.000", "<=", "1.5", "MISS"])
+    check("table calls cross", row("cross")[:4], ["cross", "1.10", "4.00", "50,000"])
     check("table target vs uds", row("latency_p50_semaphore_vs_uds"),
           ["latency_p50_semaphore_vs_uds", "1.000", "<", "1.0", "MISS"])
     check("table target throughput vs floor", row("throughput_256_vs_floor"),

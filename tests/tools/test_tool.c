@@ -596,13 +596,61 @@ static void usage_errors_exit_2(void **state)
     assert_int_equal(shm_count(NULL), 0);
 }
 
+static void noop_fn(void) {}
+
+static nx_err_t svc_dispatch(const void *req, void *rep, const nx_msg_info_t *info,
+                             nx_generic_fn fn, void *user)
+{
+    (void)req;
+    (void)rep;
+    (void)info;
+    (void)fn;
+    (void)user;
+    return NX_OK;
+}
+
+static void services_lists_server_and_types(void **state)
+{
+    (void)state;
+    static const nx_type_desc_t req = {
+        .name = "tt.Req", .size = 8, .align = 8, .fingerprint = 0x1111};
+    static const nx_type_desc_t rep = {
+        .name = "tt.Rep", .size = 8, .align = 8, .fingerprint = 0x2222};
+    static const nx_service_desc_t svc = {
+        .name = "math/add", .request = &req, .reply = &rep};
+    nx_node_t *node = node_new("tnode");
+    NX_ASSERT_OK(nx_service_serve(node, &svc, svc_dispatch, noop_fn, NULL));
+    run_t *r = NEXUS("services");
+    assert_exit(r, 0);
+    assert_contains(r->out, "1 service\n", r);
+    char line[512], want[64];
+    if (!find_line(r->out, "math/add ", line, sizeof line))
+        fail_msg("no line for math/add:\n%s", r->out);
+    assert_contains(line, " tt.Req -> tt.Rep ", r);
+    assert_contains(line, " 0x0000000000001111 -> 0x0000000000002222 ", r);
+    snprintf(want, sizeof want, " tnode (pid %d)", (int)getpid());
+    assert_contains(line, want, r);
+    r = NEXUS("--json", "services");
+    assert_exit(r, 0);
+    assert_contains(r->out, "\"name\":\"math/add\",\"types\":\"tt.Req -> tt.Rep\"", r);
+    assert_contains(r->out, "\"reply_fingerprint\":\"0x0000000000002222\"", r);
+    /* Not a topic. */
+    r = NEXUS("topics");
+    assert_exit(r, 0);
+    assert_contains(r->out, "0 topics", r);
+    NX_ASSERT_OK(nx_service_unserve(node, &svc));
+    r = NEXUS("services");
+    assert_contains(r->out, "0 services", r);
+    node_free(node);
+}
+
 static void help_and_version_exit_0(void **state)
 {
     (void)state;
     run_t *r = NEXUS("--help");
     assert_exit(r, 0);
     assert_contains(r->out, "Usage: nexus", r);
-    const char *cmds[] = {"domains", "nodes", "topics", "stats",
+    const char *cmds[] = {"domains", "nodes", "topics", "services", "stats",
                           "echo",    "pub",   "clean",  "version"};
     for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
         char want[64];
@@ -1397,6 +1445,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(usage_errors_exit_2, setup, teardown),
         cmocka_unit_test_setup_teardown(help_and_version_exit_0, setup, teardown),
         cmocka_unit_test_setup_teardown(nodes_lists_this_process, setup, teardown),
+        cmocka_unit_test_setup_teardown(services_lists_server_and_types, setup, teardown),
         cmocka_unit_test_setup_teardown(topics_shows_subscriber_and_publisher, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(stats_counts_messages_of_another_process, setup,

@@ -42,12 +42,14 @@ if [ $quick = 1 ]; then
     TP_ROUNDS=1 TP_SEC=0.3
     CPU_ROUNDS=1 CPU_SEC=2 IDLE_SEC=2 SBS_SEC_LOW=1 SBS_SEC_HIGH=0.5
     LARGE_SEC=0.3 FAN_LAT_SEC=0.3 FAN_SEC=0.3
+    CALL_COUNT=5000 CALL_SEC=0.3
 else
     LAT_ROUNDS=4 LAT_COUNT=50000 LAT_WARM=5000      # 4 x 50,000 = 200,000 round trips
     TP_ROUNDS=5 TP_SEC=0.3                          # 1.5 s per point, median of 5
     CPU_ROUNDS=3 CPU_SEC=10 IDLE_SEC=10             # 3 x 10 s per transport, mean
     SBS_SEC_LOW=4 SBS_SEC_HIGH=2
     LARGE_SEC=1 FAN_LAT_SEC=1 FAN_SEC=1.5
+    CALL_COUNT=100000 CALL_SEC=1.5
 fi
 
 work=$(mktemp -d /tmp/nxbench.XXXXXX) || exit 1
@@ -156,6 +158,10 @@ echo "== fan-out: one publisher, N subscriber processes"
 for n in 1 2 4; do
     run fanout "$B/bench_nexus" fanout --subs $n --rate 2000 --lat-seconds "$FAN_LAT_SEC" --seconds "$FAN_SEC"
 done
+
+echo "== services: call round trip and calls/s, 256 B"
+run calls "$B/bench_nexus" call --count "$CALL_COUNT" --seconds "$CALL_SEC"
+run calls "$B/bench_nexus" call --inproc 1 --count "$CALL_COUNT" --seconds "$CALL_SEC"
 
 read -r load2 _ </proc/loadavg
 elapsed=$(($(date +%s) - start))

@@ -36,7 +36,8 @@ import platform
 import statistics
 import sys
 
-SECTIONS = ("latency", "throughput", "cpu", "memory", "spin_before_sleep", "large", "fanout")
+SECTIONS = ("latency", "throughput", "cpu", "memory", "spin_before_sleep", "large", "fanout",
+            "calls")
 
 # name: (numerator, denominator, comparison, limit). The ratio
 # numerator / denominator must satisfy "ratio <comparison> limit".
@@ -58,6 +59,9 @@ CHECKS = {
     "large_copy_1m_vs_memcpy": ("large.1048576.copy_mb_s", "large.1048576.memcpy_mb_s", ">=", 0.5),
     "large_copy_8m_vs_memcpy": ("large.8388608.copy_mb_s", "large.8388608.memcpy_mb_s", ">=", 0.5),
     "large_loan_8m_vs_copy": ("large.8388608.loan_frames_per_s", "large.8388608.copy_frames_per_s", ">=", 10.0),
+    # A service call's round trip against the publish/subscribe ping-pong
+    # round trip (twice the one-way figure) of the same run.
+    "call_rtt_p50_vs_pingpong_rtt": ("calls.cross.p50_ns", "latency.nexus_semaphore.rtt_p50_ns", "<=", 1.2),
 }
 
 # Informational ratios (no target).
@@ -148,6 +152,7 @@ def merge_histograms(rundir, seen, flat):
             flat[f"latency.{name}.{label}"] = int(round(q(p) / 2))
         flat[f"latency.{name}.max_ns"] = int(round(mx / 2))
         flat[f"latency.{name}.round_trips"] = n
+        flat[f"latency.{name}.rtt_p50_ns"] = int(q(0.5))
         # Each round's own P50: the spread shows how steady the machine was.
         flat[f"latency.{name}.p50_ns_rounds"] = seen.get(f"latency.{name}.p50_ns", [])
 
@@ -275,6 +280,12 @@ def print_table(doc, get, out_path):
     for n in ("1", "2", "4"):
         x = get(f"fanout.{n}") or {}
         print(f"  {n} subscriber{'s' if n != '1' else ' '}      {us(x.get('p50_ns')):>14} {us(x.get('p99_ns')):>7} {fmt(x.get('msgs_per_s')):>10}")
+    print("Service calls (256 B)   round trip P50 us  P99 us  calls/s")
+    for n in ("cross", "inproc"):
+        x = get(f"calls.{n}") or {}
+        print(f"  {n:<22} {us(x.get('p50_ns')):>17} {us(x.get('p99_ns')):>7} {fmt(x.get('calls_per_s')):>10}")
+    rtt = get("latency.nexus_semaphore.rtt_p50_ns")
+    print(f"  (publish/subscribe ping-pong round trip P50 of this run: {us(rtt)} us)")
     print("Targets (ratio: pass/fail)")
     for name in CHECKS:
         t = targets[name]

@@ -146,6 +146,10 @@ typedef struct nx_inspect_topic {
     char type_name[NX_INSPECT_TYPE_NAME_MAX + 1]; /**< "" for raw topics */
     uint64_t fingerprint;                         /**< 0: raw (untyped) */
     uint32_t type_size;                           /**< bytes of the type if typed */
+    /** A service (group NX_SERVICE_GROUP): its reply type's fingerprint
+     *  (`fingerprint` is its request type's, `type_name` "Request -> Reply",
+     *  its server the one subscriber); 0 for topics. */
+    uint64_t reply_fingerprint;
     const nx_inspect_endpoint_t *publishers;
     size_t publisher_count;
     const nx_inspect_endpoint_t *subscribers;

@@ -30,6 +30,10 @@ extern "C" {
 /** Longest service name, in characters (without the NUL). */
 #define NX_SERVICE_NAME_MAX 120
 
+/** The group under which services appear among the topics of a domain
+ *  (nx_snapshot_topic()): not a valid group name, so no topic meets them. */
+#define NX_SERVICE_GROUP "@svc"
+
 /** Default call timeout when neither the call nor the service gives one. */
 #define NX_SERVICE_TIMEOUT_MS 1000u
 
