@@ -1100,8 +1100,8 @@ static void check_topic(sema_t *s, ast_decl_t *d, nidl_map_t *wires)
     if (d->wire != NULL) {
         ast_decl_t *other = nidl__map_put(wires, d->wire, strlen(d->wire), d);
         if (other != NULL) {
-            ERR(s, &d->name->loc, "topic name '%s' is already used by %s '%s'", d->wire,
-                decl_what(other), other->name->name);
+            ERR(s, &d->name->loc, "topic name '%s' is already used by topic '%s'", d->wire,
+                other->name->name);
             NOTE(s, &other->name->loc, "'%s' is declared here", other->name->name);
             ok = false;
         }
@@ -1175,8 +1175,8 @@ static void check_service(sema_t *s, ast_decl_t *d, nidl_map_t *wires)
     if (d->wire != NULL) {
         ast_decl_t *other = nidl__map_put(wires, d->wire, strlen(d->wire), d);
         if (other != NULL) {
-            ERR(s, &d->name->loc, "service name '%s' is already used by %s '%s'", d->wire,
-                decl_what(other), other->name->name);
+            ERR(s, &d->name->loc, "service name '%s' is already used by service '%s'",
+                d->wire, other->name->name);
             NOTE(s, &other->name->loc, "'%s' is declared here", other->name->name);
             ok = false;
         }
@@ -1432,16 +1432,18 @@ void nidl__sema(nidl_ctx_t *ctx, nidl_file_t *f)
     check_order(&s);
     check_imports(&s);
     declare(&s);
-    /* Topics and services share one space of wire names (the runtime
-     * registers services in its topic table: nexus/service.h), which the
-     * names of the imported files are part of too. */
-    nidl_map_t wires = {0};
+    /* Wire names of topics, and of services, are unique, those of the
+     * imported files included. A topic and a service may share one: the
+     * runtime keeps services apart from topics (a group of their own). */
+    nidl_map_t wires = {0}, service_wires = {0};
     for (size_t i = 0; i < f->imports.len; i++) {
         ast_import_t *im = f->imports.items[i];
         for (size_t k = 0; im->file != NULL && k < im->file->decls.len; k++) {
             ast_decl_t *d = im->file->decls.items[k];
-            if ((d->kind == DECL_TOPIC || d->kind == DECL_SERVICE) && d->wire != NULL)
+            if (d->kind == DECL_TOPIC && d->wire != NULL)
                 nidl__map_put(&wires, d->wire, strlen(d->wire), d);
+            else if (d->kind == DECL_SERVICE && d->wire != NULL)
+                nidl__map_put(&service_wires, d->wire, strlen(d->wire), d);
         }
     }
     for (size_t i = 0; i < f->decls.len && !ctx->stopped; i++) {
@@ -1462,11 +1464,12 @@ void nidl__sema(nidl_ctx_t *ctx, nidl_file_t *f)
             check_topic(&s, d, &wires);
             break;
         case DECL_SERVICE:
-            check_service(&s, d, &wires);
+            check_service(&s, d, &service_wires);
             break;
         }
     }
     nidl__map_free(&wires);
+    nidl__map_free(&service_wires);
     if (!ctx->stopped)
         check_c_names(&s);
     warn_file(&s);
