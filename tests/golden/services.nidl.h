@@ -79,9 +79,9 @@ nx_err_t math_AddReply_validate(const math_AddReply *msg);
  * Add two numbers: the default name ("math/add") and timeout (1000 ms).
  */
 /**
- * Handler of math_add_serve(): fill *rep (zeroed) and return NX_OK, or return
- * the error the caller's call returns (rep is then not sent). req, rep and
- * info are valid until it returns.
+ * Handler of math_add_serve(): fill *rep (zero-filled) and return NX_OK, or
+ * return an error code for the caller's call to return (rep is then not
+ * sent). req, rep and info are valid until it returns.
  */
 typedef nx_err_t (*math_add_handler_fn)(const math_AddRequest *req,
     math_AddReply *rep, const nx_msg_info_t *info, void *user);
@@ -119,9 +119,9 @@ extern const nx_service_desc_t math_add_service;
  * The same types as add, under a name and timeout of its own.
  */
 /**
- * Handler of math_add_slowly_serve(): fill *rep (zeroed) and return NX_OK, or return
- * the error the caller's call returns (rep is then not sent). req, rep and
- * info are valid until it returns.
+ * Handler of math_add_slowly_serve(): fill *rep (zero-filled) and return NX_OK, or
+ * return an error code for the caller's call to return (rep is then not
+ * sent). req, rep and info are valid until it returns.
  */
 typedef nx_err_t (*math_add_slowly_handler_fn)(const math_AddRequest *req,
     math_AddReply *rep, const nx_msg_info_t *info, void *user);
@@ -159,9 +159,9 @@ extern const nx_service_desc_t math_add_slowly_service;
  * Request and reply from an imported package, and the same type for both.
  */
 /**
- * Handler of math_echo_serve(): fill *rep (zeroed) and return NX_OK, or return
- * the error the caller's call returns (rep is then not sent). req, rep and
- * info are valid until it returns.
+ * Handler of math_echo_serve(): fill *rep (zero-filled) and return NX_OK, or
+ * return an error code for the caller's call to return (rep is then not
+ * sent). req, rep and info are valid until it returns.
  */
 typedef nx_err_t (*math_echo_handler_fn)(const golden_base_Ping *req,
     golden_base_Ping *rep, const nx_msg_info_t *info, void *user);
