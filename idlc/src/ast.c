@@ -263,6 +263,16 @@ void ast_topic(nidl_parser_t *p, ast_ident_t *name, ast_name_t *ty, nidl_vec_t *
         d->props = (ast_prop_t **)nidl__arena_adopt(&p->ctx->arena, props, &d->nprops);
 }
 
+void ast_service(nidl_parser_t *p, ast_ident_t *name, ast_type_t *req, ast_type_t *rep,
+                 nidl_vec_t *props, const nidl_loc_t *loc)
+{
+    ast_decl_t *d = decl(p, DECL_SERVICE, name, loc);
+    d->req_type = req;
+    d->rep_type = rep;
+    if (props != NULL)
+        d->props = (ast_prop_t **)nidl__arena_adopt(&p->ctx->arena, props, &d->nprops);
+}
+
 void ast_stray_semicolon(nidl_parser_t *p, const nidl_loc_t *loc)
 {
     p->file->syntax_errors = true;

@@ -196,7 +196,8 @@ typedef enum ast_decl_kind {
     DECL_CONST,
     DECL_ENUM,
     DECL_STRUCT,
-    DECL_TOPIC
+    DECL_TOPIC,
+    DECL_SERVICE
 } ast_decl_kind_t;
 
 typedef enum ast_state { ST_NEW, ST_OK, ST_BROKEN } ast_state_t;
@@ -215,7 +216,9 @@ typedef struct ast_decl {
     ast_field_t **fields; /* struct */
     size_t nfields;
     ast_name_t *msg_name; /* topic */
-    ast_prop_t **props;
+    ast_type_t *req_type; /* service: the request, as written */
+    ast_type_t *rep_type; /* service: the reply, as written */
+    ast_prop_t **props;   /* topic, service */
     size_t nprops;
     /* Set by sema, layout and fingerprint. */
     ast_state_t state;
@@ -227,9 +230,12 @@ typedef struct ast_decl {
     bool needs_check;     /* validate has something to check */
     bool needs_init;      /* init has something to set beyond zero */
     struct ast_decl *msg; /* topic: the message */
-    char *wire;           /* topic wire name */
+    char *wire;           /* topic or service wire name */
     bool block;
     uint32_t block_ms;
+    struct ast_decl *req; /* service: the request message */
+    struct ast_decl *rep; /* service: the reply message */
+    uint32_t timeout_ms;  /* service: the default call timeout */
 } ast_decl_t;
 
 /* A doc comment waiting for the token at `offset` to claim it. */
@@ -316,6 +322,8 @@ void ast_struct(nidl_parser_t *p, bool is_message, ast_ident_t *name, nidl_vec_t
                 const nidl_loc_t *loc);
 void ast_topic(nidl_parser_t *p, ast_ident_t *name, ast_name_t *type, nidl_vec_t *props,
                const nidl_loc_t *loc);
+void ast_service(nidl_parser_t *p, ast_ident_t *name, ast_type_t *req, ast_type_t *rep,
+                 nidl_vec_t *props, const nidl_loc_t *loc);
 /* A ';' where a declaration should start (after a '}', C habit). */
 void ast_stray_semicolon(nidl_parser_t *p, const nidl_loc_t *loc);
 

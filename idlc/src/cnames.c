@@ -59,9 +59,11 @@ static nidl_cname_of_t decl_of(const ast_decl_t *d)
     case DECL_STRUCT:
         return NIDL_CN_OF_STRUCT;
     case DECL_TOPIC:
+        return NIDL_CN_OF_TOPIC;
+    case DECL_SERVICE:
         break;
     }
-    return NIDL_CN_OF_TOPIC;
+    return NIDL_CN_OF_SERVICE;
 }
 
 static void push(nidl_arena_t *a, nidl_vec_t *out, nidl_cname_id_t id, const nidl_file_t *f,

@@ -3,7 +3,7 @@
  * table (NIDL_CNAME_LIST).
  *
  * A row says what a name is derived from (the file, a constant, an enum,
- * an enum item, a struct or message, a topic), the suffix appended to that
+ * an enum item, a struct or message, a topic, a service), the suffix appended to that
  * base, whether the whole name is upper-cased (macros), the template
  * placeholder that carries it and which of the two templates use it. The
  * table has three readers, so they cannot drift apart:
@@ -32,7 +32,8 @@ typedef enum nidl_cname_of {
     NIDL_CN_OF_ENUM,   /* an enum: "pkg_Name" */
     NIDL_CN_OF_ITEM,   /* an enum item: "pkg_Enum_ITEM" */
     NIDL_CN_OF_STRUCT, /* a struct or message: "pkg_Name" */
-    NIDL_CN_OF_TOPIC   /* a topic: "pkg_name" */
+    NIDL_CN_OF_TOPIC,  /* a topic: "pkg_name" */
+    NIDL_CN_OF_SERVICE /* a service: "pkg_name" */
 } nidl_cname_of_t;
 
 /* Which generated file's template uses a row's placeholder (a bit set). */
@@ -91,7 +92,24 @@ typedef enum nidl_cname_of {
     X(TOPIC_LOAN_RELEASE, TOPIC, "_loan_release", false, "loan_release_fn", NIDL_CN_HC,    \
       "the loan release function")                                                         \
     X(TOPIC_DISPATCH, TOPIC, "_dispatch_", false, "dispatch_fn", NIDL_CN_C,                \
-      "the typed dispatcher")
+      "the typed dispatcher")                                                              \
+    X(SERVICE_HANDLER, SERVICE, "_handler_fn", false, "handler_type", NIDL_CN_HC,          \
+      "the handler type")                                                                  \
+    X(SERVICE_REPLY_FN, SERVICE, "_reply_fn", false, "reply_type", NIDL_CN_HC,             \
+      "the reply callback type")                                                           \
+    X(SERVICE_DESC, SERVICE, "_service", false, "service_desc", NIDL_CN_HC,                \
+      "the service descriptor")                                                            \
+    X(SERVICE_SERVE, SERVICE, "_serve", false, "serve_fn", NIDL_CN_HC,                     \
+      "the serve function")                                                                \
+    X(SERVICE_UNSERVE, SERVICE, "_unserve", false, "unserve_fn", NIDL_CN_HC,               \
+      "the unserve function")                                                              \
+    X(SERVICE_CALL, SERVICE, "_call", false, "call_fn", NIDL_CN_HC, "the call function")   \
+    X(SERVICE_CALL_ASYNC, SERVICE, "_call_async", false, "call_async_fn", NIDL_CN_HC,      \
+      "the asynchronous call function")                                                    \
+    X(SERVICE_SERVE_DISPATCH, SERVICE, "_serve_dispatch_", false, "serve_dispatch_fn",     \
+      NIDL_CN_C, "the typed handler adapter")                                              \
+    X(SERVICE_REPLY_DISPATCH, SERVICE, "_reply_dispatch_", false, "reply_dispatch_fn",     \
+      NIDL_CN_C, "the typed reply adapter")
 
 typedef enum nidl_cname_id {
 #define NIDL_CN_ENUM_(id, of, suffix, upper, key, in, what) NIDL_CN_##id,

@@ -680,3 +680,16 @@ int nidl_schema_topic_info(const nidl_schema_t *schema, const char *name,
     out->block_ms = d->block_ms;
     return 0;
 }
+
+int nidl_schema_service_info(const nidl_schema_t *schema, const char *name,
+                             nidl_service_info_t *out)
+{
+    ast_decl_t *d = find_decl(schema, name, DECL_SERVICE);
+    if (d == NULL)
+        return -1;
+    out->wire_name = d->wire;
+    out->request = d->req->qname;
+    out->reply = d->rep->qname;
+    out->timeout_ms = d->timeout_ms;
+    return 0;
+}

@@ -74,9 +74,13 @@ static const nidl_tpl_key_t h_struct_keys[] = {KEY("keyword"),
                                                END};
 static const nidl_tpl_key_t h_topic_keys[] = {
     KEY("name"), KEY("wire"), KEY("msg_ctype"), KEY("where"), LIST("doc", doc_keys), END};
+static const nidl_tpl_key_t h_service_keys[] = {
+    KEY("name"),       KEY("wire"),  KEY("req_ctype"),      KEY("rep_ctype"),
+    KEY("timeout_ms"), KEY("where"), LIST("doc", doc_keys), END};
 static const nidl_tpl_key_t h_decl_keys[] = {
-    LIST("const", h_const_keys), LIST("enum", h_enum_keys), LIST("struct", h_struct_keys),
-    LIST("topic", h_topic_keys), END};
+    LIST("const", h_const_keys),     LIST("enum", h_enum_keys),
+    LIST("struct", h_struct_keys),   LIST("topic", h_topic_keys),
+    LIST("service", h_service_keys), END};
 static const nidl_tpl_key_t header_keys[] = {KEY("header_name"),
                                              KEY("version"),
                                              KEY("source_path"),
@@ -100,9 +104,16 @@ static const nidl_tpl_key_t c_struct_keys[] = {LIST("init", c_line_keys),
                                                END};
 static const nidl_tpl_key_t c_topic_keys[] = {
     KEY("wire"), KEY("msg_ctype"), KEY("msg_desc"), KEY("on_full"), KEY("block_ms"), END};
-static const nidl_tpl_key_t c_decl_keys[] = {LIST("enum", c_enum_keys),
-                                             LIST("struct", c_struct_keys),
-                                             LIST("topic", c_topic_keys), END};
+static const nidl_tpl_key_t c_service_keys[] = {KEY("wire"),
+                                                KEY("req_ctype"),
+                                                KEY("rep_ctype"),
+                                                KEY("req_desc"),
+                                                KEY("rep_desc"),
+                                                KEY("timeout_ms"),
+                                                END};
+static const nidl_tpl_key_t c_decl_keys[] = {
+    LIST("enum", c_enum_keys), LIST("struct", c_struct_keys), LIST("topic", c_topic_keys),
+    LIST("service", c_service_keys), END};
 static const nidl_tpl_key_t source_keys[] = {KEY("source_name"),
                                              KEY("version"),
                                              KEY("source_path"),
@@ -135,10 +146,9 @@ static int list_cnames(int parent, const char *list)
         const char *list;
         nidl_cname_of_t of;
     } scopes[] = {
-        {"const", NIDL_CN_OF_CONST},
-        {"enum", NIDL_CN_OF_ENUM},
-        {"struct", NIDL_CN_OF_STRUCT},
-        {"topic", NIDL_CN_OF_TOPIC},
+        {"const", NIDL_CN_OF_CONST},     {"enum", NIDL_CN_OF_ENUM},
+        {"struct", NIDL_CN_OF_STRUCT},   {"topic", NIDL_CN_OF_TOPIC},
+        {"service", NIDL_CN_OF_SERVICE},
     };
     if (parent == NIDL_CN_OF_ENUM && strcmp(list, "items") == 0)
         return NIDL_CN_OF_ITEM;
@@ -632,6 +642,7 @@ static void header_decl(emitter_t *e, nidl_tpl_data_t *top, const ast_decl_t *d)
     nidl__tpl_list(dd, "enum");
     nidl__tpl_list(dd, "struct");
     nidl__tpl_list(dd, "topic");
+    nidl__tpl_list(dd, "service");
     switch (d->kind) {
     case DECL_CONST: {
         nidl_tpl_data_t *x = nidl__tpl_add(dd, "const");
@@ -696,6 +707,18 @@ static void header_decl(emitter_t *e, nidl_tpl_data_t *top, const ast_decl_t *d)
         nidl__tpl_set(x, "where", where(e, d));
         set_doc(e, x, d->doc);
         set_cnames(e, x, NIDL_CN_OF_TOPIC, NIDL_CN_H, d, NULL);
+        break;
+    }
+    case DECL_SERVICE: {
+        nidl_tpl_data_t *x = nidl__tpl_add(dd, "service");
+        nidl__tpl_set(x, "name", d->name->name);
+        nidl__tpl_set(x, "wire", comment_text(e, d->wire, strlen(d->wire)));
+        nidl__tpl_set(x, "req_ctype", cname(e, NIDL_CN_STRUCT_TYPE, d->req));
+        nidl__tpl_set(x, "rep_ctype", cname(e, NIDL_CN_STRUCT_TYPE, d->rep));
+        nidl__tpl_setf(x, "timeout_ms", "%" PRIu32, d->timeout_ms);
+        nidl__tpl_set(x, "where", where(e, d));
+        set_doc(e, x, d->doc);
+        set_cnames(e, x, NIDL_CN_OF_SERVICE, NIDL_CN_H, d, NULL);
         break;
     }
     }
@@ -926,6 +949,7 @@ static void source_decl(emitter_t *e, nidl_tpl_data_t *top, const ast_decl_t *d)
     nidl__tpl_list(dd, "enum");
     nidl__tpl_list(dd, "struct");
     nidl__tpl_list(dd, "topic");
+    nidl__tpl_list(dd, "service");
     switch (d->kind) {
     case DECL_ENUM: {
         nidl_tpl_data_t *x = nidl__tpl_add(dd, "enum");
@@ -958,6 +982,17 @@ static void source_decl(emitter_t *e, nidl_tpl_data_t *top, const ast_decl_t *d)
         nidl__tpl_set(x, "msg_desc", cname(e, NIDL_CN_STRUCT_DESC, d->msg));
         nidl__tpl_set(x, "on_full", d->block ? "NX_ON_FULL_BLOCK" : "NX_ON_FULL_FAIL");
         nidl__tpl_setf(x, "block_ms", "%" PRIu32 "u", d->block_ms);
+        break;
+    }
+    case DECL_SERVICE: {
+        nidl_tpl_data_t *x = nidl__tpl_add(dd, "service");
+        set_cnames(e, x, NIDL_CN_OF_SERVICE, NIDL_CN_C, d, NULL);
+        nidl__tpl_set(x, "wire", c_string(e, d->wire, strlen(d->wire)));
+        nidl__tpl_set(x, "req_ctype", cname(e, NIDL_CN_STRUCT_TYPE, d->req));
+        nidl__tpl_set(x, "rep_ctype", cname(e, NIDL_CN_STRUCT_TYPE, d->rep));
+        nidl__tpl_set(x, "req_desc", cname(e, NIDL_CN_STRUCT_DESC, d->req));
+        nidl__tpl_set(x, "rep_desc", cname(e, NIDL_CN_STRUCT_DESC, d->rep));
+        nidl__tpl_setf(x, "timeout_ms", "%" PRIu32 "u", d->timeout_ms);
         break;
     }
     case DECL_CONST:

@@ -291,7 +291,8 @@ static const char *const c_library[] = {
 /* Parameters and locals of the generated functions. Without a package
  * prefix a type of that name would be shadowed inside them. */
 static const char *const generated_locals[] = {
-    "msg", "node", "user", "info", "fn", "out", "value", "buf", "err", "typed",
+    "msg", "node", "user",  "info", "fn",  "out",    "value",
+    "buf", "err",  "typed", "req",  "rep", "status", "timeout_ms",
 };
 
 bool nidl__generated_local(const char *name)

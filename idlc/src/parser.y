@@ -6,7 +6,7 @@
  * ast_* builders; whole-file rules are checked later by sema.c.
  *
  * Error recovery: an `error` token at the level of declarations, fields,
- * topic properties and enum bodies resynchronises on ';' or '}', so one
+ * topic and service properties and enum bodies resynchronises on ';' or '}', so one
  * typo does not hide the errors after it.
  */
 
@@ -96,6 +96,7 @@ void nidl_yyerror(NIDL_YYLTYPE *loc, yyscan_t scanner, nidl_parser_t *p, const c
 %token STRUCT "'struct'"
 %token MESSAGE "'message'"
 %token TOPIC "'topic'"
+%token SERVICE "'service'"
 %token BOOL "'bool'"
 %token INT8 "'int8'"
 %token INT16 "'int16'"
@@ -116,6 +117,7 @@ void nidl_yyerror(NIDL_YYLTYPE *loc, yyscan_t scanner, nidl_parser_t *p, const c
 %token FALSE "'false'"
 %token SHL "'<<'"
 %token SHR "'>>'"
+%token ARROW "'->'"
 
 %type <name> qname
 %type <list> ident_list fields dims enum_items props
@@ -158,6 +160,12 @@ item
                                         { ast_topic(p, $2, $4, &$6, &@$); }
     | TOPIC IDENT ':' qname '{' props error '}'
                                         { ast_topic(p, $2, $4, &$6, &@$); }
+    | SERVICE IDENT ':' type ARROW type ';'
+                                        { ast_service(p, $2, $4, $6, NULL, &@$); }
+    | SERVICE IDENT ':' type ARROW type '{' props '}'
+                                        { ast_service(p, $2, $4, $6, &$8, &@$); }
+    | SERVICE IDENT ':' type ARROW type '{' props error '}'
+                                        { ast_service(p, $2, $4, $6, &$8, &@$); }
     | ';'                               { ast_stray_semicolon(p, &@1); }
     | error ';'
     | error '}'
@@ -282,7 +290,7 @@ expr
 
 /* Keywords that start a declaration, for "did you mean" after a typo. */
 static const char *const decl_keywords[] = {
-    "package", "import", "const", "enum", "struct", "message", "topic",
+    "package", "import", "const", "enum", "struct", "message", "topic", "service",
 };
 static const char *const type_keywords[] = {"string", "bytes", "sequence"};
 

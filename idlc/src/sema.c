@@ -43,6 +43,8 @@ static const char *decl_what(const ast_decl_t *d)
         return d->is_message ? "message" : "struct";
     case DECL_TOPIC:
         return "topic";
+    case DECL_SERVICE:
+        return "service";
     }
     return "declaration";
 }
@@ -50,11 +52,12 @@ static const char *decl_what(const ast_decl_t *d)
 /* The same with its article: "an enum". */
 static const char *decl_what_a(const ast_decl_t *d)
 {
-    return d->kind == DECL_ENUM    ? "an enum"
-           : d->kind == DECL_CONST ? "a constant"
-           : d->kind == DECL_TOPIC ? "a topic"
-           : d->is_message         ? "a message"
-                                   : "a struct";
+    return d->kind == DECL_ENUM      ? "an enum"
+           : d->kind == DECL_CONST   ? "a constant"
+           : d->kind == DECL_TOPIC   ? "a topic"
+           : d->kind == DECL_SERVICE ? "a service"
+           : d->is_message           ? "a message"
+                                     : "a struct";
 }
 
 /* ---- names ----------------------------------------------------------------- */
@@ -166,7 +169,9 @@ static void suggest_file(suggest_t *sg, const nidl_file_t *f, want_t want, uint3
         const ast_decl_t *d = f->decls.items[i];
         if (own && d->name->loc.start >= before)
             break;
-        if (kind_matches(d, want))
+        /* Only a message can be where a message is wanted, though a
+         * struct there gets an error of its own (not "unknown"). */
+        if (kind_matches(d, want) && (want != WANT_MESSAGE || d->is_message))
             suggest_try(sg, d->name->name, d);
     }
 }
@@ -912,31 +917,109 @@ static bool topic_char_ok(char c)
     return isalnum((unsigned char)c) || c == '_' || c == '/' || c == '.' || c == '-';
 }
 
-static bool check_wire_name(sema_t *s, const char *name, const nidl_loc_t *loc, bool given)
+/*
+ * Whether a wire name (what: "topic" or "service") is 1..max characters of
+ * [A-Za-z0-9_/.-]. given: written in the schema (the location is the
+ * string), not derived from the package and the declaration's name.
+ */
+static bool check_wire_name(sema_t *s, const char *what, size_t max, const char *name,
+                            const nidl_loc_t *loc, bool given)
 {
     size_t len = strlen(name);
     if (len == 0) {
-        ERR(s, loc, "a topic name cannot be empty");
+        ERR(s, loc, "a %s name cannot be empty", what);
         return false;
     }
-    if (len > 127) {
+    if (len > max) {
         if (given)
-            ERR(s, loc, "the topic name is %zu characters long; the limit is 127", len);
+            ERR(s, loc, "the %s name is %zu characters long; the limit is %zu", what, len,
+                max);
         else
             ERR(s, loc,
-                "the topic name '%.40s...' is %zu characters long; the limit is 127 (set a "
+                "the %s name '%.40s...' is %zu characters long; the limit is %zu (set a "
                 "shorter one with name = \"...\")",
-                name, len);
+                what, name, len, max);
         return false;
     }
     for (size_t i = 0; i < len; i++) {
         if (!topic_char_ok(name[i])) {
-            ERR(s, loc, "the topic name contains '%c'; it may use only [A-Za-z0-9_/.-]",
+            ERR(s, loc, "the %s name contains '%c'; it may use only [A-Za-z0-9_/.-]", what,
                 name[i]);
             return false;
         }
     }
     return true;
+}
+
+/*
+ * Sort the properties of topic or service d (what) into seen[], one slot
+ * per name of known[] (n of them); an unknown or repeated property is
+ * reported. Returns false if one was.
+ */
+static bool sort_props(sema_t *s, const ast_decl_t *d, const char *what,
+                       const char *const *known, size_t n, ast_prop_t **seen)
+{
+    bool ok = true;
+    for (size_t i = 0; i < d->nprops; i++) {
+        ast_prop_t *pr = d->props[i];
+        size_t k = 0;
+        while (k < n && strcmp(pr->name->name, known[k]) != 0)
+            k++;
+        if (k == n) {
+            suggest_t sg;
+            suggest_init(&sg, pr->name->name);
+            for (size_t j = 0; j < n; j++)
+                suggest_try(&sg, known[j], NULL);
+            if (sg.name != NULL) {
+                ERR(s, &pr->name->loc, "unknown %s property '%s'; did you mean '%s'?", what,
+                    pr->name->name, sg.name);
+            } else {
+                char list[64] = "";
+                for (size_t j = 0; j < n; j++) {
+                    if (j > 0)
+                        strncat(list, ", ", sizeof list - strlen(list) - 1);
+                    strncat(list, known[j], sizeof list - strlen(list) - 1);
+                }
+                ERR(s, &pr->name->loc, "unknown %s property '%s' (known: %s)", what,
+                    pr->name->name, list);
+            }
+            ok = false;
+            continue;
+        }
+        if (seen[k] != NULL) {
+            ERR(s, &pr->name->loc, "property '%s' is set twice", known[k]);
+            NOTE(s, &seen[k]->name->loc, "first set here");
+            ok = false;
+            continue;
+        }
+        seen[k] = pr;
+    }
+    return ok;
+}
+
+/*
+ * The wire name of topic or service d (what): its `name` property (pn,
+ * or NULL), else the package path with '/' for '.', '/' and d's name.
+ * NULL after reporting an error.
+ */
+static char *wire_name(sema_t *s, const ast_decl_t *d, const char *what, size_t max,
+                       const ast_prop_t *pn)
+{
+    if (pn != NULL) {
+        if (pn->value->kind != EX_STRING) {
+            ERR(s, &pn->value->loc, "the %s name must be a string literal", what);
+            return NULL;
+        }
+        if (pn->value->bad ||
+            !check_wire_name(s, what, max, pn->value->sval, &pn->value->loc, true))
+            return NULL;
+        return nidl__arena_strdup(&s->ctx->arena, pn->value->sval);
+    }
+    char *w = nidl__arena_printf(&s->ctx->arena, "%s%s%s", s->f->pkg,
+                                 s->f->pkg[0] ? "." : "", d->name->name);
+    for (char *c = w; *c; c++)
+        *c = *c == '.' ? '/' : *c;
+    return check_wire_name(s, what, max, w, &d->name->loc, false) ? w : NULL;
 }
 
 static void check_topic(sema_t *s, ast_decl_t *d, nidl_map_t *wires)
@@ -957,56 +1040,12 @@ static void check_topic(sema_t *s, ast_decl_t *d, nidl_map_t *wires)
 
     static const char *const known[] = {"name", "on_full", "block_ms"};
     ast_prop_t *seen[3] = {NULL, NULL, NULL};
-    for (size_t i = 0; i < d->nprops; i++) {
-        ast_prop_t *pr = d->props[i];
-        size_t k = 0;
-        while (k < 3 && strcmp(pr->name->name, known[k]) != 0)
-            k++;
-        if (k == 3) {
-            suggest_t sg;
-            suggest_init(&sg, pr->name->name);
-            for (size_t j = 0; j < 3; j++)
-                suggest_try(&sg, known[j], NULL);
-            if (sg.name != NULL)
-                ERR(s, &pr->name->loc, "unknown topic property '%s'; did you mean '%s'?",
-                    pr->name->name, sg.name);
-            else
-                ERR(s, &pr->name->loc,
-                    "unknown topic property '%s' (known: name, on_full, block_ms)",
-                    pr->name->name);
-            ok = false;
-            continue;
-        }
-        if (seen[k] != NULL) {
-            ERR(s, &pr->name->loc, "property '%s' is set twice", known[k]);
-            NOTE(s, &seen[k]->name->loc, "first set here");
-            ok = false;
-            continue;
-        }
-        seen[k] = pr;
-    }
+    if (!sort_props(s, d, "topic", known, 3, seen))
+        ok = false;
     /* name */
-    ast_prop_t *pn = seen[0];
-    if (pn != NULL) {
-        if (pn->value->kind != EX_STRING) {
-            ERR(s, &pn->value->loc, "the topic name must be a string literal");
-            ok = false;
-        } else if (pn->value->bad ||
-                   !check_wire_name(s, pn->value->sval, &pn->value->loc, true)) {
-            ok = false;
-        } else {
-            d->wire = nidl__arena_strdup(&s->ctx->arena, pn->value->sval);
-        }
-    } else {
-        char *w = nidl__arena_printf(&s->ctx->arena, "%s%s%s", s->f->pkg,
-                                     s->f->pkg[0] ? "." : "", d->name->name);
-        for (char *c = w; *c; c++)
-            *c = *c == '.' ? '/' : *c;
-        if (check_wire_name(s, w, &d->name->loc, false))
-            d->wire = w;
-        else
-            ok = false;
-    }
+    d->wire = wire_name(s, d, "topic", 127, seen[0]);
+    if (d->wire == NULL)
+        ok = false;
 
     /* on_full */
     ast_prop_t *po = seen[1];
@@ -1063,6 +1102,81 @@ static void check_topic(sema_t *s, ast_decl_t *d, nidl_map_t *wires)
         if (other != NULL) {
             ERR(s, &d->name->loc, "topic name '%s' is already used by topic '%s'", d->wire,
                 other->name->name);
+            NOTE(s, &other->name->loc, "'%s' is declared here", other->name->name);
+            ok = false;
+        }
+    }
+    d->state = ok ? ST_OK : ST_BROKEN;
+}
+
+/*
+ * The message that type t of service d names; role: "request" or
+ * "reply". NULL after reporting an error (or quietly, if the message is
+ * broken).
+ */
+static ast_decl_t *service_message(sema_t *s, const ast_decl_t *d, const ast_type_t *t,
+                                   const char *role)
+{
+    if (t->kind != TY_NAMED) {
+        const char *what = t->kind == TY_PRIM     ? nidl__prim(t->prim)->name
+                           : t->kind == TY_STRING ? "a string"
+                           : t->kind == TY_BYTES  ? "bytes"
+                                                  : "a sequence";
+        ERR(s, &t->loc, "the %s of service '%s' must be a message, not %s%s%s", role,
+            d->name->name, t->kind == TY_PRIM ? "'" : "", what,
+            t->kind == TY_PRIM ? "'" : "");
+        return NULL;
+    }
+    ast_decl_t *m = lookup(s, t->name, t->name->loc.start, WANT_MESSAGE);
+    if (m == NULL)
+        return NULL;
+    if (!m->is_message) {
+        ERR(s, &t->name->loc, "'%s' is a struct; only a message can be the %s of a service",
+            t->name->text, role);
+        NOTE(s, &m->name->loc, "'%s' is declared here", m->name->name);
+        return NULL;
+    }
+    return m->state == ST_OK ? m : NULL;
+}
+
+static void check_service(sema_t *s, ast_decl_t *d, nidl_map_t *wires)
+{
+    bool ok = true;
+    d->req = service_message(s, d, d->req_type, "request");
+    d->rep = service_message(s, d, d->rep_type, "reply");
+    if (d->req == NULL || d->rep == NULL)
+        ok = false;
+
+    static const char *const known[] = {"name", "timeout_ms"};
+    ast_prop_t *seen[2] = {NULL, NULL};
+    if (!sort_props(s, d, "service", known, 2, seen))
+        ok = false;
+    d->wire = wire_name(s, d, "service", NIDL_SERVICE_NAME_MAX, seen[0]);
+    if (d->wire == NULL)
+        ok = false;
+
+    d->timeout_ms = NIDL_SERVICE_TIMEOUT_MS;
+    ast_prop_t *pt = seen[1];
+    if (pt != NULL) {
+        nidl_value_t v;
+        char buf[32];
+        if (!eval_int(s, pt->value, &v)) {
+            ok = false;
+        } else if (v.neg || v.mag < 1 || v.mag > NIDL_SERVICE_TIMEOUT_MAX) {
+            ERR(s, &pt->value->loc, "timeout_ms must be between 1 and %lu, not %s",
+                (unsigned long)NIDL_SERVICE_TIMEOUT_MAX,
+                nidl__wi_format(&v, buf, sizeof buf));
+            ok = false;
+        } else {
+            d->timeout_ms = (uint32_t)v.mag;
+        }
+    }
+
+    if (d->wire != NULL) {
+        ast_decl_t *other = nidl__map_put(wires, d->wire, strlen(d->wire), d);
+        if (other != NULL) {
+            ERR(s, &d->name->loc, "service name '%s' is already used by service '%s'",
+                d->wire, other->name->name);
             NOTE(s, &other->name->loc, "'%s' is declared here", other->name->name);
             ok = false;
         }
@@ -1318,14 +1432,18 @@ void nidl__sema(nidl_ctx_t *ctx, nidl_file_t *f)
     check_order(&s);
     check_imports(&s);
     declare(&s);
-    nidl_map_t wires = {0};
-    /* Topic names of the imported files are taken too. */
+    /* Wire names of topics, and of services, are unique, those of the
+     * imported files included. A topic and a service may share one: the
+     * runtime keeps services apart from topics (a group of their own). */
+    nidl_map_t wires = {0}, service_wires = {0};
     for (size_t i = 0; i < f->imports.len; i++) {
         ast_import_t *im = f->imports.items[i];
         for (size_t k = 0; im->file != NULL && k < im->file->decls.len; k++) {
             ast_decl_t *d = im->file->decls.items[k];
             if (d->kind == DECL_TOPIC && d->wire != NULL)
                 nidl__map_put(&wires, d->wire, strlen(d->wire), d);
+            else if (d->kind == DECL_SERVICE && d->wire != NULL)
+                nidl__map_put(&service_wires, d->wire, strlen(d->wire), d);
         }
     }
     for (size_t i = 0; i < f->decls.len && !ctx->stopped; i++) {
@@ -1345,9 +1463,13 @@ void nidl__sema(nidl_ctx_t *ctx, nidl_file_t *f)
         case DECL_TOPIC:
             check_topic(&s, d, &wires);
             break;
+        case DECL_SERVICE:
+            check_service(&s, d, &service_wires);
+            break;
         }
     }
     nidl__map_free(&wires);
+    nidl__map_free(&service_wires);
     if (!ctx->stopped)
         check_c_names(&s);
     warn_file(&s);

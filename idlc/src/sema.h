@@ -12,6 +12,14 @@
 /* Deepest expression sema evaluates (the parser allows deeper ones). */
 #define NIDL_MAX_EXPR_DEPTH 256
 
+/* Services (NIDL.md, "Services"; the runtime's nexus/service.h): the
+ * longest wire name (NX_SERVICE_NAME_MAX), the default call timeout
+ * (NX_SERVICE_TIMEOUT_MS) and the largest timeout_ms a schema may give
+ * (one hour). */
+#define NIDL_SERVICE_NAME_MAX    120
+#define NIDL_SERVICE_TIMEOUT_MS  1000u
+#define NIDL_SERVICE_TIMEOUT_MAX 3600000u
+
 /* Deepest nesting of sequence element types. */
 #define NIDL_MAX_TYPE_DEPTH 8
 

@@ -6,6 +6,7 @@
 #include "hello.nidl.h"
 #include "nopkg.nidl.h"
 #include "sensors.nidl.h"
+#include "services.nidl.h"
 #include "variant_a.nidl.h"
 #include "variant_b.nidl.h"
 
@@ -28,6 +29,24 @@ static void check(bool ok, const char *what)
         std::fprintf(stderr, "FAILED: %s\n", what);
         failures++;
     }
+}
+
+static nx_err_t on_add(const math_AddRequest *req, math_AddReply *rep,
+                       const nx_msg_info_t *info, void *user)
+{
+    static_cast<void>(info);
+    static_cast<void>(user);
+    rep->sum = req->a + req->b;
+    return NX_OK;
+}
+
+static void on_add_reply(nx_err_t status, const math_AddReply *rep, const nx_msg_info_t *info,
+                         void *user)
+{
+    static_cast<void>(status);
+    static_cast<void>(rep);
+    static_cast<void>(info);
+    static_cast<void>(user);
 }
 
 static void on_ping(const hello_Ping *msg, const nx_msg_info_t *info, void *user)
@@ -70,5 +89,18 @@ int main()
     hello_Ping *loan = nullptr;
     check(hello_ping_loan(nullptr, &loan) == NX_EINVAL && loan == nullptr, "typed loan");
     check(hello_greetings_topic.type == &hello_Greeting_desc, "topic descriptors");
+
+    math_AddRequest req;
+    math_AddRequest_init(&req);
+    math_AddReply rep;
+    math_AddReply_init(&rep);
+    check(math_add_serve(nullptr, on_add, nullptr) == NX_EINVAL, "typed serve");
+    check(math_add_call(nullptr, &req, &rep, 0) == NX_EINVAL, "typed call");
+    check(math_add_call_async(nullptr, &req, on_add_reply, nullptr, 0) == NX_EINVAL,
+          "typed asynchronous call");
+    check(math_add_unserve(nullptr) == NX_EINVAL, "typed unserve");
+    check(math_add_service.request == &math_AddRequest_desc &&
+              math_add_service.timeout_ms == NX_SERVICE_TIMEOUT_MS,
+          "service descriptors");
     return failures == 0 ? 0 : 1;
 }

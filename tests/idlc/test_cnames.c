@@ -20,7 +20,7 @@
 #include "ast.h"
 #include "cnames.h"
 
-/* Supports a topic under test; generates no name the cases below use. */
+/* Supports a topic or service under test; generates no name the cases below use. */
 #define PRELUDE "message M { uint8 a; }\n"
 
 /* A declaration of the kind a row is derived from, named `name`. */
@@ -40,6 +40,9 @@ static char *decl_src(nidl_cname_of_t of, const char *name)
         break;
     case NIDL_CN_OF_TOPIC:
         snprintf(buf, sizeof buf, "topic %s : M;\n", name);
+        break;
+    case NIDL_CN_OF_SERVICE:
+        snprintf(buf, sizeof buf, "service %s : M -> M;\n", name);
         break;
     case NIDL_CN_OF_FILE:
         buf[0] = '\0';
@@ -201,8 +204,10 @@ static const char drift_schema[] = "package drift.all;\n"
                                    "    sequence<Inner, N> inners;\n"
                                    "    uint8 grid[2];\n"
                                    "}\n"
+                                   "message Inner2 { Inner inner; }\n"
                                    "topic msgs : Msg;\n"
-                                   "topic blocked : Msg { on_full = block; }\n";
+                                   "topic blocked : Msg { on_full = block; }\n"
+                                   "service calc : Msg -> Inner2;\n";
 
 typedef struct idents {
     char **v;

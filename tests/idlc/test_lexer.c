@@ -55,17 +55,18 @@ static const lex_case_t cases[] = {
      ""},
     {"+ - * / % & | ^ ~ << >>", "'+' '-' '*' '/' '%' '&' '|' '^' '~' '<<' '>>'", ""},
     {"a<<b>>c", "identifier '<<' identifier '>>' identifier", ""},
+    {"A->B - > -->", "identifier '->' identifier '-' '>' '-' '->'", ""},
     /* keywords, and identifiers that merely start like one */
-    {"package import const enum struct message topic",
-     "'package' 'import' 'const' 'enum' 'struct' 'message' 'topic'", ""},
+    {"package import const enum struct message topic service",
+     "'package' 'import' 'const' 'enum' 'struct' 'message' 'topic' 'service'", ""},
     {"bool int8 int16 int32 int64 uint8 uint16 uint32 uint64 float32 float64 char byte",
      "'bool' 'int8' 'int16' 'int32' 'int64' 'uint8' 'uint16' 'uint32' 'uint64' 'float32' "
      "'float64' 'char' 'byte'",
      ""},
     {"string bytes sequence true false", "'string' 'bytes' 'sequence' 'true' 'false'", ""},
-    {"packages structx _a a1 int7 Bool",
+    {"packages structx _a a1 int7 Bool services timeout_ms",
      "identifier identifier identifier identifier "
-     "identifier identifier",
+     "identifier identifier identifier identifier",
      ""},
     {"a123456789012345678901234567890123456789012345678901234567890bc", "identifier", ""},
     {"a1234567890123456789012345678901234567890123456789012345678901cd", "identifier",

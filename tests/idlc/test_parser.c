@@ -31,6 +31,11 @@ static const char *const valid[] = {
     "message M { uint8 a; }\ntopic t : M { }",
     "message M { uint8 a; }\ntopic t : M { name = \"x/y\"; on_full = block; block_ms = 5; }",
     "struct S { uint8 a; } struct T { S s; } message U { T t; }",
+    "message M { uint8 a; }\nservice s : M -> M;",
+    "message M { uint8 a; }\nservice s : M -> M { }",
+    "message M { uint8 a; }\nservice s : M -> M { name = \"a/b\"; timeout_ms = 5; }",
+    "message Q { uint8 a; } message R { uint8 b; }\n/// doc\nservice s : Q -> R;",
+    "message M{uint8 a;}service s:M->M;",
     "/* a */ // b\n/// doc\nstruct S {\n    /// field doc\n    uint8 a; // trailing\n}",
 };
 
@@ -108,6 +113,31 @@ static const bad_case_t bad[] = {
      "t.nidl:1:1: note: the package is declared here\n"
      "    1 | package a;\n"
      "      | ^~~~~~~~~~\n"},
+    /* '->' is one token: a service's arrow, nothing else. */
+    {"message M { uint8 a; }\nservice s : M - > M;\n",
+     "t.nidl:2:15: error: syntax error, unexpected '-', expecting '->' or '.'\n"
+     "    2 | service s : M - > M;\n"
+     "      |               ^\n"},
+    {"struct S { int8 a = 1->2; }\n", "t.nidl:1:22: error: syntax error, unexpected '->'\n"
+                                      "    1 | struct S { int8 a = 1->2; }\n"
+                                      "      |                      ^~\n"},
+    {"message M { uint8 a; }\nservice s -> M;\n",
+     "t.nidl:2:11: error: syntax error, unexpected '->', expecting ':'\n"
+     "    2 | service s -> M;\n"
+     "      |           ^~\n"},
+    /* Recovery inside a service's properties, then a service without
+     * its reply type. */
+    {"message M { uint8 a; }\nservice s : M -> M { x = ; }\nservice t : M;\n",
+     "t.nidl:2:26: error: syntax error, unexpected ';'\n"
+     "    2 | service s : M -> M { x = ; }\n"
+     "      |                          ^\n"
+     "t.nidl:3:14: error: syntax error, unexpected ';', expecting '->' or '.'\n"
+     "    3 | service t : M;\n"
+     "      |              ^\n"},
+    {"servise s : M -> M;\n",
+     "t.nidl:1:1: error: syntax error, unexpected identifier; did you mean 'service'?\n"
+     "    1 | servise s : M -> M;\n"
+     "      | ^~~~~~~\n"},
     /* Two broken declarations: both are reported. */
     {"const uint8 = 1;\nstruct S { uint8 x; }\nenum E { A B }\n",
      "t.nidl:1:13: error: syntax error, unexpected '=', expecting identifier\n"

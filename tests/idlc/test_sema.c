@@ -189,6 +189,59 @@ static const sema_case_t errors[] = {
     {MSG "topic t : M { on_full = block; block_ms = 1.5; }",
      "expected an integer, not a float"},
     {"message M { S s; }\ntopic t : M;", "unknown type 'S'"},
+    /* services */
+    {"struct S { uint8 a; }\n" MSG "service s : S -> M;",
+     "'S' is a struct; only a message can be the request of a service"},
+    {"struct S { uint8 a; }\n" MSG "service s : M -> S;",
+     "'S' is a struct; only a message can be the reply of a service"},
+    {MSG "enum E { A }\nservice s : M -> E;", "'E' is an enum, not a message"},
+    {MSG "const uint8 C = 1;\nservice s : C -> M;", "'C' is a constant, not a message"},
+    {MSG "service s : M -> M;\nservice t : s -> M;", "'s' is a service, not a message"},
+    {MSG "service s : M -> M;\ntopic t : s;", "'s' is a service, not a message"},
+    {MSG "service s : M -> Mm;", "unknown message 'Mm'; did you mean 'M'?"},
+    {MSG "service s : Nope -> M;", "unknown message 'Nope'"},
+    {MSG "service s : bool -> M;",
+     "the request of service 's' must be a message, not 'bool'"},
+    {MSG "service s : M -> string<4>;",
+     "the reply of service 's' must be a message, not a string"},
+    {MSG "service s : bytes<4> -> M;",
+     "the request of service 's' must be a message, not bytes"},
+    {MSG "service s : M -> M { timeout = 5; }",
+     "unknown service property 'timeout'; did you mean 'timeout_ms'?"},
+    {MSG "service s : M -> M { on_full = block; }",
+     "unknown service property 'on_full' (known: name, timeout_ms)"},
+    {MSG "service s : M -> M { name = \"a\"; name = \"b\"; }",
+     "property 'name' is set twice"},
+    {MSG "service s : M -> M { name = a; }", "the service name must be a string literal"},
+    {MSG "service s : M -> M { name = \"\"; }", "a service name cannot be empty"},
+    {MSG "service s : M -> M { name = \"a:b\"; }",
+     "the service name contains ':'; it may use only [A-Za-z0-9_/.-]"},
+    {MSG
+     "service s : M -> M { name = \"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+     "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"; }",
+     "the service name is 121 characters long; the limit is 120"},
+    {"package aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa."
+     "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb;\n" MSG
+     "service s : M -> M;",
+     "the service name 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa...' is 121 characters long"},
+    {MSG "service s : M -> M { timeout_ms = 0; }",
+     "timeout_ms must be between 1 and 3600000, not 0"},
+    {MSG "service s : M -> M { timeout_ms = -1; }",
+     "timeout_ms must be between 1 and 3600000, not -1"},
+    {MSG "service s : M -> M { timeout_ms = 3600001; }", "not 3600001"},
+    {MSG "service s : M -> M { timeout_ms = 1e3; }", "expected an integer, not a float"},
+    {MSG "service s : M -> M { timeout_ms = \"5\"; }", "a string is not a number"},
+    {MSG "service s : M -> M;\nservice s : M -> M { name = \"other\"; }",
+     "redefinition of 's'"},
+    {MSG "service a : M -> M { name = \"x\"; }\nservice b : M -> M { name = \"x\"; }",
+     "service name 'x' is already used by service 'a'"},
+    {MSG "service a : M -> M;\nservice b : M -> M { name = \"a\"; }",
+     "service name 'a' is already used by service 'a'"},
+    {MSG "service a : M -> M;\nstruct a_serve { uint8 x; }",
+     "C name 'a_serve' generated for struct 'a_serve' is also generated for service 'a'"},
+    {"message req { uint8 a; }", "without a package, 'req' cannot be a declaration's name"},
+    {"message Q { uint8 a; }\nenum timeout_ms { A }",
+     "without a package, 'timeout_ms' cannot be a declaration's name"},
     /* imports (files are virtual here, see sema_imports_*) */
     {"import \"missing.nidl\";", "cannot find imported file 'missing.nidl' (searched '.')"},
     {"import \"\";", "empty import path"},
@@ -335,6 +388,52 @@ static void sema_fills_in_topics(void **state)
     compiled_free(&c);
 }
 
+static void sema_fills_in_services(void **state)
+{
+    (void)state;
+    compiled_t c;
+    compile(&c, "package vehicle.sensors;\nmessage Q { uint8 a; }\nmessage R { int64 b; }\n"
+                "const uint32 MS = 20;\n"
+                "service plain : Q -> R;\n"
+                "service named : Q -> R { name = \"plan/ner\"; timeout_ms = MS * 25; }\n"
+                "service quick : R -> R { timeout_ms = 1; }\n"
+                "service slow : Q -> Q { timeout_ms = 3600000; }\n"
+                /* A topic and a service may have one wire name: the
+                 * runtime keeps them apart. */
+                "topic plan : Q { name = \"plan/ner\"; }\n"
+                "service event_log : Q -> Q { name = \"vehicle/sensors/events\"; }\n"
+                "topic events : Q;\n");
+    assert_compiles(&c);
+    nidl_service_info_t s;
+    assert_int_equal(nidl_schema_service_info(c.schema, "plain", &s), 0);
+    assert_string_equal(s.wire_name, "vehicle/sensors/plain");
+    assert_string_equal(s.request, "vehicle.sensors.Q");
+    assert_string_equal(s.reply, "vehicle.sensors.R");
+    assert_int_equal(s.timeout_ms, 1000); /* NX_SERVICE_TIMEOUT_MS */
+    assert_int_equal(nidl_schema_service_info(c.schema, "named", &s), 0);
+    assert_string_equal(s.wire_name, "plan/ner");
+    assert_int_equal(s.timeout_ms, 500);
+    assert_int_equal(nidl_schema_service_info(c.schema, "quick", &s), 0);
+    assert_string_equal(s.request, "vehicle.sensors.R");
+    assert_int_equal(s.timeout_ms, 1);
+    assert_int_equal(nidl_schema_service_info(c.schema, "slow", &s), 0);
+    assert_string_equal(s.reply, "vehicle.sensors.Q");
+    assert_int_equal(s.timeout_ms, 3600000);
+    assert_int_equal(nidl_schema_service_info(c.schema, "plan", &s), -1); /* a topic */
+    assert_int_equal(nidl_schema_service_info(c.schema, "event_log", &s), 0);
+    assert_string_equal(s.wire_name, "vehicle/sensors/events");
+    assert_int_equal(nidl_schema_service_info(c.schema, "Q", &s), -1);
+    assert_int_equal(nidl_schema_service_info(c.schema, "nope", &s), -1);
+    compiled_free(&c);
+
+    /* Without a package the default name is the service's name alone. */
+    compile(&c, "message Q { uint8 a; }\nservice ask : Q -> Q;\n");
+    assert_compiles(&c);
+    assert_int_equal(nidl_schema_service_info(c.schema, "ask", &s), 0);
+    assert_string_equal(s.wire_name, "ask");
+    compiled_free(&c);
+}
+
 static void sema_reports_every_error_not_only_the_first(void **state)
 {
     (void)state;
@@ -408,13 +507,21 @@ static void sema_import_rules(void **state)
          "broken.nidl:1:12: error: unknown type 'Q'"},
         {"import \"a.nidl\";\nmessage S { pa.A x; }\ntopic t : S { name = \"pa/at\"; }",
          "topic name 'pa/at' is already used by topic 'at'"},
+        {"import \"a.nidl\";\nservice s : pa.AM -> pa.AM { name = \"pa/as\"; }",
+         "service name 'pa/as' is already used by service 'as'"},
+        {"package pa;\nimport \"a.nidl\";\nservice as : AM -> AM { name = \"pa/other\"; }",
+         "'as' is already declared in package 'pa'"},
+        {"import \"a.nidl\";\nservice s : pa.A -> pa.AM;",
+         "'pa.A' is a struct; only a message can be the request of a service"},
+        {"import \"a.nidl\";\nservice s : pa.AM -> pa.Am;",
+         "unknown message 'pa.Am'; did you mean 'pa.AM'?"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         compiled_t c;
         capture_ctx(&c);
         add(c.ctx, "a.nidl",
             "package pa;\nstruct A { uint8 a; }\nmessage AM { uint8 a; }\n"
-            "topic at : AM;\n");
+            "topic at : AM;\nservice as : AM -> AM;\n");
         add(c.ctx, "sub/a.nidl", "package sb;\nstruct A { uint8 a; }\n");
         add(c.ctx, "sub/t.nidl", "package st;\nstruct Z { uint8 a; }\n");
         add(c.ctx, "cyc1.nidl", "import \"cyc2.nidl\";\n");
@@ -522,6 +629,7 @@ int main(void)
         cmocka_unit_test(sema_evaluates_float_constants_as_c),
         cmocka_unit_test(sema_numbers_enum_items_like_c),
         cmocka_unit_test(sema_fills_in_topics),
+        cmocka_unit_test(sema_fills_in_services),
         cmocka_unit_test(sema_reports_every_error_not_only_the_first),
         cmocka_unit_test(sema_resolves_imports_and_scoped_names),
         cmocka_unit_test(sema_import_rules),

@@ -218,6 +218,14 @@ typedef struct nidl_topic_info {
     uint32_t block_ms;     /**< wait for block */
 } nidl_topic_info_t;
 
+/** A service. */
+typedef struct nidl_service_info {
+    const char *wire_name; /**< "pkg/path/name" or the `name` property */
+    const char *request;   /**< qualified name of the request message */
+    const char *reply;     /**< qualified name of the reply message */
+    uint32_t timeout_ms;   /**< default call timeout: `timeout_ms` or 1000 */
+} nidl_service_info_t;
+
 /** The schema's path as given, and its package ("" if none). Borrowed. */
 const char *nidl_schema_path(const nidl_schema_t *schema);
 const char *nidl_schema_package(const nidl_schema_t *schema);
@@ -245,6 +253,10 @@ int nidl_schema_enum_value(const nidl_schema_t *schema, const char *name, const 
 /** Topic `name`; 0 or -1 as above. */
 int nidl_schema_topic_info(const nidl_schema_t *schema, const char *name,
                            nidl_topic_info_t *out);
+
+/** Service `name`; 0 or -1 as above. */
+int nidl_schema_service_info(const nidl_schema_t *schema, const char *name,
+                             nidl_service_info_t *out);
 
 /* ---- generation ------------------------------------------------------------ */
 
