@@ -206,8 +206,8 @@ static int state_ready(void)
 /* Our incarnation, taken (its byte locked) on first use. live_mu held. */
 static uint64_t incarnation_get(void)
 {
-    if (incarnation || state_ready() < 0)
-        return incarnation;
+    if (state_ready() < 0 || incarnation) /* state_ready() first: a forked */
+        return incarnation;               /* child gets its own */
     uint64_t uid = (uint64_t)geteuid() & UINT64_C(0xffffffff);
     for (int tries = 0; tries < 64; tries++) {
         uint64_t r = random_bits() & INC_MASK;
