@@ -23,6 +23,7 @@
 #include <stddef.h>
 #include <cmocka.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -105,6 +106,19 @@ static void abi_word_names_the_data_model(void **state)
     assert_int_equal((NX_ABI_WORD >> 8) & 0xff, sizeof(pthread_mutex_t));
     assert_int_equal((NX_ABI_WORD >> 24) & 0x7f, sizeof(sem_t));
     assert_true(other_abi_word() != NX_ABI_WORD);
+}
+
+/* The shared layouts use 64-bit atomics. Where they are not lock-free
+ * (some 32-bit targets), the C library emulates them with a lock table
+ * private to each process: another process would not see the lock. */
+static void abi_shared_atomics_are_lock_free(void **state)
+{
+    (void)state;
+    _Atomic uint64_t a64 = 0;
+    _Atomic uint32_t a32 = 0;
+    assert_true(atomic_is_lock_free(&a64));
+    assert_true(atomic_is_lock_free(&a32));
+    assert_int_equal(ATOMIC_LLONG_LOCK_FREE, 2);
 }
 
 static void abi_registry_of_the_other_data_model_is_refused(void **state)
@@ -190,6 +204,7 @@ int main(int argc, char **argv)
         return mode_hold();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(abi_word_names_the_data_model),
+        cmocka_unit_test(abi_shared_atomics_are_lock_free),
         cmocka_unit_test(abi_registry_of_the_other_data_model_is_refused),
         cmocka_unit_test_setup_teardown(abi_other_data_model_cannot_join_our_domain, setup,
                                         teardown),

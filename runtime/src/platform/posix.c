@@ -29,7 +29,10 @@
  * Unlinking an object through nx__plat_shm_unlink() releases its byte.
  * The lock file itself is never removed (removing it while another process
  * holds it open would split the processes between two files): it is the
- * one object this platform leaves in the shared-memory directory.
+ * one object this platform leaves in the shared-memory directory. Where
+ * shared-memory objects cannot be locked (QNX's /dev/shmem has no record
+ * locks), build with -DNX_POSIX_LOCK_DIR='"/some/dir"' to keep the lock
+ * files as regular files there (docs/porting.md).
  */
 #ifndef _POSIX_C_SOURCE
 #define _POSIX_C_SOURCE 200809L
@@ -169,10 +172,18 @@ static uint64_t random_bits(void)
  * write it. */
 static int lock_file_open(uid_t uid, bool own)
 {
-    char name[64];
+    char name[256];
+#ifdef NX_POSIX_LOCK_DIR
+    /* A directory of a file system with record locks (QNX's /dev/shmem
+     * has none): a regular file there. */
+    snprintf(name, sizeof name, NX_POSIX_LOCK_DIR LOCK_NAME, (unsigned long)uid);
+    int fd = own ? open(name, O_RDWR | O_CREAT | O_CLOEXEC, 0644)
+                 : open(name, O_RDONLY | O_CLOEXEC);
+#else
     snprintf(name, sizeof name, LOCK_NAME, (unsigned long)uid);
     int fd = own ? shm_open(name, O_RDWR | O_CREAT | O_CLOEXEC, 0644)
                  : shm_open(name, O_RDONLY | O_CLOEXEC, 0);
+#endif
     if (fd < 0)
         return -1;
     struct stat st;
