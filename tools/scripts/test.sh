@@ -6,7 +6,8 @@
 #   build-clang/    clang, -Werror: every suite
 #   build-asan/     gcc, AddressSanitizer + UndefinedBehaviorSanitizer: every suite
 #   build-tsan/     clang, ThreadSanitizer: the runtime suites (threads share state there)
-#   build-posix/    gcc, -Dplatform=posix (POSIX.1-2008 only, the QNX subset): every suite
+#   build-posix/    gcc, -Dplatform=posix (POSIX.1-2008 only, the QNX subset): every
+#                   suite (shorter stress and soak runs, as under the sanitizers)
 #   build-i386/     32-bit x86 cross build (tools/cross/i386.ini), -Werror: the
 #                   single-process suites under qemu-i386, and the 32/64-bit
 #                   refusal test against build/ (docs/porting.md)
@@ -70,7 +71,7 @@ if [ "${NEXUS_TEST_QUICK:-0}" != 1 ]; then
     if build_or_fail build-tsan "${opts[@]}" -Db_sanitize=thread -Db_lundef=false --native-file tools/scripts/clang.ini -Dslow_tests=false; then
         run_suite tsan build-tsan --suite runtime
     fi
-    if build_or_fail build-posix "${opts[@]}" -Dbench=false -Dplatform=posix; then
+    if build_or_fail build-posix "${opts[@]}" -Dbench=false -Dslow_tests=false -Dplatform=posix; then
         run_suite posix build-posix
     fi
     # 32-bit: tools/cross/qemu.sh says why binfmt_misc is needed for the
