@@ -128,8 +128,8 @@ static int set_lock(int fd, short type, off_t at)
     return fcntl(fd, F_SETLK, &fl);
 }
 
-/* 1 and *holder set if another process holds byte `at`, 0 if free, -1. */
-static int test_lock(int fd, off_t at, pid_t *holder)
+/* 1 if another process holds byte `at`, 0 if it is free, -1 on error. */
+static int test_lock(int fd, off_t at)
 {
     struct flock fl;
     memset(&fl, 0, sizeof fl);
@@ -139,8 +139,6 @@ static int test_lock(int fd, off_t at, pid_t *holder)
     fl.l_len = 1;
     if (fcntl(fd, F_GETLK, &fl) != 0)
         return -1;
-    if (holder)
-        *holder = fl.l_pid;
     return fl.l_type != F_UNLCK;
 }
 
@@ -226,8 +224,10 @@ static uint64_t incarnation_get(void)
             incarnation = uid << 32 | INC_TAG | r;
             break;
         }
+        /* EAGAIN, EACCES: another live process drew the same R: draw
+         * again. Anything else: no incarnation (pid only, see below). */
         if (errno != EAGAIN && errno != EACCES)
-            break; /* another process drew the same R: draw again */
+            break;
     }
     return incarnation;
 }
@@ -285,8 +285,7 @@ bool nx__plat_proc_alive(pid_t pid, uint64_t start_time)
     /* Does pid hold the incarnation byte of this start time? */
     pthread_mutex_lock(&live_mu);
     int fd = uid_fd_get((uid_t)(start_time >> 32));
-    int held =
-        fd >= 0 ? test_lock(fd, INC_BASE + (off_t)(start_time & INC_MASK), NULL) : -1;
+    int held = fd >= 0 ? test_lock(fd, INC_BASE + (off_t)(start_time & INC_MASK)) : -1;
     pthread_mutex_unlock(&live_mu);
     if (held == 0)
         return false; /* the process that made this start time is gone */
@@ -506,7 +505,7 @@ int nx__plat_live_lock_held(int fd)
         held = 1; /* ours: F_GETLK would not show it */
     } else {
         int lf = uid_fd_get(st.st_uid);
-        held = lf >= 0 ? test_lock(lf, live_offset(st.st_ino), NULL) : -1;
+        held = lf >= 0 ? test_lock(lf, live_offset(st.st_ino)) : -1;
     }
     pthread_mutex_unlock(&live_mu);
     return held;
