@@ -132,7 +132,9 @@ static void abi_registry_of_the_other_data_model_is_refused(void **state)
     s->hdr.size = sizeof *s;
     s->hdr.max_nodes = NX_REG_MAX_NODES;
     s->hdr.max_topics = NX_REG_MAX_TOPICS;
-    assert_int_equal(nx__registry_check(s, sizeof *s), NX_OK);
+    /* Ours passes the version check (other fields may still be refused:
+     * only the fields the ABI check needs are filled in). */
+    assert_true(nx__registry_check(s, sizeof *s) != NX_EVERSION);
     s->hdr.abi = other_abi_word();
     assert_int_equal(nx__registry_check(s, sizeof *s), NX_EVERSION);
     free(s);

@@ -49,6 +49,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -280,6 +281,15 @@ bool nx__plat_proc_alive(pid_t pid, uint64_t start_time)
     if (pid == getpid() && start_time != 0)
         return start_time == nx__plat_proc_start_time(pid);
     bool exists = kill(pid, 0) == 0 || errno == EPERM;
+    /* A zombie has exited: kill() still finds it. POSIX tells only about
+     * our own children (waitid, without collecting them); another
+     * process's zombie is told by its incarnation byte below, which the
+     * kernel released at exit. */
+    siginfo_t si;
+    memset(&si, 0, sizeof si);
+    if (exists && waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+        si.si_pid == pid)
+        return false;
     if (!exists || start_time == 0 || !(start_time & INC_TAG))
         return exists;
     /* Does pid hold the incarnation byte of this start time? */
