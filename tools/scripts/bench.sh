@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # The benchmark suite (README, docs/PERFORMANCE.md), one command:
-#   bash tools/scripts/bench.sh [--json FILE] [--quick]
+#   bash tools/scripts/bench.sh [--json FILE] [--quick] [--platform NAME]
 # Installs what is missing (as root; iceoryx for the baseline), builds
 # build-bench/ (release, no tests), runs every program of bench/, prints a
 # table and writes a JSON summary (default build/bench.json) with
 # tools/scripts/bench_report.py.
 #   --quick   small counts (under a minute): a smoke test, not a measurement
+#   --platform NAME  the runtime's platform file (-Dplatform=NAME, e.g. posix;
+#             docs/porting.md): builds build-bench-NAME/, default JSON
+#             build/bench-NAME.json
 # Full run: about 5 minutes on 2 cores. Latency, throughput and CPU run in
 # interleaved rounds (every transport once per round) and merged, so a
 # change of background load hits all transports alike. The figures only
@@ -13,14 +16,17 @@
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 
-json=build/bench.json
+json=
 quick=0
+platform=
 while [ $# -gt 0 ]; do
     case $1 in
     --json) json=${2:?--json needs a file}; shift 2 ;;
     --json=*) json=${1#--json=}; shift ;;
     --quick) quick=1; shift ;;
-    -h|--help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --platform) platform=${2:?--platform needs a name}; shift 2 ;;
+    --platform=*) platform=${1#--platform=}; shift ;;
+    -h|--help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "bench: unknown option $1 (see --help)" >&2; exit 2 ;;
     esac
 done
@@ -31,8 +37,10 @@ if ! nx_setup iceoryx libiceoryx-binding-c-dev; then
     echo "bench: iceoryx is not installed: its baseline will be skipped" >&2
 fi
 mkdir -p build
-nx_build build-bench -Dbuildtype=release -Dtests=false -Dbench=true || exit 1
-B=build-bench/bench
+bdir=build-bench${platform:+-$platform}
+[ -n "$json" ] || json=build/bench${platform:+-$platform}.json
+nx_build "$bdir" -Dbuildtype=release -Dtests=false -Dbench=true ${platform:+-Dplatform=$platform} || exit 1
+B=$bdir/bench
 for p in bench_nexus floor_ring floor_uds; do
     [ -x "$B/$p" ] || { echo "bench: $B/$p was not built" >&2; exit 1; }
 done
@@ -59,7 +67,7 @@ export NXBENCH_TAG=$$
 # with the nexus tool (--force: whatever the owners' state; they are ours).
 cleanup() {
     rm -rf "$work"
-    local nexus=build-bench/tools/nexus d
+    local nexus=$bdir/tools/nexus d
     [ -x "$nexus" ] || return 0
     for d in $("$nexus" domains --json 2>/dev/null | python3 -c '
 import json, sys

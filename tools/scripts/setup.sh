@@ -33,6 +33,33 @@ nx_setup() {
         || { echo "nexus: apt-get install ${missing[*]} failed" >&2; return 1; }
 }
 
+# What the cross builds need (tools/cross/*.ini): 32-bit x86 and aarch64
+# cross compilers, the target's libraries, and qemu-user to run the tests.
+# nx_setup_cross [i386] [aarch64] adds the foreign dpkg architectures first.
+nx_cross_pkgs_i386=(gcc-i686-linux-gnu libcyaml-dev:i386 libyaml-dev:i386 libcmocka-dev:i386
+                    qemu-user-static)
+nx_cross_pkgs_aarch64=(gcc-aarch64-linux-gnu libcyaml-dev:arm64 libyaml-dev:arm64
+                       libcmocka-dev:arm64 qemu-user-static)
+
+nx_setup_cross() {
+    local arch deb pkgs=() added=0
+    for arch in "$@"; do
+        case $arch in
+        i386) deb=i386; pkgs+=("${nx_cross_pkgs_i386[@]}") ;;
+        aarch64) deb=arm64; pkgs+=("${nx_cross_pkgs_aarch64[@]}") ;;
+        *) echo "nexus: no cross setup for '$arch'" >&2; return 1 ;;
+        esac
+        if ! dpkg --print-foreign-architectures | grep -qx "$deb"; then
+            [ "$(id -u)" -eq 0 ] || { echo "nexus: run as root: dpkg --add-architecture $deb" >&2; return 1; }
+            dpkg --add-architecture "$deb" && added=1
+        fi
+    done
+    # A new architecture has no package lists yet: nx_setup updates them
+    # when something is missing, which it then is.
+    [ $added = 0 ] || apt-get update -qq >/dev/null 2>&1 || true
+    nx_setup "${pkgs[@]}"
+}
+
 # Configure (once) and build one build directory: nx_build DIR [meson args...]
 nx_build() {
     local dir=$1

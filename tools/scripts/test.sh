@@ -1,13 +1,19 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it (README's second command):
 #   bash tools/scripts/test.sh
-# Installs missing packages (as root), then builds and tests four ways:
+# Installs missing packages (as root), then builds and tests six ways:
 #   build/          gcc, -Werror: every suite
 #   build-clang/    clang, -Werror: every suite
 #   build-asan/     gcc, AddressSanitizer + UndefinedBehaviorSanitizer: every suite
 #   build-tsan/     clang, ThreadSanitizer: the runtime suites (threads share state there)
+#   build-posix/    gcc, -Dplatform=posix (POSIX.1-2008 only, the QNX subset): every
+#                   suite (shorter stress and soak runs, as under the sanitizers)
+#   build-i386/     32-bit x86 cross build (tools/cross/i386.ini), -Werror: the
+#                   single-process suites under qemu-i386, and the 32/64-bit
+#                   refusal test against build/ (docs/porting.md)
 # Ends with one line "N passed, N failed" counted from meson's test logs, and
-# exits non-zero if anything failed. NEXUS_TEST_QUICK=1 skips the sanitizer builds.
+# exits non-zero if anything failed. NEXUS_TEST_QUICK=1 skips the sanitizer,
+# POSIX and i386 builds.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 . tools/scripts/setup.sh
@@ -27,12 +33,19 @@ run_suite() { # name dir meson-test-args...
     local name=$1 dir=$2
     shift 2
     echo "== $name: meson test $*"
-    meson test -C "$dir" --print-errorlogs --num-processes "$jobs" "$@" >"$dir.test.log" 2>&1
+    # A second run in the same directory gets logs of its own.
+    local log=$dir.test.log json=$dir/meson-logs/testlog.json
+    if [ -n "${NX_RUN_TAG:-}" ]; then
+        log=$dir.$NX_RUN_TAG.test.log
+        json=$dir/meson-logs/testlog.$NX_RUN_TAG.json
+    fi
+    meson test -C "$dir" --print-errorlogs --num-processes "$jobs" "$@" >"$log" 2>&1
     local rc=$?
-    grep -E '^ *[0-9]+/[0-9]+ ' "$dir.test.log" | grep -vE ' OK | SKIP ' || true
-    tail -n 9 "$dir.test.log" | grep -E '^(Ok|Fail|Timeout|Skipped):' | tr '\n' ' '; echo
+    [ "$json" = "$dir/meson-logs/testlog.json" ] || cp "$dir/meson-logs/testlog.json" "$json"
+    grep -E '^ *[0-9]+/[0-9]+ ' "$log" | grep -vE ' OK | SKIP ' || true
+    tail -n 9 "$log" | grep -E '^(Ok|Fail|Timeout|Skipped):' | tr '\n' ' '; echo
     [ $rc -eq 0 ] || status=1
-    logs+=("$dir/meson-logs/testlog.json")
+    logs+=("$json")
 }
 
 build_failures=0
@@ -58,6 +71,25 @@ if [ "${NEXUS_TEST_QUICK:-0}" != 1 ]; then
     if build_or_fail build-tsan "${opts[@]}" -Db_sanitize=thread -Db_lundef=false --native-file tools/scripts/clang.ini -Dslow_tests=false; then
         run_suite tsan build-tsan --suite runtime
     fi
+    if build_or_fail build-posix "${opts[@]}" -Dbench=false -Dslow_tests=false -Dplatform=posix; then
+        run_suite posix build-posix
+    fi
+    # 32-bit: tools/cross/qemu.sh says why binfmt_misc is needed for the
+    # build; what is registered is removed at the end.
+    . tools/cross/qemu.sh
+    trap nx_qemu_unregister EXIT
+    if ! { nx_setup_cross i386 && nx_qemu_register i386; }; then
+        echo "nexus: cannot set up the i386 cross build" >&2
+        status=1
+        build_failures=$((build_failures + 1))
+    elif build_or_fail build-i386 -Dwerror=true -Dbench=false -Dexamples=false \
+        --cross-file tools/cross/i386.ini; then
+        echo "   (i386 under qemu: not run: ${nx_qemu_not_run[*]}; see docs/porting.md)"
+        NX_RUN_TAG=idlc run_suite "i386 compiler" build-i386 --suite idlc "${nx_qemu_idlc_tests[@]}"
+        NX_ABI_OTHER=$PWD/build/tests/runtime/test_abi NX_RUN_TAG=runtime \
+            run_suite "i386 runtime" build-i386 --suite runtime "${nx_qemu_runtime_tests[@]}"
+    fi
+    nx_qemu_unregister
 fi
 
 BUILD_FAILURES=$build_failures python3 - "${logs[@]}" <<'PY' || status=1
