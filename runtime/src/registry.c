@@ -65,6 +65,21 @@ static bool topic_in_use(const nx_reg_tables_t *t, uint32_t slot)
     return slot < NX_REG_MAX_TOPICS && bitmap_test(t->topic_used, slot);
 }
 
+/* The reaper's working memory (one per registry object: see
+ * nx_registry_t.reap). */
+typedef struct reap_entry {
+    uint32_t slot, inc, pid;
+    bool gone;
+    char segment[NX_SEG_NAME_MAX], large_segment[NX_SEG_NAME_MAX];
+} reap_entry_t;
+
+struct reap_ctx {
+    nx_reg_node_t nodes[NX_REG_MAX_NODES];
+    reap_entry_t victims[NX_REG_MAX_NODES];
+    uint32_t n_victims, reaped;
+};
+typedef struct reap_ctx reap_ctx_t;
+
 /* ---- writers: tokens, the lease, staging buffers ------------------------ */
 
 static uint32_t now_ms24(void)
@@ -555,8 +570,14 @@ nx_err_t nx__registry_open(const char *domain, unsigned mode, nx_registry_t **ou
     snprintf(r->shm_name, sizeof r->shm_name, "/nexus.%s.registry", domain);
     r->fd = -1;
     r->mode = mode;
+    r->reap = malloc(sizeof *r->reap);
+    if (!r->reap) {
+        free(r);
+        return NX_ENOMEM;
+    }
     nx_err_t err = registry_connect(r);
     if (err != NX_OK) {
+        free(r->reap);
         free(r);
         return err;
     }
@@ -595,6 +616,7 @@ void nx__registry_close(nx_registry_t *r, bool unlink_if_empty)
         }
     }
     registry_unmap(r);
+    free(r->reap);
     free(r);
 }
 
@@ -1016,18 +1038,6 @@ static void registry_unlink_owned(nx_registry_t *r, const char *field)
     nx__plat_shm_unlink(seg);
 }
 
-typedef struct reap_entry {
-    uint32_t slot, inc, pid;
-    bool gone;
-    char segment[NX_SEG_NAME_MAX], large_segment[NX_SEG_NAME_MAX];
-} reap_entry_t;
-
-typedef struct reap_ctx {
-    nx_reg_node_t nodes[NX_REG_MAX_NODES];
-    reap_entry_t victims[NX_REG_MAX_NODES];
-    uint32_t n_victims, reaped;
-} reap_ctx_t;
-
 static void read_nodes(const nx_reg_tables_t *t, nx_registry_t *r, void *ctx)
 {
     reap_ctx_t *c = ctx;
@@ -1056,15 +1066,11 @@ static nx_err_t change_reap(nx_reg_txn_t *tx, void *ctx)
 uint32_t nx__registry_reap(nx_registry_t *r, uint64_t now_ns, uint64_t timeout_ns,
                            uint32_t self, bool all, bool wait)
 {
-    reap_ctx_t *c = malloc(sizeof *c);
-    if (!c)
-        return 0;
+    reap_ctx_t *c = r->reap;
     c->n_victims = 0;
     c->reaped = 0;
-    if (registry_read(r, read_nodes, c) != NX_OK) {
-        free(c);
+    if (registry_read(r, read_nodes, c) != NX_OK)
         return 0;
-    }
     /* Probe (system calls) only the late, and without the lease. */
     for (uint32_t i = 0; i < NX_REG_MAX_NODES; i++) {
         nx_reg_node_t *n = &c->nodes[i];
@@ -1109,7 +1115,6 @@ uint32_t nx__registry_reap(nx_registry_t *r, uint64_t now_ns, uint64_t timeout_n
             }
         }
     }
-    free(c);
     return reaped;
 }
 

@@ -29,6 +29,9 @@ typedef struct nx_registry {
     size_t size;
     int fd;
     unsigned mode; /* shm.mode, to create it again after it closed */
+    /* The reaper's working memory (nx__registry_reap), allocated with the
+     * registry: the receive thread's tick allocates nothing. */
+    struct reap_ctx *reap;
     char domain[NX_DOMAIN_NAME_MAX + 1];
     char shm_name[NX_SHM_NAME_MAX]; /* "/nexus.D.registry" */
 } nx_registry_t;
