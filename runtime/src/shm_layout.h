@@ -18,6 +18,8 @@
 #include <nexus/node.h>
 #include <nexus/service.h>
 
+#include "platform/platform.h"
+
 #include <pthread.h>
 #include <semaphore.h>
 #include <stdalign.h>
@@ -32,11 +34,13 @@
 #define NX_MSG_MAGIC      0x4d584e4eu                  /* "NNXM" */
 
 /* The ABI word: what must match to share an object. Pointer size, byte
- * order and the sizes of the process-shared pthread/semaphore objects. */
+ * order, the sizes of the process-shared pthread/semaphore objects, and
+ * the platform file (nx__plat_abi_tag: liveness rules differ). */
 #define NX_ABI_WORD                                                                        \
     ((uint32_t)(sizeof(void *) | (sizeof(pthread_mutex_t) << 8) |                          \
                 (sizeof(pthread_cond_t) << 16) | (sizeof(sem_t) << 24)) ^                  \
-     (uint32_t)(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ ? 0 : 0x80000000u))
+     (uint32_t)(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ ? 0 : 0x80000000u) ^             \
+     nx__plat_abi_tag())
 
 /* ---- registry ------------------------------------------------------- */
 

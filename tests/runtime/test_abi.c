@@ -104,8 +104,10 @@ static void abi_word_names_the_data_model(void **state)
     (void)state;
     assert_int_equal(NX_ABI_WORD & 0xff, sizeof(void *));
     assert_int_equal((NX_ABI_WORD >> 8) & 0xff, sizeof(pthread_mutex_t));
-    assert_int_equal((NX_ABI_WORD >> 24) & 0x7f, sizeof(sem_t));
+    assert_int_equal((NX_ABI_WORD >> 24) & 0x3f, sizeof(sem_t));
     assert_true(other_abi_word() != NX_ABI_WORD);
+    /* The platform file is in the word too (bit 30: posix.c). */
+    assert_int_equal(NX_ABI_WORD & 0x40000000u, nx__plat_abi_tag());
 }
 
 /* The shared layouts use 64-bit atomics. Where they are not lock-free
@@ -136,6 +138,10 @@ static void abi_registry_of_the_other_data_model_is_refused(void **state)
      * only the fields the ABI check needs are filled in). */
     assert_true(nx__registry_check(s, sizeof *s) != NX_EVERSION);
     s->hdr.abi = other_abi_word();
+    assert_int_equal(nx__registry_check(s, sizeof *s), NX_EVERSION);
+    /* Made by a process with the other platform file (linux.c / posix.c):
+     * they judge liveness differently, so they never share a domain. */
+    s->hdr.abi = NX_ABI_WORD ^ 0x40000000u;
     assert_int_equal(nx__registry_check(s, sizeof *s), NX_EVERSION);
     free(s);
 }

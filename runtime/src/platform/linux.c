@@ -276,6 +276,11 @@ int nx__plat_sem_wait_until(sem_t *sem, uint64_t deadline_ns)
     }
 }
 
+uint32_t nx__plat_abi_tag(void)
+{
+    return 0;
+}
+
 const char *nx__plat_libc_id(void)
 {
     return gnu_get_libc_version();

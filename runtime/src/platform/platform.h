@@ -103,6 +103,12 @@ int nx__plat_live_lock_held(int fd);
  *  (absolute ns). Returns 0 when posted, ETIMEDOUT, or another errno. */
 int nx__plat_sem_wait_until(sem_t *sem, uint64_t deadline_ns);
 
+/** What this platform file adds to the ABI word of every object (bits that
+ *  differ between platform files): processes built with different
+ *  platform files judge each other's liveness differently and must never
+ *  share a domain. linux.c: 0. */
+uint32_t nx__plat_abi_tag(void);
+
 /** Version of the C library, for layouts that depend on it
  *  (process-shared condvars): e.g. "2.36" for glibc 2.36. Static. */
 const char *nx__plat_libc_id(void);

@@ -554,6 +554,13 @@ int nx__plat_sem_wait_until(sem_t *sem, uint64_t deadline_ns)
 }
 
 /* Condition-variable layouts are the C library's: say which one. */
+uint32_t nx__plat_abi_tag(void)
+{
+    /* Liveness by lock file and random incarnation, not linux.c's OFD
+     * locks and /proc start times: never in one domain with linux.c. */
+    return UINT32_C(0x40000000);
+}
+
 const char *nx__plat_libc_id(void)
 {
 #if defined(__GLIBC__)
