@@ -83,10 +83,7 @@ cross() { # arch
     build "$dir" -Dwerror=true -Dbench=false -Dexamples=false \
         --cross-file "tools/cross/$arch.ini" || return
     local idlc=("${nx_qemu_idlc_tests[@]}") not_run=("${nx_qemu_not_run[@]}")
-    # aarch64 aligns 64-bit members to 8 as the descriptors do: the
-    # generated-layout test runs there.
     if [ "$arch" = aarch64 ]; then
-        idlc+=(generated)
         not_run=(cli "the multi-process suites")
     fi
     echo "   ($arch under qemu: not run: ${not_run[*]}; see docs/porting.md)"
