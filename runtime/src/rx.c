@@ -224,7 +224,9 @@ static uint32_t rx_drain(nx_node_t *node)
     return total;
 }
 
-static bool rx_has_work(void *ctx)
+/* Is anything new in the rings (the backlog does not count: what is left
+ * there waits for the callback to return)? */
+static bool rx_rings_pending(void *ctx)
 {
     nx_node_t *node = ctx;
     if (atomic_load_explicit(&node->stop, memory_order_relaxed))
@@ -232,14 +234,19 @@ static bool rx_has_work(void *ctx)
     if (atomic_load_explicit(&node->seg->queues_gen, memory_order_acquire) !=
         node->seen_queues_gen)
         return true;
-    if (node->backlog.count)
-        return true;
     for (uint32_t k = 0; k < node->n_active; k++) {
         nx_rxq_t *r = &node->rxq[node->active[k]];
         if (r->active && nx__ring_pending(&r->cons))
             return true;
     }
     return false;
+}
+
+/* Anything to do: the rings, or what nx__rx_help() set aside. */
+static bool rx_has_work(void *ctx)
+{
+    const nx_node_t *node = ctx;
+    return node->backlog.count || rx_rings_pending(ctx);
 }
 
 /* Once per heartbeat period: beat, reap the dead, free orphan queues. */
@@ -384,24 +391,6 @@ uint32_t nx__rx_pump(nx_node_t *node)
         handled++;
     }
     return handled;
-}
-
-/* Is anything new in the rings (the backlog does not count: what is left
- * there waits for the callback to return)? */
-static bool rx_rings_pending(void *ctx)
-{
-    nx_node_t *node = ctx;
-    if (atomic_load_explicit(&node->stop, memory_order_relaxed))
-        return true;
-    if (atomic_load_explicit(&node->seg->queues_gen, memory_order_acquire) !=
-        node->seen_queues_gen)
-        return true;
-    for (uint32_t k = 0; k < node->n_active; k++) {
-        nx_rxq_t *r = &node->rxq[node->active[k]];
-        if (r->active && nx__ring_pending(&r->cons))
-            return true;
-    }
-    return false;
 }
 
 void nx__rx_wait(nx_node_t *node, uint64_t until_ns)
