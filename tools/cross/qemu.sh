@@ -50,6 +50,8 @@ nx_qemu_runs() { # arch
 
 nx_qemu_register() { # arch
     local arch=$1 bm=/proc/sys/fs/binfmt_misc
+    # Tests that need another process's liveness skip themselves under qemu.
+    export NX_QEMU_USER=1
     [ -x "/usr/bin/qemu-$arch-static" ] || { echo "nexus: qemu-$arch-static is missing" >&2; return 1; }
     if [ ! -e $bm/register ]; then
         mount -t binfmt_misc binfmt_misc $bm 2>/dev/null \
@@ -65,6 +67,7 @@ nx_qemu_register() { # arch
 
 nx_qemu_unregister() {
     local bm=/proc/sys/fs/binfmt_misc n
+    unset NX_QEMU_USER
     for n in "${nx_qemu_registered[@]}"; do
         [ -e "$bm/$n" ] && echo -1 >"$bm/$n"
     done
