@@ -178,7 +178,7 @@ typedef struct nx_registry_shm {
     nx_reg_header_t hdr;
     /* Heartbeats, outside the versioned tables: one atomic store a beat. */
     alignas(NX_CACHELINE) _Atomic uint64_t beat_ns[NX_REG_MAX_NODES];
-    alignas(4096) nx_reg_tables_t tables[NX_REG_TABLES];
+    alignas(NX_CACHELINE) nx_reg_tables_t tables[NX_REG_TABLES];
 } nx_registry_shm_t;
 
 /* ---- node segment --------------------------------------------------- */
