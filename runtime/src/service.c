@@ -28,7 +28,7 @@
 #include "send_impl.h"
 
 #include <errno.h>
-#include <sched.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -36,7 +36,6 @@
 #define NX_SVC_MAX      32u       /* services one node serves */
 #define NX_SVC_CHECK_NS 10000000u /* how often a waiting call looks at its server */
 #define NX_SVC_REPLY_MS 1000u     /* how long a reply waits for room in a full queue */
-#define NX_SVC_SPIN_NS  50000u    /* a caller yields this long before it sleeps */
 
 typedef struct nx_served {
     const nx_service_desc_t *desc;
@@ -74,6 +73,16 @@ struct nx_svc {
     uint64_t id_base;
     _Atomic uint64_t next_id;
     _Atomic uint64_t async_due; /* UINT64_MAX: no asynchronous call */
+    /* Where services were found, valid while the registry's generation is
+     * the one recorded (guarded by lock): a call does not search the
+     * registry again until it changed. */
+    struct {
+        char name[NX_SERVICE_NAME_MAX + 1]; /* by name: a descriptor may be a
+                                               caller's stack variable */
+        uint64_t gen;
+        nx_reg_service_t found;
+    } cache[8];
+    uint32_t cache_next;
 };
 
 /* ---- set-up -------------------------------------------------------------- */
@@ -501,12 +510,42 @@ static void local_call_run(nx_node_t *server, const void *arg)
     served_put(e);
 }
 
+/* Find svc's server as of registry generation gen (read before): from the
+ * cache, or the registry. */
+static nx_err_t svc_find(nx_node_t *node, const nx_service_desc_t *svc, uint64_t gen,
+                         nx_reg_service_t *out)
+{
+    struct nx_svc *s = node->svc;
+    const uint32_t n = sizeof s->cache / sizeof s->cache[0];
+    pthread_mutex_lock(&s->lock);
+    for (uint32_t i = 0; i < n; i++)
+        if (s->cache[i].gen == gen && strcmp(s->cache[i].name, svc->name) == 0) {
+            *out = s->cache[i].found;
+            pthread_mutex_unlock(&s->lock);
+            return NX_OK;
+        }
+    pthread_mutex_unlock(&s->lock);
+    nx_err_t err = nx__registry_service_find(node->reg, svc->name, out);
+    if (err == NX_OK) {
+        pthread_mutex_lock(&s->lock);
+        uint32_t i = s->cache_next++ % n;
+        snprintf(s->cache[i].name, sizeof s->cache[i].name, "%s", svc->name);
+        s->cache[i].gen = gen;
+        s->cache[i].found = *out;
+        pthread_mutex_unlock(&s->lock);
+    }
+    return err;
+}
+
 /* Everything a call does before it waits. On NX_OK with *local set, the
  * call is done (in-process); otherwise *out is pending and sent. */
 static nx_err_t call_start(nx_node_t *node, const nx_service_desc_t *svc, const void *req,
                            void *rep, uint32_t timeout_ms, nx_reply_dispatch_fn dispatch,
                            nx_generic_fn fn, void *user, bool *local, nx_call_t **out)
 {
+    /* *out: the synchronous caller's own (on its stack); NULL for an
+     * asynchronous call, which gets one on the heap. */
+    nx_call_t *own = *out;
     *local = false;
     if (!fits(node, svc))
         return NX_ETOOBIG;
@@ -516,7 +555,7 @@ static nx_err_t call_start(nx_node_t *node, const nx_service_desc_t *svc, const 
     uint64_t deadline = now + (uint64_t)timeout_of(svc, timeout_ms) * 1000000u;
     uint64_t gen = nx__registry_generation(node->reg);
     nx_reg_service_t found;
-    nx_err_t err = nx__registry_service_find(node->reg, svc->name, &found);
+    nx_err_t err = svc_find(node, svc, gen, &found);
     if (err != NX_OK)
         return err == NX_EBUSY || err == NX_ECORRUPT ? err : NX_ENOTFOUND;
     if (found.request_fp != svc->request->fingerprint ||
@@ -563,11 +602,15 @@ static nx_err_t call_start(nx_node_t *node, const nx_service_desc_t *svc, const 
         return dispatch ? NX_OK : lc.status;
     }
 
-    nx_call_t *c = calloc(1, sizeof *c);
-    uint8_t *msg = malloc(sizeof(nx_svc_req_t) + svc->request->size);
+    nx_call_t *c = own ? own : calloc(1, sizeof *c);
+    uint8_t small[512];
+    size_t msg_size = sizeof(nx_svc_req_t) + svc->request->size;
+    uint8_t *msg = msg_size <= sizeof small ? small : malloc(msg_size);
     if (!c || !msg) {
-        free(c);
-        free(msg);
+        if (!own)
+            free(c);
+        if (msg != small)
+            free(msg);
         return NX_ENOMEM;
     }
     struct nx_svc *s = node->svc;
@@ -588,8 +631,10 @@ static nx_err_t call_start(nx_node_t *node, const nx_service_desc_t *svc, const 
     c->peer = nx__peer_get_locked(node, found.server_slot, &found.server);
     pthread_mutex_unlock(&node->peers_lock);
     if (!c->peer) {
-        free(c);
-        free(msg);
+        if (!own)
+            free(c);
+        if (msg != small)
+            free(msg);
         return NX_ENOMEM;
     }
     /* Once pending, an asynchronous call may end (and be freed) on the
@@ -626,7 +671,8 @@ static nx_err_t call_start(nx_node_t *node, const nx_service_desc_t *svc, const 
         .block_ms = (uint32_t)(left_ms > UINT32_MAX ? UINT32_MAX : left_ms),
     };
     err = nx__shm_send(&m, peer);
-    free(msg);
+    if (msg != small)
+        free(msg);
     nx__peer_put(peer);
     if (err != NX_OK) {
         pthread_mutex_lock(&s->lock);
@@ -637,7 +683,8 @@ static nx_err_t call_start(nx_node_t *node, const nx_service_desc_t *svc, const 
         if (!mine) /* fini took it: it answers for it */
             return NX_ENOTFOUND;
         nx__peer_put(c->peer);
-        free(c);
+        if (!own)
+            free(c);
         return err == NX_ETIMEOUT ? NX_ETIMEOUT : NX_ENOTFOUND;
     }
     *out = c;
@@ -652,7 +699,9 @@ nx_err_t nx_service_call(nx_node_t *node, const nx_service_desc_t *svc, const vo
     if (nx__node_forked(node))
         return NX_EFORK;
     bool local;
-    nx_call_t *c = NULL;
+    nx_call_t call;
+    memset(&call, 0, sizeof call);
+    nx_call_t *c = &call;
     nx_err_t err =
         call_start(node, svc, req, rep, timeout_ms, NULL, NULL, NULL, &local, &c);
     if (err != NX_OK || local)
@@ -660,14 +709,6 @@ nx_err_t nx_service_call(nx_node_t *node, const nx_service_desc_t *svc, const vo
 
     struct nx_svc *s = node->svc;
     bool pump = nx__rx_on_thread(node);
-    if (!pump) {
-        /* A reply usually comes within tens of microseconds: yield to the
-         * receive thread that brings it rather than sleep and be woken. */
-        uint64_t spin_until = nx__plat_now_ns() + NX_SVC_SPIN_NS;
-        while (!atomic_load_explicit(&c->done, memory_order_acquire) &&
-               nx__plat_now_ns() < spin_until)
-            sched_yield();
-    }
     pthread_mutex_lock(&s->lock);
     while (!c->done) {
         uint64_t now = nx__plat_now_ns();
@@ -700,7 +741,6 @@ nx_err_t nx_service_call(nx_node_t *node, const nx_service_desc_t *svc, const vo
     nx_err_t status = c->status;
     pthread_mutex_unlock(&s->lock);
     nx__peer_put(c->peer);
-    free(c);
     return status;
 }
 
@@ -767,8 +807,10 @@ void nx__svc_reply(nx_node_t *node, const nx_svc_peer_t *from, const nx_msg_hdr_
             memcpy(c->rep, payload + sizeof rh, svc->reply->size);
         c->status = status;
         c->done = true;
-        pthread_cond_broadcast(&s->done);
+        /* Wake it after the unlock, so it does not wake into a held lock
+         * (c itself is not touched after the unlock: it may be gone). */
         pthread_mutex_unlock(&s->lock);
+        pthread_cond_broadcast(&s->done);
         return;
     }
     call_unlink(s, c);
