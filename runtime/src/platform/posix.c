@@ -38,6 +38,7 @@
 #define _POSIX_C_SOURCE 200809L
 #endif
 #include "platform.h"
+#include "shared_impl.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -306,34 +307,11 @@ bool nx__plat_proc_alive(pid_t pid, uint64_t start_time)
 
 /* ---- shared-memory objects ----------------------------------------------------- */
 
-static nx_err_t errno_to_err(int e)
-{
-    switch (e) {
-    case EEXIST:
-        return NX_EEXIST;
-    case ENOENT:
-        return NX_ENOTFOUND;
-    case EACCES:
-    case EPERM:
-        return NX_EPERM;
-    case ENOSPC:
-    case EFBIG:
-        return NX_ENOSPC;
-    case ENOMEM:
-        return NX_ENOMEM;
-    case EINVAL:
-    case ENAMETOOLONG:
-        return NX_EINVAL;
-    default:
-        return NX_ESYS;
-    }
-}
-
 nx_err_t nx__plat_shm_create(const char *name, size_t size, unsigned mode, int *fd)
 {
     int f = shm_open(name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, (mode_t)(mode & 0777));
     if (f < 0)
-        return errno_to_err(errno);
+        return nx__plat_errno_err(errno);
     /* fchmod, not the umask: the configured mode is what the object gets. */
     if (fchmod(f, (mode_t)(mode & 0777)) != 0 || ftruncate(f, (off_t)size) != 0)
         goto fail;
@@ -352,59 +330,7 @@ fail:;
     close(f);
     shm_unlink(name);
     errno = e;
-    return errno_to_err(e);
-}
-
-/* Is gid ours: the effective group or a supplementary one? */
-static bool group_is_ours(gid_t gid)
-{
-    if (gid == getegid())
-        return true;
-    gid_t groups[256];
-    int n = getgroups((int)(sizeof groups / sizeof groups[0]), groups);
-    for (int i = 0; i < n; i++)
-        if (groups[i] == gid)
-            return true;
-    return false;
-}
-
-/* As linux.c: ours, or shared with a group of ours and not world-writable. */
-static bool shm_trusted(const struct stat *st)
-{
-    if (st->st_uid == geteuid())
-        return true;
-    return (st->st_mode & 0060) == 0060 && !(st->st_mode & 0002) &&
-           group_is_ours(st->st_gid);
-}
-
-nx_err_t nx__plat_shm_open(const char *name, int *fd, size_t *size)
-{
-    int f = shm_open(name, O_RDWR | O_CLOEXEC, 0);
-    if (f < 0)
-        return errno_to_err(errno);
-    struct stat st;
-    if (fstat(f, &st) != 0) {
-        int e = errno;
-        close(f);
-        return errno_to_err(e);
-    }
-    if (!shm_trusted(&st)) {
-        close(f);
-        errno = EPERM;
-        return NX_EPERM;
-    }
-    *fd = f;
-    *size = (size_t)st.st_size;
-    return NX_OK;
-}
-
-nx_err_t nx__plat_shm_map(int fd, size_t size, void **addr)
-{
-    void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-    if (p == MAP_FAILED)
-        return errno_to_err(errno);
-    *addr = p;
-    return NX_OK;
+    return nx__plat_errno_err(e);
 }
 
 nx_err_t nx__plat_shm_create_locked(const char *name, size_t size, unsigned mode, int *fd,
@@ -448,7 +374,7 @@ nx_err_t nx__plat_shm_unlink(const char *name)
     pthread_mutex_unlock(&live_mu);
     if (shm_unlink(name) == 0 || errno == ENOENT)
         return NX_OK;
-    return errno_to_err(errno);
+    return nx__plat_errno_err(errno);
 }
 
 const char *nx__plat_shm_dir(void)
@@ -570,43 +496,4 @@ const char *nx__plat_libc_id(void)
 #else
     return "posix/unknown";
 #endif
-}
-
-/* ---- robust process-shared mutexes ------------------------------------------ */
-
-int nx__plat_mutex_init_robust(pthread_mutex_t *m)
-{
-    pthread_mutexattr_t a;
-    int rc = pthread_mutexattr_init(&a);
-    if (rc)
-        return rc;
-    rc = pthread_mutexattr_setpshared(&a, PTHREAD_PROCESS_SHARED);
-    if (!rc)
-        rc = pthread_mutexattr_setrobust(&a, PTHREAD_MUTEX_ROBUST);
-    if (!rc)
-        rc = pthread_mutex_init(m, &a);
-    pthread_mutexattr_destroy(&a);
-    return rc;
-}
-
-int nx__plat_mutex_trylock_robust(pthread_mutex_t *m, bool *repaired)
-{
-    int rc = pthread_mutex_trylock(m);
-    if (rc == EOWNERDEAD) {
-        if (repaired)
-            *repaired = true;
-        rc = pthread_mutex_consistent(m);
-    }
-    return rc;
-}
-
-int nx__plat_mutex_lock_robust(pthread_mutex_t *m, bool *repaired)
-{
-    int rc = pthread_mutex_lock(m);
-    if (rc == EOWNERDEAD) {
-        if (repaired)
-            *repaired = true;
-        rc = pthread_mutex_consistent(m);
-    }
-    return rc;
 }
