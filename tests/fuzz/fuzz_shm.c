@@ -160,7 +160,8 @@ static void fuzz_frame(input_t *in)
     if (nx__frame_check(&h, max)) {
         FUZZ_CHECK(h.size <= max);
         FUZZ_CHECK(h.magic == NX_MSG_MAGIC);
-        FUZZ_CHECK(h.kind == NX_MSGK_DATA || h.kind == NX_MSGK_LARGE);
+        FUZZ_CHECK(h.kind == NX_MSGK_DATA || h.kind == NX_MSGK_LARGE ||
+                   h.kind == NX_MSGK_REQUEST || h.kind == NX_MSGK_REPLY);
     }
 }
 
