@@ -134,4 +134,3 @@ int nx__plat_mutex_lock_robust(pthread_mutex_t *m, bool *repaired)
     }
     return rc;
 }
-
